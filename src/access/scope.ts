@@ -1,0 +1,127 @@
+/**
+ * The event filter of one connection (spec §5.1–§5.2), as pure rules over sets computed when
+ * the connection opened (rule 5 of DESIGN.md: authorize once, filter on the way out).
+ *
+ * An AccessScope keeps what one connection's filter reads:
+ * - `access`: the principal's access sets (src/access/access.ts), replaced when a
+ *   DatabaseEvent says access may have changed;
+ * - `dbSessions`: the non-deleted sessions the database lists it as a member of, replaced
+ *   with `access`;
+ * - `announced`: sessions named by the JoinSessionEvents this connection was shown. Session
+ *   membership = dbSessions ∪ announced, and nothing is ever removed (DESIGN.md, as OpenTera
+ *   never removes members).
+ *
+ * Decisions beyond OpenTera's rules (DESIGN.md):
+ * - StopSessionEvent passes only on the connection's own direct channel (§10.16);
+ * - CONNECTED/DISCONNECTED about the connection's own principal never pass: a connection gets
+ *   its own CONNECTED directly when it opens, and while it is open its principal is online;
+ * - DatabaseEvent and every type outside the dictionary's nine are dropped.
+ * Nothing here throws, touches the database or allocates per call.
+ */
+import type { PrincipalKind } from '../principal.js';
+import type { ClientEvent } from '../protocol/messages.js';
+import type { AccessSets } from './access.js';
+
+/** Where an event arrived from: the principal's own `websocket.<kind>.<uuid>.events`, or any other topic. */
+export type Channel = 'direct' | 'broadcast';
+
+/** What the rules read. AccessScope is the live implementation; tests may pass plain objects. */
+export interface ScopeView {
+  readonly kind: PrincipalKind;
+  readonly uuid: string;
+  readonly access: AccessSets;
+  isMember(sessionUuid: string): boolean;
+}
+
+/** CONNECTED = 1 and DISCONNECTED = 2 in UserEvent, ParticipantEvent and DeviceEvent alike. */
+const isPresenceType = (type: number): boolean => type === 1 || type === 2;
+
+/** True when the connection described by `view` may receive `e` arriving on `channel`. */
+export function canSee(view: ScopeView, e: ClientEvent, channel: Channel): boolean {
+  const { kind, uuid, access } = view;
+  switch (e.type) {
+    case 'UserEvent': {
+      const about = e.event.userUuid;
+      if (kind !== 'user' || access.kind !== 'user') return false;
+      if (about === uuid && isPresenceType(e.event.type)) return false;
+      return access.userUuids.has(about);
+    }
+    case 'ParticipantEvent': {
+      const about = e.event.participantUuid;
+      if (about === uuid && kind === 'participant' && isPresenceType(e.event.type)) return false;
+      if (access.kind === 'user') return access.participantUuids.has(about);
+      if (access.kind === 'participant') return about === uuid;
+      return access.participantUuids.has(about);
+    }
+    case 'DeviceEvent': {
+      const about = e.event.deviceUuid;
+      if (about === uuid && kind === 'device' && isPresenceType(e.event.type)) return false;
+      if (access.kind === 'device') return about === uuid;
+      return access.deviceUuids.has(about);
+    }
+    case 'JoinSessionEvent': {
+      const named =
+        kind === 'user'
+          ? e.event.sessionUsers
+          : kind === 'participant'
+            ? e.event.sessionParticipants
+            : e.event.sessionDevices;
+      return named.includes(uuid);
+    }
+    case 'JoinSessionReplyEvent': {
+      const replier =
+        kind === 'user'
+          ? e.event.userUuid
+          : kind === 'participant'
+            ? e.event.participantUuid
+            : e.event.deviceUuid;
+      return replier !== uuid && view.isMember(e.event.sessionUuid);
+    }
+    case 'LeaveSessionEvent':
+      return view.isMember(e.event.sessionUuid);
+    case 'StopSessionEvent':
+      return channel === 'direct';
+    case 'ArchiveEvent':
+      return e.event.ownerUuid === uuid;
+    case 'DatabaseEvent':
+      return false;
+    default:
+      return false;
+  }
+}
+
+/** The mutable filter state of one connection. */
+export class AccessScope implements ScopeView {
+  private readonly announced = new Set<string>();
+
+  constructor(
+    readonly kind: PrincipalKind,
+    readonly uuid: string,
+    public access: AccessSets,
+    private dbSessions: ReadonlySet<string>,
+  ) {}
+
+  isMember(sessionUuid: string): boolean {
+    return this.dbSessions.has(sessionUuid) || this.announced.has(sessionUuid);
+  }
+
+  /**
+   * Applies the rules and, when a JoinSessionEvent passes, records its session as announced.
+   * Never throws: anything unexpected drops the event.
+   */
+  accepts(e: ClientEvent, channel: Channel): boolean {
+    try {
+      const ok = canSee(this, e, channel);
+      if (ok && e.type === 'JoinSessionEvent') this.announced.add(e.event.sessionUuid);
+      return ok;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Replaces the database-derived state (access refresh); announcements are kept. */
+  update(access: AccessSets, dbSessions: ReadonlySet<string>): void {
+    this.access = access;
+    this.dbSessions = dbSessions;
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * Who is calling: OpenTera's three auth layers (spec §2.1) as one object, answering either an
+ * authenticated principal or a Refusal that http/replies.ts renders with OpenTera's status
+ * and body. Password checks go through the LoginThrottle; tokens through TokenService and the
+ * Revocations seam; accounts are re-read from the database on every request.
+ */
+import type { Revocations } from '../cluster/revocations.js';
+import type { LoginAttempts } from '../cluster/login-attempts.js';
+import type { Db } from '../db/connect.js';
+import { Accounts, type DeviceAccount, type ParticipantAccount, type UserAccount } from './accounts.js';
+import { readCredentials, secretsEqual, splitScheme } from './credentials.js';
+import { LoginThrottle, ADDRESS_WINDOW_MS, type PasswordKind } from './lockout.js';
+import { verifyPassword } from './passwords.js';
+import type { ParticipantClaims, TokenService, UserClaims } from './tokens.js';
+
+export type Refusal =
+  /** 401, text `Unauthorized` (Flask-HTTPAuth's answer). */
+  | { readonly refusal: 'unauthorized' }
+  /** 401, JSON `{"message": …}`: Basic auth on an API endpoint for a user who must log in first. */
+  | { readonly refusal: 'login-first'; readonly message: string }
+  /** 403, text `Unauthorized`: authenticated, but with a static participant token where a full one is needed. */
+  | { readonly refusal: 'insufficient-role' }
+  /** 429: too many failed passwords from this address. */
+  | { readonly refusal: 'throttled'; readonly retryAfterSeconds: number }
+  /** 401 with a JSON string body, from the device layer: `Unauthorized`, `Invalid token`, `Disabled device`. */
+  | { readonly refusal: 'device'; readonly message: string };
+
+export interface AuthRequest {
+  authorization: string | string[] | undefined;
+  /** The client address (the forwarded one behind a trusted proxy). */
+  address: string;
+}
+
+export interface UserAuth {
+  readonly kind: 'user';
+  readonly account: UserAccount;
+  /** The token presented, when authenticated by token (with its claims). */
+  readonly token?: { readonly value: string; readonly claims: UserClaims };
+}
+
+export interface ParticipantAuth {
+  readonly kind: 'participant';
+  readonly account: ParticipantAccount;
+  /** Basic or dynamic token: OpenTera's `full` role; the static token gives `limited` only. */
+  readonly full: boolean;
+  readonly via: 'basic' | 'static-token' | 'dynamic-token';
+  readonly token?: { readonly value: string; readonly claims: ParticipantClaims | null };
+}
+
+export interface DeviceAuth {
+  readonly kind: 'device';
+  readonly account: DeviceAccount;
+}
+
+export const isRefusal = (v: object): v is Refusal => 'refusal' in v;
+
+const UNAUTHORIZED: Refusal = { refusal: 'unauthorized' };
+export const MUST_CHANGE_PASSWORD = 'Unauthorized - User must login first to change password';
+export const MUST_USE_2FA = 'Unauthorized - 2FA is enabled, must login first and use token';
+
+export interface AuthenticatorDeps {
+  db: Db;
+  tokens: TokenService;
+  revocations: Revocations;
+  attempts: LoginAttempts;
+}
+
+export class Authenticator {
+  readonly accounts: Accounts;
+  readonly throttle: LoginThrottle;
+  private readonly tokens: TokenService;
+  private readonly revocations: Revocations;
+
+  constructor(deps: AuthenticatorDeps) {
+    this.accounts = new Accounts(deps.db);
+    this.throttle = new LoginThrottle(deps.attempts);
+    this.tokens = deps.tokens;
+    this.revocations = deps.revocations;
+  }
+
+  /**
+   * A password check under the throttle. `find` loads the account (null: unknown name);
+   * `usable` says whether a found account may log in (enabled…), checked after the password so
+   * that timing does not tell a disabled account from a wrong password.
+   */
+  private async password<A extends { uuid: string; passwordHash: string | null }>(
+    kind: PasswordKind,
+    username: string,
+    password: string,
+    address: string,
+    find: (username: string) => Promise<A | null>,
+    usable: (account: A) => boolean,
+  ): Promise<A | Refusal> {
+    const account = await find(username);
+    const key = account ? account.uuid : `name:${username}`;
+    const verdict = await this.throttle.check(kind, key, address);
+    if (verdict === 'throttled') return { refusal: 'throttled', retryAfterSeconds: ADDRESS_WINDOW_MS / 1000 };
+    if (verdict === 'locked') return UNAUTHORIZED;
+    const matches = await verifyPassword(password, account?.passwordHash ?? null);
+    if (!account || !matches || !usable(account)) {
+      await this.throttle.failure(kind, key, address);
+      return UNAUTHORIZED;
+    }
+    await this.throttle.success(kind, key, address);
+    return account;
+  }
+
+  /**
+   * A user, by Basic and/or token as `schemes` allows. With `login` false (every endpoint but
+   * /api/user/login), Basic is refused to users who must change their password or use 2FA.
+   */
+  async user(req: AuthRequest, schemes: { basic: boolean; token: boolean; login: boolean }): Promise<UserAuth | Refusal> {
+    const c = readCredentials(req.authorization);
+    if (c.scheme === 'basic' && schemes.basic) {
+      const found = await this.password('user', c.username, c.password, req.address, (u) => this.accounts.userByUsername(u), (a) => a.enabled);
+      if (isRefusal(found)) return found;
+      if (!schemes.login && found.forcePasswordChange) return { refusal: 'login-first', message: MUST_CHANGE_PASSWORD };
+      if (!schemes.login && found.twoFactorEnabled) return { refusal: 'login-first', message: MUST_USE_2FA };
+      await this.accounts.touch('user', found.id);
+      return { kind: 'user', account: found };
+    }
+    if (c.scheme === 'token' && schemes.token) {
+      if (await this.revocations.isRevoked('user', c.token)) return UNAUTHORIZED;
+      const claims = await this.tokens.verifyUser(c.token);
+      if (!claims) return UNAUTHORIZED;
+      const account = await this.accounts.userByUuid(claims.user_uuid);
+      if (!account || !account.enabled) return UNAUTHORIZED;
+      return { kind: 'user', account, token: { value: c.token, claims } };
+    }
+    return UNAUTHORIZED;
+  }
+
+  /** A participant, by Basic and/or token; `full` refuses the static token with 403. */
+  async participant(
+    req: AuthRequest,
+    schemes: { basic: boolean; token: boolean; full: boolean },
+  ): Promise<ParticipantAuth | Refusal> {
+    const c = readCredentials(req.authorization);
+    let auth: ParticipantAuth | Refusal = UNAUTHORIZED;
+    if (c.scheme === 'basic' && schemes.basic) {
+      const found = await this.password(
+        'participant',
+        c.username,
+        c.password,
+        req.address,
+        (u) => this.accounts.participantByUsername(u),
+        (a) => a.enabled && a.loginEnabled && a.passwordHash !== null,
+      );
+      auth = isRefusal(found) ? found : { kind: 'participant', account: found, full: true, via: 'basic' };
+    } else if (c.scheme === 'token' && schemes.token) {
+      auth = await this.participantToken(c.token);
+    }
+    if (isRefusal(auth)) return auth;
+    if (schemes.full && !auth.full) return { refusal: 'insufficient-role' };
+    return auth;
+  }
+
+  private async participantToken(token: string): Promise<ParticipantAuth | Refusal> {
+    const byStatic = await this.accounts.participantByStaticToken(token);
+    if (byStatic && byStatic.enabled && byStatic.tokenEnabled && byStatic.staticToken !== null) {
+      const uuid = await this.tokens.verifyParticipantStatic(token);
+      if (uuid !== null && secretsEqual(uuid, byStatic.uuid) && secretsEqual(token, byStatic.staticToken))
+        return { kind: 'participant', account: byStatic, full: false, via: 'static-token', token: { value: token, claims: null } };
+    }
+    if (await this.revocations.isRevoked('participant', token)) return UNAUTHORIZED;
+    const claims = await this.tokens.verifyParticipant(token);
+    if (!claims) return UNAUTHORIZED;
+    const account = await this.accounts.participantByUuid(claims.participant_uuid);
+    // As in OpenTera, login_enabled is not required on the dynamic-token path.
+    if (!account || !account.enabled) return UNAUTHORIZED;
+    return { kind: 'participant', account, full: true, via: 'dynamic-token', token: { value: token, claims } };
+  }
+
+  /**
+   * A device, by `Authorization: OpenTera <token>` then `?token=` (OpenTera's order; client
+   * certificates are not supported and a client-sent `X-Device-Uuid` is ignored).
+   */
+  async device(req: AuthRequest & { queryToken: string | undefined }): Promise<DeviceAuth | Refusal> {
+    const header = req.authorization;
+    if (header !== undefined) {
+      const parts = typeof header === 'string' ? splitScheme(header) : null;
+      if (!parts) return { refusal: 'device', message: 'Invalid token' };
+      const [scheme, token] = parts;
+      if (scheme.toLowerCase() === 'opentera') {
+        const device = await this.deviceByToken(token);
+        if (device && device.enabled) return { kind: 'device', account: device };
+        if (device) return { refusal: 'device', message: 'Disabled device' };
+      }
+    }
+    if (req.queryToken !== undefined) {
+      const device = await this.deviceByToken(req.queryToken);
+      if (device && device.enabled) return { kind: 'device', account: device };
+    }
+    return { refusal: 'device', message: 'Unauthorized' };
+  }
+
+  /** The device whose stored static token this is and whose signature names it. */
+  private async deviceByToken(token: string): Promise<DeviceAccount | null> {
+    if (token.length === 0 || token.length > 8192) return null;
+    const device = await this.accounts.deviceByToken(token);
+    if (!device || device.token === null || !secretsEqual(device.token, token)) return null;
+    const uuid = await this.tokens.verifyDeviceStatic(token);
+    return uuid !== null && secretsEqual(uuid, device.uuid) ? device : null;
+  }
+}

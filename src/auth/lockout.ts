@@ -1,0 +1,73 @@
+/**
+ * The password-guessing policy, counted through the LoginAttempts seam (so every node shares
+ * the counts when it is Redis-backed). It fixes OpenTera's per-account lockout (spec §10.8),
+ * which let anyone lock any account:
+ * - 5 failed password checks for one (account, client address) pair within 120 s refuse that
+ *   pair (OpenTera's 401) until the window passes; the same account from another address is
+ *   unaffected, and a success from the pair clears its count;
+ * - more than 30 failures within 60 s from one client address, across all accounts, refuse
+ *   every password login from that address with 429 until the window passes.
+ * Refused attempts are not counted (the windows never extend). Token logins are not counted:
+ * tokens are not guessable.
+ */
+import type { LoginAttempts } from '../cluster/login-attempts.js';
+
+export const PAIR_LIMIT = 5;
+export const PAIR_WINDOW_MS = 120_000;
+export const ADDRESS_LIMIT = 30;
+export const ADDRESS_WINDOW_MS = 60_000;
+
+/** `ok`; `locked`: this (account, address) pair is locked (401); `throttled`: the address is (429). */
+export type AttemptVerdict = 'ok' | 'locked' | 'throttled';
+
+/** Which kind of account a password is checked for (the two with passwords). */
+export type PasswordKind = 'user' | 'participant';
+
+/**
+ * Key of the 2FA failure counter of a user (OpenTera's `User2FALoginAttempts.<uuid>`); the
+ * login answers 403 once it reaches 5. The 2FA endpoints increment it.
+ */
+export const twoFactorAttemptsKey = (userUuid: string): string => `2fa:user:${userUuid}`;
+export const TWO_FACTOR_LIMIT = 5;
+
+export class LoginThrottle {
+  constructor(private readonly attempts: LoginAttempts) {}
+
+  private pairKey(kind: PasswordKind, account: string, address: string): string {
+    return `pair:${kind}:${account}:${address}`;
+  }
+
+  private addressKey(address: string): string {
+    return `address:${address}`;
+  }
+
+  /**
+   * Whether a password check may run. `account` is the account's uuid, or `name:<username>`
+   * for a username that names no account (so unknown names are throttled alike).
+   */
+  async check(kind: PasswordKind, account: string, address: string): Promise<AttemptVerdict> {
+    const [byAddress, byPair] = await Promise.all([
+      this.attempts.get(this.addressKey(address)),
+      this.attempts.get(this.pairKey(kind, account, address)),
+    ]);
+    if (byAddress >= ADDRESS_LIMIT) return 'throttled';
+    if (byPair >= PAIR_LIMIT) return 'locked';
+    return 'ok';
+  }
+
+  async failure(kind: PasswordKind, account: string, address: string): Promise<void> {
+    await Promise.all([
+      this.attempts.increment(this.addressKey(address), ADDRESS_WINDOW_MS),
+      this.attempts.increment(this.pairKey(kind, account, address), PAIR_WINDOW_MS),
+    ]);
+  }
+
+  async success(kind: PasswordKind, account: string, address: string): Promise<void> {
+    await this.attempts.reset(this.pairKey(kind, account, address));
+  }
+
+  /** True when the user has too many failed 2FA codes to be offered the 2FA step. */
+  async twoFactorBlocked(userUuid: string): Promise<boolean> {
+    return (await this.attempts.get(twoFactorAttemptsKey(userUuid))) >= TWO_FACTOR_LIMIT;
+  }
+}

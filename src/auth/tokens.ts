@@ -1,0 +1,223 @@
+/**
+ * TokenService: signs and verifies every JWT OpenTera clients and services use (spec §2.2),
+ * all HS256 with OpenTera's claims, so OpenTera's Python services accept them too.
+ *
+ * It keeps the signing keys, read once from the server settings under OpenTera's names:
+ * - dynamic keys `UserTokenAPIKey`, `ParticipantTokenAPIKey`, `ServiceTokenAPIKey` (created
+ *   when missing; `rotate` regenerates them, which kills every user, dynamic participant and
+ *   service token);
+ * - static keys `TokenEncryptionKey` (devices) and `ParticipantTokenEncryptionKey`
+ *   (participants), created when missing and never rotated: the static tokens stored in the
+ *   database were signed with them and clients keep them for good (DESIGN flaw 7: keep).
+ * Keys are secrets: they are never logged; `redisKeys()` exists only to publish them under
+ * OpenTera's Redis names for its Python services.
+ *
+ * Verification here checks signature, algorithm and `exp` only. Revocation (Revocations seam),
+ * the account's state and the static-token database match are the caller's (auth/*.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
+import type { Db } from '../db/connect.js';
+import { SETTING, getSetting, randomKey, setSetting } from '../db/settings.js';
+
+export const TOKEN_ISSUER = 'TeraServer';
+/** Lifetimes, seconds (spec §2.2). */
+export const LOGIN_TOKEN_TTL_S = 3600;
+export const REFRESH_TOKEN_TTL_S = 1800;
+
+/** OpenTera's setting (and Redis key) names of the dynamic signing keys. */
+export const DYNAMIC_KEY = {
+  user: 'UserTokenAPIKey',
+  participant: 'ParticipantTokenAPIKey',
+  service: 'ServiceTokenAPIKey',
+} as const;
+
+const KEY_LENGTH = 32;
+
+export interface UserTokenSubject {
+  uuid: string;
+  id: number;
+  /** "first last". */
+  fullname: string;
+  superadmin: boolean;
+  /** service_key → global role names ({} for a superadmin). */
+  serviceAccess: Record<string, string[]>;
+}
+
+export interface UserClaims {
+  iat: number;
+  exp: number;
+  iss: string;
+  jti: string;
+  user_uuid: string;
+  id_user: number;
+  user_fullname: string;
+  user_superadmin: boolean;
+  service_access: Record<string, string[]>;
+}
+
+export interface ParticipantTokenSubject {
+  uuid: string;
+  id: number;
+  name: string;
+}
+
+export interface ParticipantClaims {
+  iat: number;
+  exp: number;
+  iss: string;
+  jti: string;
+  participant_uuid: string;
+  id_participant: number;
+  /** participant_name, under OpenTera's claim name. */
+  user_fullname: string;
+}
+
+interface Keys {
+  user: string;
+  participant: string;
+  service: string;
+  deviceStatic: string;
+  participantStatic: string;
+}
+
+const encoder = new TextEncoder();
+
+async function sign(key: string, claims: Record<string, unknown>): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(encoder.encode(key));
+}
+
+/** The payload of an HS256 token signed with `key` whose `exp` (if any) has not passed, or null. */
+async function verify(token: string, key: string, requireExp: boolean): Promise<JWTPayload | null> {
+  if (typeof token !== 'string' || token.length === 0) return null;
+  try {
+    const { payload } = await jwtVerify(token, encoder.encode(key), {
+      algorithms: ['HS256'],
+      ...(requireExp ? { requiredClaims: ['exp'] } : {}),
+    });
+    return payload;
+  } catch {
+    return null;
+  }
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+
+/** Reads a setting, creating it with a fresh key when missing (first writer wins). */
+async function ensureKey(db: Db, name: string): Promise<string> {
+  const existing = await getSetting(db, name);
+  if (existing) return existing;
+  await db.kysely
+    .insertInto('t_server_settings')
+    .values({ server_settings_name: name, server_settings_value: randomKey(KEY_LENGTH) })
+    .onConflict((oc) => oc.column('server_settings_name').doNothing())
+    .execute();
+  const created = await getSetting(db, name);
+  if (!created) throw new Error(`token key ${name} could not be stored`);
+  return created;
+}
+
+export class TokenService {
+  private constructor(private readonly keys: Keys) {}
+
+  /**
+   * Loads the signing keys from the server settings, creating missing ones. With `rotate`,
+   * the three dynamic keys are regenerated and stored first.
+   */
+  static async load(db: Db, o: { rotate: boolean }): Promise<TokenService> {
+    if (o.rotate) {
+      for (const name of Object.values(DYNAMIC_KEY)) await setSetting(db, name, randomKey(KEY_LENGTH));
+    }
+    return new TokenService({
+      user: await ensureKey(db, DYNAMIC_KEY.user),
+      participant: await ensureKey(db, DYNAMIC_KEY.participant),
+      service: await ensureKey(db, DYNAMIC_KEY.service),
+      deviceStatic: await ensureKey(db, SETTING.TokenEncryptionKey),
+      participantStatic: await ensureKey(db, SETTING.ParticipantTokenEncryptionKey),
+    });
+  }
+
+  /** A user token (`user_token` / `refresh_token`) valid `ttlSeconds`. */
+  signUser(user: UserTokenSubject, ttlSeconds: number = LOGIN_TOKEN_TTL_S): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    const claims: UserClaims = {
+      iat: now,
+      exp: now + ttlSeconds,
+      iss: TOKEN_ISSUER,
+      jti: randomUUID(),
+      user_uuid: user.uuid,
+      id_user: user.id,
+      user_fullname: user.fullname,
+      user_superadmin: user.superadmin,
+      service_access: user.superadmin ? {} : user.serviceAccess,
+    };
+    return sign(this.keys.user, { ...claims });
+  }
+
+  /** The claims of a valid, unexpired user token, or null. Does not check revocation. */
+  async verifyUser(token: string): Promise<UserClaims | null> {
+    const p = await verify(token, this.keys.user, true);
+    if (!p || !isString(p.user_uuid) || !isInt(p.exp)) return null;
+    return p as unknown as UserClaims;
+  }
+
+  /** A dynamic participant token (`participant_token` / `refresh_token`) valid `ttlSeconds`. */
+  signParticipant(participant: ParticipantTokenSubject, ttlSeconds: number = LOGIN_TOKEN_TTL_S): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    const claims: ParticipantClaims = {
+      iat: now,
+      exp: now + ttlSeconds,
+      iss: TOKEN_ISSUER,
+      jti: randomUUID(),
+      participant_uuid: participant.uuid,
+      id_participant: participant.id,
+      user_fullname: participant.name,
+    };
+    return sign(this.keys.participant, { ...claims });
+  }
+
+  /** The claims of a valid, unexpired dynamic participant token, or null. Does not check revocation. */
+  async verifyParticipant(token: string): Promise<ParticipantClaims | null> {
+    const p = await verify(token, this.keys.participant, true);
+    if (!p || !isString(p.participant_uuid) || !isInt(p.exp)) return null;
+    return p as unknown as ParticipantClaims;
+  }
+
+  /** The device uuid a static device token was signed for (key `TokenEncryptionKey`), or null. */
+  async verifyDeviceStatic(token: string): Promise<string | null> {
+    const p = await verify(token, this.keys.deviceStatic, false);
+    return p && isString(p.device_uuid) ? p.device_uuid : null;
+  }
+
+  /** The participant uuid a static participant token was signed for, or null. */
+  async verifyParticipantStatic(token: string): Promise<string | null> {
+    const p = await verify(token, this.keys.participantStatic, false);
+    return p && isString(p.participant_uuid) ? p.participant_uuid : null;
+  }
+
+  /** A service token: `{iat, service_uuid}`, no expiry (as OpenTera's). */
+  signService(serviceUuid: string): Promise<string> {
+    return sign(this.keys.service, { iat: Math.floor(Date.now() / 1000), service_uuid: serviceUuid });
+  }
+
+  async verifyService(token: string): Promise<{ serviceUuid: string } | null> {
+    const p = await verify(token, this.keys.service, false);
+    return p && isString(p.service_uuid) ? { serviceUuid: p.service_uuid } : null;
+  }
+
+  /**
+   * OpenTera's Redis key names (spec §6.2) → key values, for publishing to Redis so OpenTera's
+   * Python services validate the same tokens. Secrets: never log the result.
+   */
+  redisKeys(): Record<string, string> {
+    return {
+      UserTokenAPIKey: this.keys.user,
+      ParticipantTokenAPIKey: this.keys.participant,
+      ServiceTokenAPIKey: this.keys.service,
+      DeviceTokenAPIKey: this.keys.deviceStatic,
+      DeviceStaticTokenAPIKey: this.keys.deviceStatic,
+      ParticipantStaticTokenAPIKey: this.keys.participantStatic,
+    };
+  }
+}

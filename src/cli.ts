@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+/**
+ * Command line. `serve` runs a node; `service-token` prints a service token. A bad setting
+ * exits with code 2 and one line on stderr naming the setting and the value.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, loadConfig, type ConfigKey } from './config.js';
+import type { SeedReport } from './db/seed.js';
+
+const program = new Command('terarelay')
+  .description('OpenTera-compatible real-time event server')
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n') });
+
+function fail(message: string): never {
+  process.stderr.write(`terarelay: ${message}\n`);
+  process.exit(2);
+}
+
+function withSettings(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'JSON config file (flags > TERARELAY_* env > file > defaults)')
+    .option('--host <address>', 'listen address (default 0.0.0.0)')
+    .option('--port <port>', 'listen port, 0 = any free port (default 40075)')
+    .option('--db <url>', 'sqlite:<path>, sqlite::memory: or postgres://… (default sqlite:./data/terarelay.db)')
+    .addOption(new Option('--seed <mode>', 'seed an empty database: none, defaults or test (default defaults)'))
+    .option('--dev', 'development: test dataset, quiet self-signed certificate')
+    .option('--data-dir <dir>', 'where the default SQLite file and dev certificate live (default ./data)')
+    .option('--public-url <origin>', 'origin advertised in websocket URLs, e.g. wss://relay.example.org:443')
+    .option('--tls <mode>', 'auto (certificate files or a self-signed one) or off (plain HTTP behind a TLS proxy)')
+    .option('--tls-cert <file>', 'PEM certificate (chain)')
+    .option('--tls-key <file>', 'PEM private key')
+    .option('--trust-proxy <list>', 'comma-separated proxy addresses or CIDRs whose forwarding headers are believed')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
+    .option('--redis <url>', 'redis://host:port: share presence, tickets and events with other nodes')
+    .option('--rotate-keys', 'regenerate the token signing keys (every issued user/participant token dies)')
+    .option('--ticket-ttl <seconds>', 'lifetime of a one-time websocket URL (default 60)')
+    .option('--ping-interval <ms>', 'websocket ping interval (default 10000)')
+    .option('--pong-timeout <ms>', 'close a connection that has not answered pings for this long (default 30000)')
+    .option('--send-buffer-limit <bytes>', 'close a slow consumer past this many unsent bytes (default 1048576)')
+    .option('--max-client-frame <bytes>', 'close with 1009 on a client frame larger than this (default 65536)')
+    .option('--presence-ttl <seconds>', 'with --redis: how long a dead node keeps its principals online (default 30)');
+}
+
+function configFrom(opts: Record<string, unknown>) {
+  const { config: file, ...flags } = opts;
+  return loadConfig({ flags: flags as Partial<Record<ConfigKey, unknown>>, file: file as string | undefined });
+}
+
+function printSeed(seed: SeedReport): void {
+  const lines = [`Seeded the ${seed.mode} dataset. Credentials:`];
+  for (const c of seed.credentials) {
+    const secret = c.password !== undefined ? `${c.username ?? ''} / ${c.password}` : `token ${c.token ?? ''}`;
+    lines.push(`  ${c.kind.padEnd(11)} ${c.name.padEnd(28)} ${secret}`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+withSettings(program.command('serve').description('run a TeraRelay node')).action(async (opts) => {
+  const config = configFrom(opts as Record<string, unknown>);
+  const { startServer } = await import('./server.js');
+  const server = await startServer(config);
+  if (server.seed) printSeed(server.seed);
+  process.stdout.write(`TeraRelay listening on ${server.url} (websocket URLs: ${server.publicOrigin})\n`);
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    server.deps.log.info({ signal }, 'stopping');
+    server.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        server.deps.log.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+});
+
+withSettings(
+  program
+    .command('service-token')
+    .argument('<service-key>', 'the service_key of an enabled service, e.g. VideoRehabService')
+    .description('print a service token that authenticates the service to TeraRelay'),
+).action(async (serviceKey: string, opts) => {
+  const config = configFrom({ ...(opts as Record<string, unknown>), seed: 'none' });
+  const { openDb } = await import('./db/connect.js');
+  const { migrateToLatest } = await import('./db/migrate.js');
+  const { TokenService } = await import('./auth/tokens.js');
+  const db = await openDb(config.db);
+  try {
+    await migrateToLatest(db);
+    const service = await db.kysely
+      .selectFrom('t_services')
+      .select(['service_uuid', 'service_enabled'])
+      .where('service_key', '=', serviceKey)
+      .executeTakeFirst();
+    if (!service) fail(`invalid service-key: ${JSON.stringify(serviceKey)} (no such service)`);
+    if (!service.service_enabled) fail(`invalid service-key: ${JSON.stringify(serviceKey)} (service disabled)`);
+    const tokens = await TokenService.load(db, { rotate: false });
+    process.stdout.write((await tokens.signService(service.service_uuid)) + '\n');
+  } finally {
+    await db.close();
+  }
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof ConfigError) fail(e.message);
+  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
+  const err = e as Error;
+  process.stderr.write(`terarelay: ${err.message.split('\n')[0]}\n`);
+  process.exit(1);
+}

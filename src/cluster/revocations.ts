@@ -1,0 +1,16 @@
+/**
+ * Revocations: tokens refused before their expiry (logout, refresh).
+ *
+ * Contract:
+ * - a revoked token stays revoked until `expiresAtMs` (its own `exp`), then may be forgotten;
+ * - revocations survive a restart of the node and of Redis (the database backs them);
+ * - the Redis implementation also keeps OpenTera's sets `user_disabled_tokens` and
+ *   `participant_disabled_tokens`, so OpenTera's Python services refuse the same tokens.
+ */
+export type RevocableKind = 'user' | 'participant';
+
+export interface Revocations {
+  revoke(kind: RevocableKind, token: string, expiresAtMs: number): Promise<void>;
+  isRevoked(kind: RevocableKind, token: string): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,263 @@
+/**
+ * Configuration: one typed, frozen object built from (highest wins) flags, `TERARELAY_*`
+ * environment variables, a JSON file given by `--config`, and the defaults below.
+ * Only this module reads the environment. A bad value is a ConfigError naming the setting
+ * and the value; the CLI prints it as one line and exits with code 2.
+ */
+import { readFileSync } from 'node:fs';
+import { BlockList, isIP } from 'node:net';
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+
+const LogLevel = Type.Union([
+  Type.Literal('fatal'),
+  Type.Literal('error'),
+  Type.Literal('warn'),
+  Type.Literal('info'),
+  Type.Literal('debug'),
+  Type.Literal('trace'),
+  Type.Literal('silent'),
+]);
+const Seed = Type.Union([Type.Literal('none'), Type.Literal('defaults'), Type.Literal('test')]);
+
+export const ConfigSchema = Type.Object({
+  host: Type.String(),
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  /** `sqlite:<path>`, `sqlite::memory:` or `postgres://…`. */
+  db: Type.String(),
+  seed: Seed,
+  dev: Type.Boolean(),
+  /** Directory for the default SQLite file and the generated certificate. */
+  dataDir: Type.String(),
+  /** Origin advertised in websocket URLs (`wss://host:port`); null derives it from host/port. */
+  publicUrl: Type.Union([Type.String(), Type.Null()]),
+  /** `auto`: use tlsCert/tlsKey if given, else a generated self-signed certificate. */
+  tls: Type.Union([Type.Literal('auto'), Type.Literal('off')]),
+  tlsCert: Type.Union([Type.String(), Type.Null()]),
+  tlsKey: Type.Union([Type.String(), Type.Null()]),
+  /** Proxy addresses or CIDRs whose forwarding headers are believed. */
+  trustProxy: Type.Array(Type.String()),
+  logLevel: LogLevel,
+  /** `redis://…`; null keeps every seam in process (one node). */
+  redis: Type.Union([Type.String(), Type.Null()]),
+  /** Regenerate the token signing keys at start (every issued token dies). */
+  rotateKeys: Type.Boolean(),
+  /** Lifetime of a one-time websocket ticket, seconds. */
+  ticketTtl: Type.Integer({ minimum: 1, maximum: 3600 }),
+  /** Websocket ping interval and pong timeout, milliseconds. */
+  pingInterval: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
+  pongTimeout: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
+  /** Unsent bytes after which a connection is closed as a slow consumer. */
+  sendBufferLimit: Type.Integer({ minimum: 1024 }),
+  /** Largest client frame accepted before closing with 1009, bytes. */
+  maxClientFrame: Type.Integer({ minimum: 16, maximum: 1_048_576 }),
+  /** Presence entry lifetime in Redis, seconds: a dead node's principals go offline within it. */
+  presenceTtl: Type.Integer({ minimum: 2, maximum: 3600 }),
+});
+
+export type Config = Readonly<Static<typeof ConfigSchema>>;
+export type ConfigKey = keyof Static<typeof ConfigSchema>;
+
+export const DEFAULTS: Static<typeof ConfigSchema> = {
+  host: '0.0.0.0',
+  port: 40075,
+  db: 'sqlite:./data/terarelay.db',
+  seed: 'defaults',
+  dev: false,
+  dataDir: './data',
+  publicUrl: null,
+  tls: 'auto',
+  tlsCert: null,
+  tlsKey: null,
+  trustProxy: [],
+  logLevel: 'info',
+  redis: null,
+  rotateKeys: false,
+  ticketTtl: 60,
+  pingInterval: 10_000,
+  pongTimeout: 30_000,
+  sendBufferLimit: 1_048_576,
+  maxClientFrame: 65_536,
+  presenceTtl: 30,
+};
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    readonly setting: string,
+    readonly value: unknown,
+    readonly expected: string,
+  ) {
+    super(`invalid ${setting}: ${JSON.stringify(value)} (${expected})`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The flag name a setting is known by (`publicUrl` → `--public-url`). */
+export const flagName = (key: ConfigKey): string =>
+  '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+/** The environment variable a setting is read from (`publicUrl` → `TERARELAY_PUBLIC_URL`). */
+export const envName = (key: ConfigKey): string =>
+  'TERARELAY_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+
+type Raw = Partial<Record<ConfigKey, unknown>>;
+
+/** Turns a raw value (string from a flag or the environment, JSON from the file) into a typed one. */
+function coerce(key: ConfigKey, raw: unknown, label: string): unknown {
+  const schema = ConfigSchema.properties[key];
+  let value = raw;
+  if (typeof raw === 'string') {
+    const kind = DEFAULTS[key] === null ? 'nullable' : typeof DEFAULTS[key];
+    if (Array.isArray(DEFAULTS[key])) {
+      value = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    } else if (kind === 'number') {
+      value = /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+    } else if (kind === 'boolean') {
+      const v = raw.trim().toLowerCase();
+      value = ['1', 'true', 'yes', 'on'].includes(v) ? true : ['0', 'false', 'no', 'off', ''].includes(v) ? false : raw;
+    } else if (kind === 'nullable' && raw === '') {
+      value = null;
+    }
+  }
+  if (!Value.Check(schema, value)) throw new ConfigError(label, raw, describe(key));
+  return value;
+}
+
+function describe(key: ConfigKey): string {
+  const schema = ConfigSchema.properties[key] as unknown as Record<string, unknown>;
+  if (key === 'seed') return 'expected none, defaults or test';
+  if (key === 'tls') return 'expected auto or off';
+  if (key === 'logLevel') return 'expected fatal, error, warn, info, debug, trace or silent';
+  if (typeof DEFAULTS[key] === 'number')
+    return `expected an integer from ${String(schema.minimum)} to ${String(schema.maximum ?? 'any')}`;
+  if (typeof DEFAULTS[key] === 'boolean') return 'expected true or false';
+  if (Array.isArray(DEFAULTS[key])) return 'expected a comma-separated list';
+  return 'expected a string';
+}
+
+export interface ConfigSources {
+  /** Values given as command-line flags (already named by ConfigKey); strings or typed. */
+  flags?: Raw;
+  /** The environment; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Path of a JSON config file (`--config`). */
+  file?: string | undefined;
+}
+
+/** Builds, validates and freezes the configuration. Throws ConfigError. */
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const keys = Object.keys(DEFAULTS) as ConfigKey[];
+  const merged: Record<string, unknown> = { ...DEFAULTS };
+  const given = new Set<ConfigKey>();
+  if (sources.file) {
+    const fromFile = readConfigFile(sources.file);
+    for (const [k, v] of Object.entries(fromFile)) {
+      if (!keys.includes(k as ConfigKey))
+        throw new ConfigError(`${k} in ${sources.file}`, v, 'unknown setting');
+      merged[k] = coerce(k as ConfigKey, v, `${k} in ${sources.file}`);
+      given.add(k as ConfigKey);
+    }
+  }
+  const env = sources.env ?? process.env;
+  for (const k of keys) {
+    const v = env[envName(k)];
+    if (v !== undefined) {
+      merged[k] = coerce(k, v, envName(k));
+      given.add(k);
+    }
+  }
+  for (const k of keys) {
+    const v = sources.flags?.[k];
+    if (v !== undefined) {
+      merged[k] = coerce(k, v, flagName(k));
+      given.add(k);
+    }
+  }
+  if (merged.dev === true && !given.has('seed')) merged.seed = 'test';
+  const config = merged as Static<typeof ConfigSchema>;
+  checkSemantics(config);
+  return Object.freeze({ ...config, trustProxy: Object.freeze([...config.trustProxy]) as string[] });
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError('--config', path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError('--config', path, 'not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new ConfigError('--config', path, 'expected a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+function checkSemantics(c: Static<typeof ConfigSchema>): void {
+  if (!/^(sqlite::memory:|sqlite:.+|postgres(ql)?:\/\/.+)$/.test(c.db))
+    throw new ConfigError(flagName('db'), c.db, 'expected sqlite:<path>, sqlite::memory: or postgres://…');
+  if (c.redis !== null && !/^rediss?:\/\/.+/.test(c.redis))
+    throw new ConfigError(flagName('redis'), c.redis, 'expected redis://host:port');
+  if (c.publicUrl !== null) {
+    let url: URL | null = null;
+    try {
+      url = new URL(c.publicUrl);
+    } catch {
+      url = null;
+    }
+    if (!url || !['wss:', 'ws:', 'https:', 'http:'].includes(url.protocol) || url.pathname.length > 1)
+      throw new ConfigError(flagName('publicUrl'), c.publicUrl, 'expected an origin such as wss://host:port');
+  }
+  if ((c.tlsCert === null) !== (c.tlsKey === null))
+    throw new ConfigError(
+      c.tlsCert === null ? flagName('tlsCert') : flagName('tlsKey'),
+      c.tlsCert ?? c.tlsKey,
+      '--tls-cert and --tls-key go together',
+    );
+  if (c.tls === 'off' && c.tlsCert !== null)
+    throw new ConfigError(flagName('tls'), c.tls, 'cannot be off with --tls-cert');
+  for (const entry of c.trustProxy) if (!parseCidr(entry))
+    throw new ConfigError(flagName('trustProxy'), entry, 'expected an IP address or CIDR');
+  if (c.pongTimeout < c.pingInterval)
+    throw new ConfigError(flagName('pongTimeout'), c.pongTimeout, 'must be at least --ping-interval');
+}
+
+function parseCidr(entry: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | null {
+  const [address = '', prefixText] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0) return null;
+  const max = version === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? max : Number(prefixText);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || (prefixText !== undefined && !/^\d+$/.test(prefixText)))
+    return null;
+  return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
+}
+
+/** The set of trusted proxy addresses, as a matcher. */
+export function trustedProxies(config: Config): (address: string | undefined) => boolean {
+  if (config.trustProxy.length === 0) return () => false;
+  const list = new BlockList();
+  for (const entry of config.trustProxy) {
+    const p = parseCidr(entry);
+    if (p) list.addSubnet(p.address, p.prefix, p.family);
+  }
+  return (address) => {
+    if (!address) return false;
+    const plain = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+    const family = isIP(plain) === 6 ? 'ipv6' : 'ipv4';
+    return isIP(plain) !== 0 && list.check(plain, family);
+  };
+}
+
+/** The origin websocket URLs advertise when no trusted proxy overrides it. */
+export function publicOrigin(config: Config, listeningPort: number): string {
+  if (config.publicUrl) return new URL(config.publicUrl).origin.replace(/^http/, 'ws');
+  const wildcard = ['0.0.0.0', '::', ''].includes(config.host);
+  const host = wildcard ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const scheme = 'wss';
+  return `${scheme}://${host}:${listeningPort}`;
+}

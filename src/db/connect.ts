@@ -1,0 +1,141 @@
+/**
+ * Opens the database named by `--db`: one Kysely instance over SQLite (better-sqlite3) or
+ * PostgreSQL (pg pool), with the same TypeScript row types on both (see ./schema.ts).
+ *
+ * URLs: `sqlite:<path>` (parent directories are created; WAL journal), `sqlite::memory:`,
+ * `postgres://…` / `postgresql://…`. The connection is checked before returning; any failure
+ * is a ConfigError naming `--db` with the password masked, so the CLI prints one line.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type KyselyPlugin,
+  type LogEvent,
+} from 'kysely';
+import pg from 'pg';
+import { ConfigError } from '../config.js';
+import type { Database } from './schema.js';
+import { sqliteBooleans } from './sqlite-booleans.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** Closes every connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface OpenDbOptions {
+  /** Extra Kysely plugins (after TeraRelay's own). */
+  plugins?: KyselyPlugin[];
+  /** Kysely's query log: called for every query (tests count queries with it). */
+  log?: (e: LogEvent) => void;
+}
+
+/** `url` with any password replaced by `***`, safe to print. */
+export function maskDbUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^@/?#]*@/i, '$1***@');
+}
+
+// PostgreSQL type OIDs read back as TeraRelay's row types.
+const INT8 = 20;
+const TIMESTAMP = 1114;
+const TIMESTAMPTZ = 1184;
+
+/** Per-pool parsers: bigint → number, timestamps → ISO-8601 strings. */
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary'): unknown {
+    if (format !== 'binary') {
+      if (oid === INT8) return (v: string) => Number(v);
+      if (oid === TIMESTAMPTZ) return (v: string) => new Date(v).toISOString();
+      if (oid === TIMESTAMP)
+        return (v: string) => new Date(v.replace(' ', 'T') + 'Z').toISOString();
+    }
+    return format === 'binary'
+      ? pg.types.getTypeParser(oid, 'binary')
+      : pg.types.getTypeParser(oid, 'text');
+  },
+} as pg.CustomTypesConfig;
+
+function shortReason(e: unknown): string {
+  const err = e as { message?: unknown; code?: unknown; errors?: unknown[] };
+  let msg = typeof err.message === 'string' ? err.message : String(e);
+  if (!msg && Array.isArray(err.errors) && err.errors.length > 0) msg = shortReason(err.errors[0]);
+  if (!msg && typeof err.code === 'string') msg = err.code;
+  const line = msg.split('\n')[0]?.trim() ?? '';
+  return line.length > 200 ? line.slice(0, 197) + '...' : line || 'unknown error';
+}
+
+function sqlitePath(url: string): string {
+  const rest = url.slice('sqlite:'.length);
+  if (rest === ':memory:' || rest === '') return ':memory:';
+  // `sqlite:///abs/path` and `sqlite://rel/path` are accepted as well as `sqlite:path`.
+  return rest.startsWith('//') ? rest.slice(2) : rest;
+}
+
+export async function openDb(url: string, options: OpenDbOptions = {}): Promise<Db> {
+  const masked = maskDbUrl(url);
+  const fail = (reason: string): ConfigError =>
+    new ConfigError('--db', masked, `cannot connect: ${reason}`);
+  let kysely: Kysely<Database>;
+  let dialect: Dialect;
+  if (url.startsWith('sqlite:')) {
+    dialect = 'sqlite';
+    const path = sqlitePath(url);
+    let database: SqliteDatabase.Database;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+      database = new SqliteDatabase(path);
+      if (path !== ':memory:') database.pragma('journal_mode = WAL');
+      database.pragma('foreign_keys = ON');
+      database.pragma('busy_timeout = 5000');
+    } catch (e) {
+      throw fail(shortReason(e));
+    }
+    kysely = new Kysely<Database>({
+      dialect: new SqliteDialect({ database }),
+      plugins: [sqliteBooleans(), ...(options.plugins ?? [])],
+      ...(options.log ? { log: options.log } : {}),
+    });
+  } else if (/^postgres(ql)?:\/\//i.test(url)) {
+    dialect = 'postgres';
+    const pool = new pg.Pool({
+      connectionString: url,
+      connectionTimeoutMillis: 5000,
+      types: pgTypes,
+      max: 10,
+    });
+    // An idle client losing its connection is reported here; the next query on the pool
+    // fails (or reconnects) on its own, so the event must not crash the process.
+    pool.on('error', () => {});
+    kysely = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool }),
+      plugins: [...(options.plugins ?? [])],
+      ...(options.log ? { log: options.log } : {}),
+    });
+  } else {
+    throw new ConfigError(
+      '--db',
+      masked,
+      'expected sqlite:<path>, sqlite::memory: or postgres://…',
+    );
+  }
+  try {
+    await sql`select 1`.execute(kysely);
+  } catch (e) {
+    await kysely.destroy().catch(() => {});
+    throw fail(shortReason(e));
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    kysely,
+    dialect,
+    close: () => (closing ??= kysely.destroy()),
+  };
+}

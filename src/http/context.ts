@@ -1,0 +1,94 @@
+/**
+ * What every API route file is built from: the Deps, the Authenticator and the websocket URL
+ * builder, plus the few request facts routes need (client address, listening port) and the
+ * route registration OpenTera's endpoints share.
+ */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from 'fastify';
+import { Authenticator } from '../auth/authenticate.js';
+import { WebsocketUrls } from '../auth/public-origin.js';
+import type { Deps } from '../deps.js';
+import { MODULE, moduleMessagesTopic, twistedCommandsTopic } from '../topics.js';
+import { disconnectCommand } from '../protocol/messages.js';
+import type { PrincipalKind } from '../principal.js';
+import { sendJson } from './replies.js';
+
+export interface ApiContext {
+  readonly deps: Deps;
+  readonly auth: Authenticator;
+  readonly urls: WebsocketUrls;
+}
+
+export function createApiContext(deps: Deps): ApiContext {
+  return {
+    deps,
+    auth: new Authenticator({ db: deps.db, tokens: deps.tokens, revocations: deps.revocations, attempts: deps.attempts }),
+    urls: new WebsocketUrls(deps.config),
+  };
+}
+
+export type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+
+export interface OpenTeraRoute {
+  method: 'GET' | 'POST';
+  url: string;
+  schema: FastifySchema & { summary: string; tags: string[]; security?: Array<Record<string, string[]>> };
+  handler: Handler;
+  /** Extra route options (e.g. a body limit). */
+  bodyLimit?: number;
+}
+
+const accept = () => () => true;
+const stringify = () => (data: unknown) => JSON.stringify(data);
+
+/**
+ * Registers OpenTera endpoints on one path. Their schemas document; they do not validate or
+ * serialize (each handler parses its arguments into OpenTera's error bodies and sends
+ * ready-made JSON). Other methods on the path answer 405, as Flask does.
+ */
+export function registerPath(app: FastifyInstance, routes: OpenTeraRoute[]): void {
+  const url = routes[0]!.url;
+  for (const r of routes) {
+    app.route({
+      method: r.method,
+      url: r.url,
+      schema: r.schema,
+      handler: r.handler,
+      validatorCompiler: accept,
+      serializerCompiler: stringify,
+      ...(r.bodyLimit ? { bodyLimit: r.bodyLimit } : {}),
+    });
+  }
+  const taken = new Set<string>(routes.map((r) => r.method));
+  const others = (['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as HTTPMethods[]).filter((m) => !taken.has(m));
+  app.route({
+    method: others,
+    url,
+    schema: { hide: true },
+    handler: async (_request, reply) => sendJson(reply, 405, { message: 'The method is not allowed for the requested URL.' }),
+  });
+}
+
+/** The client's address: the forwarded one when the peer is a trusted proxy (Fastify's trustProxy). */
+export const clientAddress = (request: FastifyRequest): string => request.ip;
+
+/** The `websocket_url` for this request and a fresh one-time ticket. */
+export async function websocketUrl(ctx: ApiContext, request: FastifyRequest, kind: PrincipalKind, uuid: string): Promise<string> {
+  const ticket = await ctx.deps.tickets.issue(kind, uuid, ctx.deps.config.ticketTtl * 1000);
+  const address = request.server.server.address() as AddressInfo | string | null;
+  const listeningPort = typeof address === 'object' && address ? address.port : ctx.deps.config.port;
+  return ctx.urls.url({ headers: request.headers, peerAddress: request.socket.remoteAddress, listeningPort }, kind, ticket);
+}
+
+/** Publishes OpenTera's forced-disconnect command for every connection of `uuid` (spec §4.6). */
+export async function publishDisconnect(ctx: ApiContext, uuid: string): Promise<void> {
+  const dest = twistedCommandsTopic(uuid);
+  const message = disconnectCommand(dest, moduleMessagesTopic(MODULE.flask));
+  await ctx.deps.bus.publish(dest, ctx.deps.codec.encodeModuleMessage(message));
+}
+
+/** One value of a header (the first when repeated). */
+export function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

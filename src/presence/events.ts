@@ -1,0 +1,81 @@
+/**
+ * The UserEvent / ParticipantEvent / DeviceEvent a principal's presence and session state
+ * produce, with the fields OpenTera fills (spec §4.4, §4.8).
+ */
+import type { PrincipalRecord } from '../access/principals.js';
+import type { PrincipalKind } from '../principal.js';
+import {
+  create,
+  DeviceEvent_EventType,
+  DeviceEventSchema,
+  packEvent,
+  ParticipantEvent_EventType,
+  ParticipantEventSchema,
+  UserEvent_EventType,
+  UserEventSchema,
+  type Any,
+} from '../protocol/messages.js';
+
+export type PresenceChange = 'connected' | 'disconnected' | 'joined' | 'left';
+
+const USER_TYPES: Record<PresenceChange, UserEvent_EventType> = {
+  connected: UserEvent_EventType.USER_CONNECTED,
+  disconnected: UserEvent_EventType.USER_DISCONNECTED,
+  joined: UserEvent_EventType.USER_JOINED_SESSION,
+  left: UserEvent_EventType.USER_LEFT_SESSION,
+};
+const PARTICIPANT_TYPES: Record<PresenceChange, ParticipantEvent_EventType> = {
+  connected: ParticipantEvent_EventType.PARTICIPANT_CONNECTED,
+  disconnected: ParticipantEvent_EventType.PARTICIPANT_DISCONNECTED,
+  joined: ParticipantEvent_EventType.PARTICIPANT_JOINED_SESSION,
+  left: ParticipantEvent_EventType.PARTICIPANT_LEFT_SESSION,
+};
+const DEVICE_TYPES: Record<PresenceChange, DeviceEvent_EventType> = {
+  connected: DeviceEvent_EventType.DEVICE_CONNECTED,
+  disconnected: DeviceEvent_EventType.DEVICE_DISCONNECTED,
+  joined: DeviceEvent_EventType.DEVICE_JOINED_SESSION,
+  left: DeviceEvent_EventType.DEVICE_LEFT_SESSION,
+};
+
+/** The event about `principal`, packed in an Any as OpenTera packs it. */
+export function presenceEvent(principal: PrincipalRecord, change: PresenceChange): Any {
+  switch (principal.kind) {
+    case 'user':
+      return packEvent(
+        UserEventSchema,
+        create(UserEventSchema, {
+          userUuid: principal.uuid,
+          type: USER_TYPES[change],
+          userFullname: principal.name,
+        }),
+      );
+    case 'participant':
+      return packEvent(
+        ParticipantEventSchema,
+        create(ParticipantEventSchema, {
+          participantUuid: principal.uuid,
+          type: PARTICIPANT_TYPES[change],
+          participantName: principal.name,
+          participantProjectName: principal.projectName ?? '',
+          participantSiteName: principal.siteName ?? '',
+        }),
+      );
+    case 'device':
+      return packEvent(
+        DeviceEventSchema,
+        create(DeviceEventSchema, {
+          deviceUuid: principal.uuid,
+          type: DEVICE_TYPES[change],
+          deviceName: principal.name,
+        }),
+      );
+  }
+}
+
+/** Which presence change a Join/Leave/CONNECTED type number of `kind` means, if any. */
+export function presenceChangeOf(kind: PrincipalKind, type: number): PresenceChange | undefined {
+  const table: Record<PresenceChange, number> =
+    kind === 'user' ? USER_TYPES : kind === 'participant' ? PARTICIPANT_TYPES : DEVICE_TYPES;
+  for (const change of Object.keys(table) as PresenceChange[]) if (table[change] === type) return change;
+  return undefined;
+}

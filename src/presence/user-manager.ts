@@ -1,0 +1,241 @@
+/**
+ * The UserManagerModule of spec §4.8 for one node: turns module messages into presence and
+ * busy state (held by the Presence seam, not here) and announces the changes on
+ * `module.TeraServer.UserManagerModule.events`, one event per TeraEvent.
+ *
+ * Consumes:
+ * - `module.TeraServer.UserManagerModule.messages` (TeraModuleMessage):
+ *   - User/Participant/DeviceEvent CONNECTED / DISCONNECTED from connections. `head.source`
+ *     names the connection (the gateway makes it unique per socket), so presence counts
+ *     connections: CONNECTED is announced only when the principal comes online, DISCONNECTED
+ *     only when it goes offline (DESIGN.md; spec §10.9). Messages of one principal are applied
+ *     in order, so a quick open/close never leaves a ghost online.
+ *   - JoinSessionEvent, LeaveSessionEvent, StopSessionEvent, JoinSessionReplyEvent (not
+ *     accepted) from services: busy state, and one `*_JOINED_SESSION` / `*_LEFT_SESSION` per
+ *     entity with names from the database. As in OpenTera they are announced even when busy
+ *     state did not change; uuids unknown to the database are skipped (OpenTera crashed).
+ * - `module.TeraServer.DatabaseModule.events.{user,participant,device}`: a DatabaseEvent that
+ *   deletes, soft-deletes or disables a principal publishes the disconnect command (§4.6).
+ * It also sweeps presence entries left by dead nodes (`Presence.sweep`) every presenceTtl and
+ * announces those principals' DISCONNECTED.
+ *
+ * RPC (`module.TeraServer.UserManagerModule.rpc`: online_*, busy_*, status_*,
+ * update_device_status) is not answered yet; a responder subscribing to USER_MANAGER_RPC will
+ * read the same Presence seam and needs nothing from this class.
+ */
+import type { Logger } from 'pino';
+import type { Deps } from '../deps.js';
+import type { Subscription } from '../cluster/bus.js';
+import { PRINCIPAL_KINDS, type PrincipalKind } from '../principal.js';
+import {
+  databaseEventsTopic,
+  twistedCommandsTopic,
+  USER_MANAGER_EVENTS,
+  USER_MANAGER_MESSAGES,
+} from '../topics.js';
+import {
+  disconnectCommand,
+  JoinSessionReplyEvent_ReplyType,
+  teraEvent,
+  unpackClientEvent,
+  type Any,
+  type ClientEvent,
+} from '../protocol/messages.js';
+import { presenceChangeOf, presenceEvent, type PresenceChange } from './events.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { revokedPrincipal } from './revocation.js';
+
+type Members = Readonly<Record<PrincipalKind, readonly string[]>>;
+
+export class UserManager {
+  private readonly log: Logger;
+  private readonly queue: KeyedQueue;
+  private subscriptions: Subscription[] = [];
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly deps: Deps) {
+    this.log = deps.log.child({ module: 'user-manager' });
+    this.queue = new KeyedQueue((err, key) => this.log.error({ err, key }, 'user manager task failed'));
+  }
+
+  /** Subscribes to its topics; resolves once they are live. */
+  async start(): Promise<void> {
+    const { bus } = this.deps;
+    this.subscriptions.push(
+      await bus.subscribe(USER_MANAGER_MESSAGES, (_t, payload) => this.onModuleMessage(payload)),
+    );
+    for (const kind of PRINCIPAL_KINDS) {
+      this.subscriptions.push(
+        await bus.subscribe(databaseEventsTopic(kind), (_t, payload) => this.onDatabaseEvent(kind, payload)),
+      );
+    }
+    this.sweepTimer = setInterval(() => this.queue.run('sweep', () => this.sweep()), this.deps.config.presenceTtl * 1000);
+    this.sweepTimer.unref();
+  }
+
+  /** Stops consuming and waits for the work already queued. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.sweepTimer) clearInterval(this.sweepTimer);
+      const subscriptions = this.subscriptions.splice(0);
+      await Promise.all(subscriptions.map((s) => s.unsubscribe()));
+      await this.queue.drain();
+    })();
+    return this.closing;
+  }
+
+  private onModuleMessage(payload: Uint8Array): void {
+    let data: Any[];
+    let source: string;
+    try {
+      const message = this.deps.codec.decodeModuleMessage(payload);
+      data = message.data;
+      source = message.head?.source ?? '';
+    } catch {
+      this.deps.metrics.eventsDropped.inc({ reason: 'undecodable' });
+      return;
+    }
+    for (const any of data) {
+      let e: ClientEvent | undefined;
+      try {
+        e = unpackClientEvent(any);
+      } catch {
+        this.deps.metrics.eventsDropped.inc({ reason: 'undecodable' });
+        continue;
+      }
+      if (e) this.dispatch(e, any, source);
+    }
+  }
+
+  private dispatch(e: ClientEvent, any: Any, source: string): void {
+    switch (e.type) {
+      case 'UserEvent':
+        return this.presence('user', e.event.userUuid, e.event.type, source, any);
+      case 'ParticipantEvent':
+        return this.presence('participant', e.event.participantUuid, e.event.type, source, any);
+      case 'DeviceEvent':
+        return this.presence('device', e.event.deviceUuid, e.event.type, source, any);
+      case 'JoinSessionEvent': {
+        const { sessionUuid: session, sessionUsers, sessionParticipants, sessionDevices } = e.event;
+        const members = { user: sessionUsers, participant: sessionParticipants, device: sessionDevices };
+        return this.session(session, () => this.joined(session, members));
+      }
+      case 'LeaveSessionEvent': {
+        const { sessionUuid: session, leavingUsers, leavingParticipants, leavingDevices } = e.event;
+        const members = { user: leavingUsers, participant: leavingParticipants, device: leavingDevices };
+        return this.session(session, () => this.left(session, members));
+      }
+      case 'StopSessionEvent': {
+        const session = e.event.sessionUuid;
+        return this.session(session, () => this.stopped(session));
+      }
+      case 'JoinSessionReplyEvent': {
+        if (e.event.joinReply === JoinSessionReplyEvent_ReplyType.REPLY_ACCEPTED) return;
+        const { sessionUuid: session, userUuid, participantUuid, deviceUuid } = e.event;
+        const members = { user: [userUuid], participant: [participantUuid], device: [deviceUuid] };
+        return this.session(session, () => this.left(session, members));
+      }
+      default:
+        return;
+    }
+  }
+
+  /** CONNECTED / DISCONNECTED of one connection (`source`), applied in order per principal. */
+  private presence(kind: PrincipalKind, uuid: string, type: number, source: string, any: Any): void {
+    const change = presenceChangeOf(kind, type);
+    if (!uuid || (change !== 'connected' && change !== 'disconnected')) return;
+    const connectionId = source || `${kind}.${uuid}`;
+    this.queue.run(`${kind}:${uuid}`, async () => {
+      const { presence } = this.deps;
+      const changed =
+        change === 'connected'
+          ? await presence.join(kind, uuid, connectionId)
+          : await presence.leave(kind, uuid, connectionId);
+      if (changed) await this.announce(any);
+    });
+  }
+
+  private session(sessionUuid: string, task: () => Promise<void>): void {
+    if (!sessionUuid) return;
+    this.queue.run(`session:${sessionUuid}`, task);
+  }
+
+  private async joined(session: string, members: Members): Promise<void> {
+    await this.eachKnown(members, 'joined', (kind, uuid) => this.deps.presence.setBusy(kind, uuid, session));
+  }
+
+  private async left(session: string, members: Members): Promise<void> {
+    await this.eachKnown(members, 'left', (kind, uuid) => this.deps.presence.clearBusy(kind, uuid, session));
+  }
+
+  private async stopped(session: string): Promise<void> {
+    const members: Record<PrincipalKind, string[]> = { user: [], participant: [], device: [] };
+    for (const kind of PRINCIPAL_KINDS) {
+      for (const [uuid, busyIn] of await this.deps.presence.busy(kind)) {
+        if (busyIn === session) members[kind].push(uuid);
+      }
+    }
+    await this.left(session, members);
+  }
+
+  /** For each principal the database knows, in OpenTera's order: update state, then announce. */
+  private async eachKnown(
+    members: Members,
+    change: PresenceChange,
+    update: (kind: PrincipalKind, uuid: string) => Promise<unknown>,
+  ): Promise<void> {
+    for (const kind of PRINCIPAL_KINDS) {
+      const uuids = members[kind].filter((u) => u !== '');
+      if (uuids.length === 0) continue;
+      const known = await this.deps.principals.findMany(kind, uuids);
+      for (const uuid of uuids) {
+        const principal = known.get(uuid);
+        if (!principal) {
+          this.log.debug({ kind, uuid }, 'session event names an unknown principal; skipped');
+          continue;
+        }
+        await update(kind, uuid);
+        await this.announce(presenceEvent(principal, change));
+      }
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    const gone = await this.deps.presence.sweep();
+    for (const kind of PRINCIPAL_KINDS) {
+      const uuids = gone.filter((p) => p.kind === kind).map((p) => p.uuid);
+      if (uuids.length === 0) continue;
+      const known = await this.deps.principals.findMany(kind, uuids);
+      for (const principal of known.values()) await this.announce(presenceEvent(principal, 'disconnected'));
+    }
+  }
+
+  private onDatabaseEvent(kind: PrincipalKind, payload: Uint8Array): void {
+    let events: Any[];
+    try {
+      events = this.deps.codec.decodeEvent(payload).events;
+    } catch {
+      this.deps.metrics.eventsDropped.inc({ reason: 'undecodable' });
+      return;
+    }
+    for (const any of events) {
+      let e: ClientEvent | undefined;
+      try {
+        e = unpackClientEvent(any);
+      } catch {
+        continue;
+      }
+      if (e?.type !== 'DatabaseEvent') continue;
+      const uuid = revokedPrincipal(kind, e.event);
+      if (!uuid) continue;
+      const topic = twistedCommandsTopic(uuid);
+      void this.deps.bus.publish(topic, this.deps.codec.encodeModuleMessage(disconnectCommand(topic)));
+    }
+  }
+
+  private async announce(any: Any): Promise<void> {
+    const event = teraEvent(USER_MANAGER_EVENTS, [any]);
+    await this.deps.bus.publish(USER_MANAGER_EVENTS, this.deps.codec.encodeEvent(event));
+  }
+}

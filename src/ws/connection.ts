@@ -1,0 +1,184 @@
+/**
+ * One open websocket of one principal: sends frames, bounds what it buffers, answers client
+ * messages, and closes exactly once.
+ *
+ * State it keeps, and why:
+ * - `pending`: frames the hub delivered while the connection was still opening (subscribed but
+ *   its own CONNECTED not yet sent). They go out right after that first frame, so the client's
+ *   own CONNECTED is always first and nothing published after the subscription is lost;
+ * - `lastSeen`: when the client last proved it is alive (pong or any frame), for the heartbeat;
+ * - the close state, so a close asked twice (slow consumer, then a disconnect command) sends
+ *   one close frame.
+ *
+ * `send` never throws and never waits: when the bytes the socket has not yet written would pass
+ * `sendBufferLimit`, the connection is closed as a slow consumer (CLOSE.SLOW_CONSUMER) and the
+ * frame is dropped, so one stalled client never holds back the others.
+ */
+import type WebSocket from 'ws';
+import { CLOSE, type CloseKind } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import type { PrincipalRecord } from '../access/principals.js';
+import type { AccessScope } from '../access/scope.js';
+import type { WireFormat } from '../protocol/codec.js';
+
+export type Frame = string | Uint8Array;
+
+/** The reply to any client data frame (spec §4.7). */
+export const CLIENT_MESSAGE_REPLY = 'Not allowed to send message';
+
+/** How long a server-initiated close may take before the socket is destroyed, ms. */
+const CLOSE_GRACE_MS = 10_000;
+
+export interface ConnectionOptions {
+  id: string;
+  principal: PrincipalRecord;
+  format: WireFormat;
+  scope: AccessScope;
+  sendBufferLimit: number;
+  metrics?: Metrics;
+  /**
+   * Called once, as soon as the connection stops being live: when the server decides to close
+   * it (close/terminate) or when the socket closes, whichever comes first. The socket itself
+   * may linger a little longer to finish its close handshake.
+   */
+  onGone: (connection: Connection) => void;
+}
+
+export class Connection {
+  readonly id: string;
+  readonly principal: PrincipalRecord;
+  readonly format: WireFormat;
+  readonly scope: AccessScope;
+  /** Milliseconds timestamp of the last pong or client frame. */
+  lastSeen = Date.now();
+  /** Set once the principal's CONNECTED was sent to the UserManager. */
+  announced = false;
+
+  private pending: Frame[] | null = [];
+  private pendingBytes = 0;
+  private closing = false;
+  private closed = false;
+  private closeTimer: NodeJS.Timeout | null = null;
+  private readonly limit: number;
+  private readonly metrics: Metrics | undefined;
+  private onGone: ((connection: Connection) => void) | null;
+  private readonly closedPromise: Promise<void>;
+
+  constructor(
+    private readonly ws: WebSocket,
+    options: ConnectionOptions,
+  ) {
+    this.id = options.id;
+    this.principal = options.principal;
+    this.format = options.format;
+    this.scope = options.scope;
+    this.limit = options.sendBufferLimit;
+    this.metrics = options.metrics;
+    this.onGone = options.onGone;
+    ws.on('message', () => {
+      this.lastSeen = Date.now();
+      this.send(CLIENT_MESSAGE_REPLY);
+    });
+    ws.on('pong', () => {
+      this.lastSeen = Date.now();
+    });
+    ws.on('error', () => {
+      // ws closes the socket itself after an error (e.g. 1009 for an oversized frame).
+    });
+    let resolveClosed: () => void = () => {};
+    this.closedPromise = new Promise((resolve) => (resolveClosed = resolve));
+    ws.once('close', () => {
+      resolveClosed();
+      this.closed = true;
+      this.closing = true;
+      this.pending = null;
+      if (this.closeTimer) clearTimeout(this.closeTimer);
+      this.gone();
+    });
+  }
+
+  /** True once the connection is closing or closed: nothing more will be sent. */
+  get isClosed(): boolean {
+    return this.closing;
+  }
+
+  /** Resolves once the socket has closed. */
+  whenClosed(): Promise<void> {
+    return this.closedPromise;
+  }
+
+  /** Queues or sends one frame. Never throws, never waits. */
+  send(frame: Frame): void {
+    if (this.closing) return;
+    const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
+    if (this.pending) {
+      this.pendingBytes += size;
+      if (this.pendingBytes > this.limit) return this.close('SLOW_CONSUMER');
+      this.pending.push(frame);
+      return;
+    }
+    if (this.ws.bufferedAmount + size > this.limit) return this.close('SLOW_CONSUMER');
+    this.write(frame);
+  }
+
+  /** Sends `first`, then whatever arrived while opening; from now on frames go straight out. */
+  open(first: Frame): void {
+    const queued = this.pending ?? [];
+    this.pending = null;
+    this.pendingBytes = 0;
+    if (this.closing) return;
+    this.write(first);
+    for (const frame of queued) this.send(frame);
+  }
+
+  /** Closes with a code from the CLOSE table. Idempotent; the first reason wins. */
+  close(kind: CloseKind): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.pending = null;
+    const { code, reason } = CLOSE[kind];
+    this.metrics?.closes.inc({ code: String(code) });
+    try {
+      this.ws.close(code, reason);
+      // A client that never answers the close frame (or never reads) is cut off.
+      this.closeTimer = setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS);
+      this.closeTimer.unref();
+    } catch {
+      this.ws.terminate();
+    }
+    this.gone();
+  }
+
+  /** Drops the TCP connection without a close handshake (dead peer). Idempotent. */
+  terminate(): void {
+    if (this.closed) return;
+    this.closing = true;
+    this.pending = null;
+    this.ws.terminate();
+    this.gone();
+  }
+
+  /** Sends a heartbeat ping; ignored once closing. */
+  ping(): void {
+    if (this.closing) return;
+    try {
+      this.ws.ping();
+    } catch {
+      // The socket is closing; its close event will follow.
+    }
+  }
+
+  private gone(): void {
+    const notify = this.onGone;
+    this.onGone = null;
+    notify?.(this);
+  }
+
+  private write(frame: Frame): void {
+    try {
+      this.ws.send(frame, { binary: typeof frame !== 'string' });
+    } catch {
+      // Not open any more: the close event will follow.
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryRevocations } from '../../src/cluster/revocations-memory.js';
+import { DbRevocations } from '../../src/cluster/revocations-db.js';
+import { fakeJwt, revocationsContract } from '../contracts/revocations.contract.js';
+import {
+  closing,
+  postgresBackend,
+  sqliteFileBackend,
+  type DbBackend,
+} from './revocation-backends.js';
+
+describe('MemoryRevocations', () => {
+  revocationsContract(async () => new MemoryRevocations());
+});
+
+for (const makeBackend of [sqliteFileBackend, postgresBackend]) {
+  describe(`DbRevocations on ${makeBackend === sqliteFileBackend ? 'a SQLite file' : 'PostgreSQL'}`, () => {
+    let backend: DbBackend | { skip: string };
+    before(async () => {
+      backend = await makeBackend();
+    });
+    after(async () => {
+      if (!('skip' in backend)) await backend.close();
+    });
+
+    revocationsContract(
+      async () => {
+        if ('skip' in backend) return backend;
+        const db = await backend.open();
+        return closing(new DbRevocations(db), () => db.close());
+      },
+      { durable: true },
+    );
+
+    test('purge deletes the expired rows and only those', async (t) => {
+      if ('skip' in backend) return t.skip(backend.skip);
+      const db = await backend.open();
+      const store = new DbRevocations(db, { purgeIntervalMs: 0 });
+      try {
+        const now = Date.now();
+        const soon = fakeJwt(now + 1000);
+        const later = fakeJwt(now + 3_600_000);
+        await store.revoke('user', soon, now + 1000);
+        await store.revoke('participant', later, now + 3_600_000);
+        assert.ok((await store.purge(now + 2000)) >= 1);
+        const rows = await db.kysely
+          .selectFrom('terarelay_revoked_tokens')
+          .select(['token_kind', 'token', 'expires_at'])
+          .where('token', 'in', [soon, later])
+          .execute();
+        assert.deepEqual(rows, [
+          { token_kind: 'participant', token: later, expires_at: now + 3_600_000 },
+        ]);
+        assert.deepEqual(
+          (await store.live(now + 2000)).filter((r) => r.token === soon || r.token === later),
+          [{ kind: 'participant', token: later, expiresAtMs: now + 3_600_000 }],
+        );
+      } finally {
+        await store.close();
+        await db.close();
+      }
+    });
+
+    test('a later revoke never shortens a stored expiry', async (t) => {
+      if ('skip' in backend) return t.skip(backend.skip);
+      const db = await backend.open();
+      const store = new DbRevocations(db, { purgeIntervalMs: 0 });
+      try {
+        const token = fakeJwt(Date.now() + 3_600_000);
+        const far = Date.now() + 3_600_000;
+        await store.revoke('user', token, far);
+        await store.revoke('user', token, Date.now() + 60_000);
+        assert.deepEqual(await store.expiries('user', [token, 'absent']), new Map([[token, far]]));
+      } finally {
+        await store.close();
+        await db.close();
+      }
+    });
+
+    test('a database failure is UNAVAILABLE, not a crash', async (t) => {
+      if ('skip' in backend) return t.skip(backend.skip);
+      const db = await backend.open();
+      const store = new DbRevocations(db);
+      await db.close();
+      await assert.rejects(store.isRevoked('user', 'token'), { code: 'UNAVAILABLE' });
+      await assert.rejects(store.revoke('user', 'token', Date.now() + 60_000), {
+        code: 'UNAVAILABLE',
+      });
+      assert.equal(await store.isRevoked('user', ''), true);
+      await store.close();
+    });
+  });
+}

@@ -1,0 +1,166 @@
+/**
+ * The TicketStore contract (src/cluster/tickets.ts), run against every implementation.
+ * `open` makes a fresh store per test (or a skip reason when its backend is unreachable);
+ * the suite closes it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { TicketStore } from '../../src/cluster/tickets.js';
+import type { PrincipalKind } from '../../src/principal.js';
+
+export type OpenTicketStore = () => Promise<TicketStore | { skip: string }>;
+
+const MINUTE = 60_000;
+
+/** Registers the contract tests in the current describe block. */
+export function ticketStoreContract(open: OpenTicketStore): void {
+  const withStore =
+    (body: (store: TicketStore) => Promise<void>) =>
+    async (t: { skip(reason: string): void }): Promise<void> => {
+      const store = await open();
+      if ('skip' in store) return t.skip(store.skip);
+      try {
+        await body(store);
+      } finally {
+        await store.close();
+      }
+    };
+
+  test(
+    'issue then redeem gives the uuid once, for each kind',
+    withStore(async (store) => {
+      for (const kind of ['user', 'participant', 'device'] as PrincipalKind[]) {
+        const uuid = randomUUID();
+        const ticket = await store.issue(kind, uuid, MINUTE);
+        assert.equal(await store.redeem(ticket, kind), uuid);
+        assert.equal(await store.redeem(ticket, kind), null, 'a ticket is single use');
+      }
+    }),
+  );
+
+  test(
+    '100 concurrent redeems of one ticket: exactly one gets the uuid',
+    withStore(async (store) => {
+      const uuid = randomUUID();
+      const ticket = await store.issue('user', uuid, MINUTE);
+      const results = await Promise.all(
+        Array.from({ length: 100 }, () => store.redeem(ticket, 'user')),
+      );
+      assert.equal(results.filter((r) => r === uuid).length, 1);
+      assert.equal(results.filter((r) => r === null).length, 99);
+    }),
+  );
+
+  test(
+    'an expired ticket gives null',
+    withStore(async (store) => {
+      const ttl = 50;
+      const ticket = await store.issue('user', randomUUID(), ttl);
+      // Probes issued after `ticket` expire no earlier than it: once a probe is gone, so is it.
+      const probes = await Promise.all(
+        Array.from({ length: 400 }, () => store.issue('device', randomUUID(), ttl)),
+      );
+      let expired = false;
+      for (const probe of probes) {
+        if ((await store.redeem(probe, 'device')) === null) {
+          expired = true;
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.ok(expired, 'no probe expired while polling');
+      assert.equal(await store.redeem(ticket, 'user'), null);
+    }),
+  );
+
+  test(
+    'a wrong-kind redeem gives null and consumes the ticket',
+    withStore(async (store) => {
+      const uuid = randomUUID();
+      const ticket = await store.issue('user', uuid, MINUTE);
+      assert.equal(await store.redeem(ticket, 'participant'), null);
+      assert.equal(await store.redeem(ticket, 'user'), null, 'consumed by the wrong-kind try');
+      const device = await store.issue('device', uuid, MINUTE);
+      assert.equal(await store.redeem(device, 'user'), null);
+      assert.equal(await store.redeem(device, 'device'), null);
+    }),
+  );
+
+  test(
+    'an unknown well-formed ticket gives null',
+    withStore(async (store) => {
+      const issued = await store.issue('user', randomUUID(), MINUTE);
+      const unknown = (issued[0] === 'A' ? 'B' : 'A') + issued.slice(1);
+      assert.equal(await store.redeem(unknown, 'user'), null);
+      assert.notEqual(await store.redeem(issued, 'user'), null, 'the issued one is untouched');
+    }),
+  );
+
+  test(
+    'malformed or huge input gives null, never an error',
+    withStore(async (store) => {
+      const uuid = randomUUID();
+      const ticket = await store.issue('user', uuid, MINUTE);
+      const junk: unknown[] = [
+        '',
+        'abc',
+        '*',
+        ticket + '=',
+        ticket + 'A',
+        ticket.slice(1),
+        ticket.slice(0, 42) + '+',
+        ticket.slice(0, 42) + '/',
+        ticket.slice(0, 42) + ' ',
+        ticket.slice(0, 42) + 'é',
+        `terarelay:ticket:${ticket}`,
+        'x'.repeat(1_000_000),
+        null,
+        undefined,
+        42,
+        { ticket },
+      ];
+      for (const value of junk)
+        assert.equal(await store.redeem(value as string, 'user'), null, `junk ${String(value)}`);
+      assert.equal(await store.redeem(ticket, 'user'), uuid, 'junk did not consume the ticket');
+    }),
+  );
+
+  test(
+    'two tickets for one principal are independent',
+    withStore(async (store) => {
+      const uuid = randomUUID();
+      const a = await store.issue('participant', uuid, MINUTE);
+      const b = await store.issue('participant', uuid, MINUTE);
+      assert.notEqual(a, b);
+      assert.equal(await store.redeem(b, 'participant'), uuid);
+      assert.equal(await store.redeem(a, 'participant'), uuid);
+    }),
+  );
+
+  test(
+    'tickets are URL-safe, carry at least 128 bits and are distinct over 10k issues',
+    withStore(async (store) => {
+      const seen = new Set<string>();
+      for (let batch = 0; batch < 20; batch++) {
+        const tickets = await Promise.all(
+          Array.from({ length: 500 }, () => store.issue('user', randomUUID(), MINUTE)),
+        );
+        for (const ticket of tickets) {
+          assert.match(ticket, /^[A-Za-z0-9_-]+$/);
+          assert.ok(Buffer.from(ticket, 'base64url').length >= 16, `short ticket ${ticket}`);
+          seen.add(ticket);
+        }
+      }
+      assert.equal(seen.size, 10_000);
+    }),
+  );
+
+  test(
+    'close is idempotent',
+    withStore(async (store) => {
+      await store.close();
+      await store.close();
+    }),
+  );
+}
