@@ -22,35 +22,80 @@ function withSettings(cmd: Command): Command {
     .option('--config <file>', 'JSON config file (flags > TERARELAY_* env > file > defaults)')
     .option('--host <address>', 'listen address (default 0.0.0.0)')
     .option('--port <port>', 'listen port, 0 = any free port (default 40075)')
-    .option('--db <url>', 'sqlite:<path>, sqlite::memory: or postgres://… (default sqlite:./data/terarelay.db)')
-    .addOption(new Option('--seed <mode>', 'seed an empty database: none, defaults or test (default defaults)'))
+    .option(
+      '--db <url>',
+      'sqlite:<path>, sqlite::memory: or postgres://… (default sqlite:./data/terarelay.db)',
+    )
+    .addOption(
+      new Option(
+        '--seed <mode>',
+        'seed an empty database: none, defaults or test (default defaults)',
+      ),
+    )
     .option('--dev', 'development: test dataset, quiet self-signed certificate')
-    .option('--data-dir <dir>', 'where the default SQLite file and dev certificate live (default ./data)')
-    .option('--public-url <origin>', 'origin advertised in websocket URLs, e.g. wss://relay.example.org:443')
-    .option('--tls <mode>', 'auto (certificate files or a self-signed one) or off (plain HTTP behind a TLS proxy)')
+    .option(
+      '--data-dir <dir>',
+      'where the default SQLite file and dev certificate live (default ./data)',
+    )
+    .option(
+      '--public-url <origin>',
+      'origin advertised in websocket URLs, e.g. wss://relay.example.org:443',
+    )
+    .option(
+      '--tls <mode>',
+      'auto (certificate files or a self-signed one) or off (plain HTTP behind a TLS proxy)',
+    )
     .option('--tls-cert <file>', 'PEM certificate (chain)')
     .option('--tls-key <file>', 'PEM private key')
-    .option('--trust-proxy <list>', 'comma-separated proxy addresses or CIDRs whose forwarding headers are believed')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
-    .option('--redis <url>', 'redis://host:port: share presence, tickets and events with other nodes')
-    .option('--rotate-keys', 'regenerate the token signing keys (every issued user/participant token dies)')
+    .option(
+      '--trust-proxy <list>',
+      'comma-separated proxy addresses or CIDRs whose forwarding headers are believed',
+    )
+    .option(
+      '--log-level <level>',
+      'fatal, error, warn, info, debug, trace or silent (default info)',
+    )
+    .option(
+      '--redis <url>',
+      'redis://host:port: share presence, tickets and events with other nodes',
+    )
+    .option(
+      '--rotate-keys',
+      'regenerate the token signing keys (every issued user/participant token dies)',
+    )
     .option('--ticket-ttl <seconds>', 'lifetime of a one-time websocket URL (default 60)')
     .option('--ping-interval <ms>', 'websocket ping interval (default 10000)')
-    .option('--pong-timeout <ms>', 'close a connection that has not answered pings for this long (default 30000)')
-    .option('--send-buffer-limit <bytes>', 'close a slow consumer past this many unsent bytes (default 1048576)')
-    .option('--max-client-frame <bytes>', 'close with 1009 on a client frame larger than this (default 65536)')
-    .option('--presence-ttl <seconds>', 'with --redis: how long a dead node keeps its principals online (default 30)');
+    .option(
+      '--pong-timeout <ms>',
+      'close a connection that has not answered pings for this long (default 30000)',
+    )
+    .option(
+      '--send-buffer-limit <bytes>',
+      'close a slow consumer past this many unsent bytes (default 1048576)',
+    )
+    .option(
+      '--max-client-frame <bytes>',
+      'close with 1009 on a client frame larger than this (default 65536)',
+    )
+    .option(
+      '--presence-ttl <seconds>',
+      'with --redis: how long a dead node keeps its principals online (default 30)',
+    );
 }
 
 function configFrom(opts: Record<string, unknown>) {
   const { config: file, ...flags } = opts;
-  return loadConfig({ flags: flags as Partial<Record<ConfigKey, unknown>>, file: file as string | undefined });
+  return loadConfig({
+    flags: flags as Partial<Record<ConfigKey, unknown>>,
+    file: file as string | undefined,
+  });
 }
 
 function printSeed(seed: SeedReport): void {
   const lines = [`Seeded the ${seed.mode} dataset. Credentials:`];
   for (const c of seed.credentials) {
-    const secret = c.password !== undefined ? `${c.username ?? ''} / ${c.password}` : `token ${c.token ?? ''}`;
+    const secret =
+      c.password !== undefined ? `${c.username ?? ''} / ${c.password}` : `token ${c.token ?? ''}`;
     lines.push(`  ${c.kind.padEnd(11)} ${c.name.padEnd(28)} ${secret}`);
   }
   process.stdout.write(lines.join('\n') + '\n');
@@ -61,7 +106,9 @@ withSettings(program.command('serve').description('run a TeraRelay node')).actio
   const { startServer } = await import('./server.js');
   const server = await startServer(config);
   if (server.seed) printSeed(server.seed);
-  process.stdout.write(`TeraRelay listening on ${server.url} (websocket URLs: ${server.publicOrigin})\n`);
+  process.stdout.write(
+    `TeraRelay listening on ${server.url} (websocket URLs: ${server.publicOrigin})\n`,
+  );
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
@@ -98,7 +145,8 @@ withSettings(
       .where('service_key', '=', serviceKey)
       .executeTakeFirst();
     if (!service) fail(`invalid service-key: ${JSON.stringify(serviceKey)} (no such service)`);
-    if (!service.service_enabled) fail(`invalid service-key: ${JSON.stringify(serviceKey)} (service disabled)`);
+    if (!service.service_enabled)
+      fail(`invalid service-key: ${JSON.stringify(serviceKey)} (service disabled)`);
     const tokens = await TokenService.load(db, { rotate: false });
     process.stdout.write((await tokens.signService(service.service_uuid)) + '\n');
   } finally {

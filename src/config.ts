@@ -109,12 +109,19 @@ function coerce(key: ConfigKey, raw: unknown, label: string): unknown {
   if (typeof raw === 'string') {
     const kind = DEFAULTS[key] === null ? 'nullable' : typeof DEFAULTS[key];
     if (Array.isArray(DEFAULTS[key])) {
-      value = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      value = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     } else if (kind === 'number') {
       value = /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
     } else if (kind === 'boolean') {
       const v = raw.trim().toLowerCase();
-      value = ['1', 'true', 'yes', 'on'].includes(v) ? true : ['0', 'false', 'no', 'off', ''].includes(v) ? false : raw;
+      value = ['1', 'true', 'yes', 'on'].includes(v)
+        ? true
+        : ['0', 'false', 'no', 'off', ''].includes(v)
+          ? false
+          : raw;
     } else if (kind === 'nullable' && raw === '') {
       value = null;
     }
@@ -176,7 +183,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   if (merged.dev === true && !given.has('seed')) merged.seed = 'test';
   const config = merged as Static<typeof ConfigSchema>;
   checkSemantics(config);
-  return Object.freeze({ ...config, trustProxy: Object.freeze([...config.trustProxy]) as string[] });
+  return Object.freeze({
+    ...config,
+    trustProxy: Object.freeze([...config.trustProxy]) as string[],
+  });
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -184,7 +194,11 @@ function readConfigFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ConfigError('--config', path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new ConfigError(
+      '--config',
+      path,
+      `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
   let parsed: unknown;
   try {
@@ -199,18 +213,30 @@ function readConfigFile(path: string): Record<string, unknown> {
 
 function checkSemantics(c: Static<typeof ConfigSchema>): void {
   if (!/^(sqlite::memory:|sqlite:.+|postgres(ql)?:\/\/.+)$/.test(c.db))
-    throw new ConfigError(flagName('db'), c.db, 'expected sqlite:<path>, sqlite::memory: or postgres://…');
+    throw new ConfigError(
+      flagName('db'),
+      c.db,
+      'expected sqlite:<path>, sqlite::memory: or postgres://…',
+    );
   if (c.redis !== null && !/^rediss?:\/\/.+/.test(c.redis))
     throw new ConfigError(flagName('redis'), c.redis, 'expected redis://host:port');
   if (c.publicUrl !== null) {
-    let url: URL | null = null;
+    let url: URL | null;
     try {
       url = new URL(c.publicUrl);
     } catch {
       url = null;
     }
-    if (!url || !['wss:', 'ws:', 'https:', 'http:'].includes(url.protocol) || url.pathname.length > 1)
-      throw new ConfigError(flagName('publicUrl'), c.publicUrl, 'expected an origin such as wss://host:port');
+    if (
+      !url ||
+      !['wss:', 'ws:', 'https:', 'http:'].includes(url.protocol) ||
+      url.pathname.length > 1
+    )
+      throw new ConfigError(
+        flagName('publicUrl'),
+        c.publicUrl,
+        'expected an origin such as wss://host:port',
+      );
   }
   if ((c.tlsCert === null) !== (c.tlsKey === null))
     throw new ConfigError(
@@ -220,19 +246,31 @@ function checkSemantics(c: Static<typeof ConfigSchema>): void {
     );
   if (c.tls === 'off' && c.tlsCert !== null)
     throw new ConfigError(flagName('tls'), c.tls, 'cannot be off with --tls-cert');
-  for (const entry of c.trustProxy) if (!parseCidr(entry))
-    throw new ConfigError(flagName('trustProxy'), entry, 'expected an IP address or CIDR');
+  for (const entry of c.trustProxy)
+    if (!parseCidr(entry))
+      throw new ConfigError(flagName('trustProxy'), entry, 'expected an IP address or CIDR');
   if (c.pongTimeout < c.pingInterval)
-    throw new ConfigError(flagName('pongTimeout'), c.pongTimeout, 'must be at least --ping-interval');
+    throw new ConfigError(
+      flagName('pongTimeout'),
+      c.pongTimeout,
+      'must be at least --ping-interval',
+    );
 }
 
-function parseCidr(entry: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | null {
+function parseCidr(
+  entry: string,
+): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | null {
   const [address = '', prefixText] = entry.split('/');
   const version = isIP(address);
   if (version === 0) return null;
   const max = version === 4 ? 32 : 128;
   const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || (prefixText !== undefined && !/^\d+$/.test(prefixText)))
+  if (
+    !Number.isInteger(prefix) ||
+    prefix < 0 ||
+    prefix > max ||
+    (prefixText !== undefined && !/^\d+$/.test(prefixText))
+  )
     return null;
   return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
 }
@@ -247,7 +285,8 @@ export function trustedProxies(config: Config): (address: string | undefined) =>
   }
   return (address) => {
     if (!address) return false;
-    const plain = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+    const plain =
+      address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
     const family = isIP(plain) === 6 ? 'ipv6' : 'ipv4';
     return isIP(plain) !== 0 && list.check(plain, family);
   };
@@ -257,7 +296,11 @@ export function trustedProxies(config: Config): (address: string | undefined) =>
 export function publicOrigin(config: Config, listeningPort: number): string {
   if (config.publicUrl) return new URL(config.publicUrl).origin.replace(/^http/, 'ws');
   const wildcard = ['0.0.0.0', '::', ''].includes(config.host);
-  const host = wildcard ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const host = wildcard
+    ? 'localhost'
+    : config.host.includes(':')
+      ? `[${config.host}]`
+      : config.host;
   const scheme = 'wss';
   return `${scheme}://${host}:${listeningPort}`;
 }

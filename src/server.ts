@@ -46,13 +46,22 @@ export function createLogger(config: Config): Logger {
   return pino({
     level: config.logLevel,
     redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', '*.password', '*.token', '*.user_token'],
+      paths: [
+        'req.headers.authorization',
+        'headers.authorization',
+        '*.password',
+        '*.token',
+        '*.user_token',
+      ],
       censor: '[redacted]',
     },
   });
 }
 
-export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  options: StartOptions = {},
+): Promise<RunningServer> {
   const log = options.log ?? createLogger(config);
   const cleanups: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
@@ -106,15 +115,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     cleanups.push(() => gateway.close());
     registerApi(app, deps);
     registerServiceRoutes(app, deps);
-    await seams.start?.({ tokens });
+    await seams.start({ tokenKeys: tokens.redisKeys() });
 
     try {
       await app.listen({ host: config.host, port: config.port });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
-        throw new ConfigError(code === 'EADDRNOTAVAIL' ? '--host' : '--port',
-          code === 'EADDRNOTAVAIL' ? config.host : config.port, code === 'EADDRINUSE' ? 'address in use' : code);
+        throw new ConfigError(
+          code === 'EADDRNOTAVAIL' ? '--host' : '--port',
+          code === 'EADDRNOTAVAIL' ? config.host : config.port,
+          code === 'EADDRINUSE' ? 'address in use' : code,
+        );
       throw e;
     }
     const address = app.server.address();

@@ -19,7 +19,11 @@ function readPem(path: string, setting: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ConfigError(setting, path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new ConfigError(
+      setting,
+      path,
+      `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
 }
 
@@ -45,7 +49,11 @@ export async function resolveTls(config: Config): Promise<TlsMaterial | null> {
   const certPath = join(dir, 'dev-cert.pem');
   const keyPath = join(dir, 'dev-key.pem');
   if (existsSync(certPath) && existsSync(keyPath)) {
-    return { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8'), selfSigned: true };
+    return {
+      cert: readFileSync(certPath, 'utf8'),
+      key: readFileSync(keyPath, 'utf8'),
+      selfSigned: true,
+    };
   }
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',
@@ -68,7 +76,11 @@ export async function resolveTls(config: Config): Promise<TlsMaterial | null> {
     writeFileSync(keyPath, pems.private, { mode: 0o600 });
     writeFileSync(certPath, pems.cert);
   } catch (e) {
-    throw new ConfigError('--data-dir', config.dataDir, `cannot write: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new ConfigError(
+      '--data-dir',
+      config.dataDir,
+      `cannot write: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
   return { cert: pems.cert, key: pems.private, selfSigned: true };
 }

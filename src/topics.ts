@@ -43,7 +43,8 @@ export const connectionSource = (kind: PrincipalKind, uuid: string): string =>
   `websocket.${kind}.${uuid}`;
 
 export const serviceEventsTopic = (serviceKey: string): string => `service.${serviceKey}.events`;
-export const serviceMessagesTopic = (serviceKey: string): string => `service.${serviceKey}.messages`;
+export const serviceMessagesTopic = (serviceKey: string): string =>
+  `service.${serviceKey}.messages`;
 export const serviceRpcTopic = (serviceKey: string): string => `service.${serviceKey}.rpc`;
 
 /** OpenTera's FileTransferService publishes ArchiveEvents here; every connection listens. */

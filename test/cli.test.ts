@@ -41,11 +41,20 @@ const dataDir = mkdtempSync(join(tmpdir(), 'terarelay-cli-'));
 test.after(() => rmSync(dataDir, { recursive: true, force: true }));
 
 test('an unknown db scheme exits 2 with one line', async () => {
-  assertOneLineExit2(await run(['serve', '--db', 'mysql://localhost/x', '--data-dir', dataDir]), '--db');
+  assertOneLineExit2(
+    await run(['serve', '--db', 'mysql://localhost/x', '--data-dir', dataDir]),
+    '--db',
+  );
 });
 
 test('an unreachable PostgreSQL exits 2 with one line', async () => {
-  const r = await run(['serve', '--db', 'postgres://postgres:secret@127.0.0.1:1/none', '--data-dir', dataDir]);
+  const r = await run([
+    'serve',
+    '--db',
+    'postgres://postgres:secret@127.0.0.1:1/none',
+    '--data-dir',
+    dataDir,
+  ]);
   assertOneLineExit2(r, '--db');
   assert.doesNotMatch(r.stderr, /secret/, 'the password is not printed');
 });
@@ -56,7 +65,18 @@ test('a port in use exits 2 with one line', async () => {
   const address = blocker.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   try {
-    const r = await run(['serve', '--dev', '--host', '127.0.0.1', '--port', String(port), '--db', 'sqlite::memory:', '--data-dir', dataDir]);
+    const r = await run([
+      'serve',
+      '--dev',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--db',
+      'sqlite::memory:',
+      '--data-dir',
+      dataDir,
+    ]);
     assertOneLineExit2(r, '--port');
   } finally {
     blocker.close();
@@ -65,10 +85,16 @@ test('a port in use exits 2 with one line', async () => {
 
 test('an unreadable certificate exits 2 with one line', async () => {
   const missing = join(dataDir, 'missing.pem');
-  assertOneLineExit2(await run(['serve', '--tls-cert', missing, '--tls-key', missing, '--data-dir', dataDir]), '--tls-cert');
+  assertOneLineExit2(
+    await run(['serve', '--tls-cert', missing, '--tls-key', missing, '--data-dir', dataDir]),
+    '--tls-cert',
+  );
   const garbage = join(dataDir, 'garbage.pem');
   writeFileSync(garbage, 'not a certificate');
-  assertOneLineExit2(await run(['serve', '--tls-cert', garbage, '--tls-key', garbage, '--data-dir', dataDir]), '--tls-cert');
+  assertOneLineExit2(
+    await run(['serve', '--tls-cert', garbage, '--tls-key', garbage, '--data-dir', dataDir]),
+    '--tls-cert',
+  );
 });
 
 test('a bad flag value, env value and unknown option exit 2 with one line', async () => {
@@ -79,9 +105,27 @@ test('a bad flag value, env value and unknown option exit 2 with one line', asyn
 
 test('serve --dev answers /healthz over HTTPS, prints credentials and stops cleanly on SIGTERM', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'terarelay-cli-serve-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--dev', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir, '--db', `sqlite:${join(dir, 'relay.db')}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      CLI,
+      'serve',
+      '--dev',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--data-dir',
+      dir,
+      '--db',
+      `sqlite:${join(dir, 'relay.db')}`,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   try {
     let stdout = '';
     const url = await new Promise<string>((resolve, reject) => {
@@ -96,7 +140,9 @@ test('serve --dev answers /healthz over HTTPS, prints credentials and stops clea
     assert.match(stdout, /participant1/);
     const res = await requestUrl(url.replace('localhost', '127.0.0.1') + '/healthz');
     assert.equal(res.status, 200);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
   } finally {

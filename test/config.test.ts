@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, DEFAULTS, envName, flagName, loadConfig, publicOrigin, trustedProxies } from '../src/config.js';
+import {
+  ConfigError,
+  DEFAULTS,
+  envName,
+  flagName,
+  loadConfig,
+  publicOrigin,
+  trustedProxies,
+} from '../src/config.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'terarelay-config-'));
 const file = (content: unknown): string => {
@@ -37,7 +45,9 @@ test('--dev implies the test seed unless a seed is given', () => {
 });
 
 test('lists and booleans parse from strings', () => {
-  const c = loadConfig({ env: { TERARELAY_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16', TERARELAY_ROTATE_KEYS: '1' } });
+  const c = loadConfig({
+    env: { TERARELAY_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16', TERARELAY_ROTATE_KEYS: '1' },
+  });
   assert.deepEqual(c.trustProxy, ['10.0.0.1', '192.168.0.0/16']);
   assert.equal(c.rotateKeys, true);
 });
@@ -59,16 +69,29 @@ for (const [name, sources, setting] of bad) {
   test(`bad setting is named: ${name}`, () => {
     assert.throws(
       () => loadConfig(sources),
-      (e: unknown) => e instanceof ConfigError && e.setting === setting && !e.message.includes('\n'),
+      (e: unknown) =>
+        e instanceof ConfigError && e.setting === setting && !e.message.includes('\n'),
     );
   });
 }
 
 test('a config file that is missing, not JSON, or has unknown keys is refused', () => {
-  assert.throws(() => loadConfig({ env: {}, file: join(tmp, 'nope.json') }), (e: unknown) => e instanceof ConfigError && e.setting === '--config');
-  assert.throws(() => loadConfig({ env: {}, file: file('{not json') }), (e: unknown) => e instanceof ConfigError && e.setting === '--config');
-  assert.throws(() => loadConfig({ env: {}, file: file({ prot: 1 }) }), (e: unknown) => e instanceof ConfigError && /prot/.test(e.setting));
-  assert.throws(() => loadConfig({ env: {}, file: file({ port: 'x' }) }), (e: unknown) => e instanceof ConfigError && /port/.test(e.setting));
+  assert.throws(
+    () => loadConfig({ env: {}, file: join(tmp, 'nope.json') }),
+    (e: unknown) => e instanceof ConfigError && e.setting === '--config',
+  );
+  assert.throws(
+    () => loadConfig({ env: {}, file: file('{not json') }),
+    (e: unknown) => e instanceof ConfigError && e.setting === '--config',
+  );
+  assert.throws(
+    () => loadConfig({ env: {}, file: file({ prot: 1 }) }),
+    (e: unknown) => e instanceof ConfigError && /prot/.test(e.setting),
+  );
+  assert.throws(
+    () => loadConfig({ env: {}, file: file({ port: 'x' }) }),
+    (e: unknown) => e instanceof ConfigError && /port/.test(e.setting),
+  );
 });
 
 test('names of flags and env variables', () => {
@@ -78,13 +101,27 @@ test('names of flags and env variables', () => {
 
 test('public origin: wildcard host advertises localhost; --public-url wins', () => {
   assert.equal(publicOrigin(loadConfig({ env: {} }), 40075), 'wss://localhost:40075');
-  assert.equal(publicOrigin(loadConfig({ env: {}, flags: { host: '10.1.2.3' } }), 5000), 'wss://10.1.2.3:5000');
-  assert.equal(publicOrigin(loadConfig({ env: {}, flags: { publicUrl: 'wss://relay.example.org' } }), 1), 'wss://relay.example.org');
-  assert.equal(publicOrigin(loadConfig({ env: {}, flags: { publicUrl: 'https://relay.example.org:8443' } }), 1), 'wss://relay.example.org:8443');
+  assert.equal(
+    publicOrigin(loadConfig({ env: {}, flags: { host: '10.1.2.3' } }), 5000),
+    'wss://10.1.2.3:5000',
+  );
+  assert.equal(
+    publicOrigin(loadConfig({ env: {}, flags: { publicUrl: 'wss://relay.example.org' } }), 1),
+    'wss://relay.example.org',
+  );
+  assert.equal(
+    publicOrigin(
+      loadConfig({ env: {}, flags: { publicUrl: 'https://relay.example.org:8443' } }),
+      1,
+    ),
+    'wss://relay.example.org:8443',
+  );
 });
 
 test('trusted proxies match addresses and CIDRs, IPv4-mapped included', () => {
-  const trusted = trustedProxies(loadConfig({ env: {}, flags: { trustProxy: '127.0.0.1,10.0.0.0/8,::1' } }));
+  const trusted = trustedProxies(
+    loadConfig({ env: {}, flags: { trustProxy: '127.0.0.1,10.0.0.0/8,::1' } }),
+  );
   assert.equal(trusted('127.0.0.1'), true);
   assert.equal(trusted('::ffff:127.0.0.1'), true);
   assert.equal(trusted('10.20.30.40'), true);

@@ -39,7 +39,16 @@ export async function startTestServer(
   const dataDir = mkdtempSync(join(tmpdir(), 'terarelay-test-'));
   const config = loadConfig({
     env: {},
-    flags: { db: 'sqlite::memory:', seed: 'test', host: '127.0.0.1', port: 0, logLevel: 'silent', dev: true, dataDir, ...overrides },
+    flags: {
+      db: 'sqlite::memory:',
+      seed: 'test',
+      host: '127.0.0.1',
+      port: 0,
+      logLevel: 'silent',
+      dev: true,
+      dataDir,
+      ...overrides,
+    },
   });
   let server: RunningServer;
   try {
@@ -128,7 +137,8 @@ export class TestSocket {
   async next(timeoutMs = 5000): Promise<string | Buffer> {
     const deadline = Date.now() + timeoutMs;
     while (this.messages.length === 0) {
-      if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting for a message`);
+      if (this.closed)
+        throw new Error(`socket closed (${this.closed.code}) while waiting for a message`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no message within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
@@ -152,7 +162,10 @@ export class TestSocket {
   async waitClose(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
     if (this.closed) return this.closed;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`socket not closed within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`socket not closed within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.closeWaiters.push(() => {
         clearTimeout(timer);
         resolve();
@@ -179,7 +192,10 @@ export interface OpenSocketResult {
 }
 
 /** Opens a websocket to a full wss:// URL (e.g. a login's websocket_url, rewritten to the test port). */
-export function openSocket(url: string, options: { protocols?: string[]; autoPong?: boolean } = {}): Promise<OpenSocketResult> {
+export function openSocket(
+  url: string,
+  options: { protocols?: string[]; autoPong?: boolean } = {},
+): Promise<OpenSocketResult> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, options.protocols ?? [], {
       rejectUnauthorized: false,

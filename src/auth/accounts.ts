@@ -42,7 +42,8 @@ export interface DeviceAccount {
   token: string | null;
 }
 
-export const fullname = (u: Pick<UserAccount, 'firstname' | 'lastname'>): string => `${u.firstname} ${u.lastname}`;
+export const fullname = (u: Pick<UserAccount, 'firstname' | 'lastname'>): string =>
+  `${u.firstname} ${u.lastname}`;
 
 export class Accounts {
   constructor(private readonly db: Db) {}
@@ -170,7 +171,9 @@ export class Accounts {
   }
 
   async participantByUsername(username: string): Promise<ParticipantAccount | null> {
-    const r = await this.participants().where('participant_username', '=', username).executeTakeFirst();
+    const r = await this.participants()
+      .where('participant_username', '=', username)
+      .executeTakeFirst();
     return r ? Accounts.participant(r) : null;
   }
 
@@ -187,7 +190,14 @@ export class Accounts {
   async deviceByToken(token: string): Promise<DeviceAccount | null> {
     const r = await this.db.kysely
       .selectFrom('t_devices')
-      .select(['id_device', 'device_uuid', 'device_name', 'device_enabled', 'device_onlineable', 'device_token'])
+      .select([
+        'id_device',
+        'device_uuid',
+        'device_name',
+        'device_enabled',
+        'device_onlineable',
+        'device_token',
+      ])
       .where('device_token', '=', token)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
@@ -207,9 +217,23 @@ export class Accounts {
   async touch(kind: 'user' | 'participant' | 'device', id: number): Promise<void> {
     const now = new Date().toISOString();
     const k = this.db.kysely;
-    if (kind === 'user') await k.updateTable('t_users').set({ user_lastonline: now }).where('id_user', '=', id).execute();
+    if (kind === 'user')
+      await k
+        .updateTable('t_users')
+        .set({ user_lastonline: now })
+        .where('id_user', '=', id)
+        .execute();
     else if (kind === 'participant')
-      await k.updateTable('t_participants').set({ participant_lastonline: now }).where('id_participant', '=', id).execute();
-    else await k.updateTable('t_devices').set({ device_lastonline: now }).where('id_device', '=', id).execute();
+      await k
+        .updateTable('t_participants')
+        .set({ participant_lastonline: now })
+        .where('id_participant', '=', id)
+        .execute();
+    else
+      await k
+        .updateTable('t_devices')
+        .set({ device_lastonline: now })
+        .where('id_device', '=', id)
+        .execute();
   }
 }

@@ -7,7 +7,12 @@
 import type { Revocations } from '../cluster/revocations.js';
 import type { LoginAttempts } from '../cluster/login-attempts.js';
 import type { Db } from '../db/connect.js';
-import { Accounts, type DeviceAccount, type ParticipantAccount, type UserAccount } from './accounts.js';
+import {
+  Accounts,
+  type DeviceAccount,
+  type ParticipantAccount,
+  type UserAccount,
+} from './accounts.js';
 import { readCredentials, secretsEqual, splitScheme } from './credentials.js';
 import { LoginThrottle, ADDRESS_WINDOW_MS, type PasswordKind } from './lockout.js';
 import { verifyPassword } from './passwords.js';
@@ -92,13 +97,14 @@ export class Authenticator {
     usable: (account: A) => boolean,
   ): Promise<A | Refusal> {
     const account = await find(username);
-    const key = account ? account.uuid : `name:${username}`;
-    const verdict = await this.throttle.check(kind, key, address);
-    if (verdict === 'throttled') return { refusal: 'throttled', retryAfterSeconds: ADDRESS_WINDOW_MS / 1000 };
+    const key = account ? account.uuid : `name:${encodeURIComponent(username)}`;
+    const verdict = await this.throttle.begin(kind, key, address);
+    if (verdict === 'throttled')
+      return { refusal: 'throttled', retryAfterSeconds: ADDRESS_WINDOW_MS / 1000 };
     if (verdict === 'locked') return UNAUTHORIZED;
     const matches = await verifyPassword(password, account?.passwordHash ?? null);
     if (!account || !matches || !usable(account)) {
-      await this.throttle.failure(kind, key, address);
+      await this.throttle.failure(address);
       return UNAUTHORIZED;
     }
     await this.throttle.success(kind, key, address);
@@ -109,13 +115,25 @@ export class Authenticator {
    * A user, by Basic and/or token as `schemes` allows. With `login` false (every endpoint but
    * /api/user/login), Basic is refused to users who must change their password or use 2FA.
    */
-  async user(req: AuthRequest, schemes: { basic: boolean; token: boolean; login: boolean }): Promise<UserAuth | Refusal> {
+  async user(
+    req: AuthRequest,
+    schemes: { basic: boolean; token: boolean; login: boolean },
+  ): Promise<UserAuth | Refusal> {
     const c = readCredentials(req.authorization);
     if (c.scheme === 'basic' && schemes.basic) {
-      const found = await this.password('user', c.username, c.password, req.address, (u) => this.accounts.userByUsername(u), (a) => a.enabled);
+      const found = await this.password(
+        'user',
+        c.username,
+        c.password,
+        req.address,
+        (u) => this.accounts.userByUsername(u),
+        (a) => a.enabled,
+      );
       if (isRefusal(found)) return found;
-      if (!schemes.login && found.forcePasswordChange) return { refusal: 'login-first', message: MUST_CHANGE_PASSWORD };
-      if (!schemes.login && found.twoFactorEnabled) return { refusal: 'login-first', message: MUST_USE_2FA };
+      if (!schemes.login && found.forcePasswordChange)
+        return { refusal: 'login-first', message: MUST_CHANGE_PASSWORD };
+      if (!schemes.login && found.twoFactorEnabled)
+        return { refusal: 'login-first', message: MUST_USE_2FA };
       await this.accounts.touch('user', found.id);
       return { kind: 'user', account: found };
     }
@@ -146,7 +164,9 @@ export class Authenticator {
         (u) => this.accounts.participantByUsername(u),
         (a) => a.enabled && a.loginEnabled && a.passwordHash !== null,
       );
-      auth = isRefusal(found) ? found : { kind: 'participant', account: found, full: true, via: 'basic' };
+      auth = isRefusal(found)
+        ? found
+        : { kind: 'participant', account: found, full: true, via: 'basic' };
     } else if (c.scheme === 'token' && schemes.token) {
       auth = await this.participantToken(c.token);
     }
@@ -159,8 +179,18 @@ export class Authenticator {
     const byStatic = await this.accounts.participantByStaticToken(token);
     if (byStatic && byStatic.enabled && byStatic.tokenEnabled && byStatic.staticToken !== null) {
       const uuid = await this.tokens.verifyParticipantStatic(token);
-      if (uuid !== null && secretsEqual(uuid, byStatic.uuid) && secretsEqual(token, byStatic.staticToken))
-        return { kind: 'participant', account: byStatic, full: false, via: 'static-token', token: { value: token, claims: null } };
+      if (
+        uuid !== null &&
+        secretsEqual(uuid, byStatic.uuid) &&
+        secretsEqual(token, byStatic.staticToken)
+      )
+        return {
+          kind: 'participant',
+          account: byStatic,
+          full: false,
+          via: 'static-token',
+          token: { value: token, claims: null },
+        };
     }
     if (await this.revocations.isRevoked('participant', token)) return UNAUTHORIZED;
     const claims = await this.tokens.verifyParticipant(token);
@@ -168,14 +198,22 @@ export class Authenticator {
     const account = await this.accounts.participantByUuid(claims.participant_uuid);
     // As in OpenTera, login_enabled is not required on the dynamic-token path.
     if (!account || !account.enabled) return UNAUTHORIZED;
-    return { kind: 'participant', account, full: true, via: 'dynamic-token', token: { value: token, claims } };
+    return {
+      kind: 'participant',
+      account,
+      full: true,
+      via: 'dynamic-token',
+      token: { value: token, claims },
+    };
   }
 
   /**
    * A device, by `Authorization: OpenTera <token>` then `?token=` (OpenTera's order; client
    * certificates are not supported and a client-sent `X-Device-Uuid` is ignored).
    */
-  async device(req: AuthRequest & { queryToken: string | undefined }): Promise<DeviceAuth | Refusal> {
+  async device(
+    req: AuthRequest & { queryToken: string | undefined },
+  ): Promise<DeviceAuth | Refusal> {
     const header = req.authorization;
     if (header !== undefined) {
       const parts = typeof header === 'string' ? splitScheme(header) : null;

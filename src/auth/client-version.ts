@@ -22,7 +22,10 @@ export type VersionCheck =
   /** No headers, or an unknown client: nothing to add. */
   | { readonly kind: 'none'; readonly unknownClient?: string }
   /** Fields to add to the login answer. */
-  | { readonly kind: 'known'; readonly fields: { version_latest: ClientVersionInfo; version_error?: string } }
+  | {
+      readonly kind: 'known';
+      readonly fields: { version_latest: ClientVersionInfo; version_error?: string };
+    }
   /** The 426 answer's body. */
   | {
       readonly kind: 'outdated';
@@ -97,7 +100,12 @@ export function compareClientVersion(
   if (known.client_version.split('.')[0] !== current[0]) {
     return {
       kind: 'outdated',
-      body: { version_latest: known, current_version: current, version_error: VERSION_MISMATCH, message: VERSION_TOO_OLD },
+      body: {
+        version_latest: known,
+        current_version: current,
+        version_error: VERSION_MISMATCH,
+        message: VERSION_TOO_OLD,
+      },
     };
   }
   return { kind: 'known', fields: { version_latest: known, version_error: VERSION_MISMATCH } };
@@ -108,9 +116,14 @@ export async function checkClientVersion(
   db: Db,
   headers: Record<string, string | string[] | undefined>,
 ): Promise<VersionCheck> {
-  const one = (h: string | string[] | undefined): string | undefined => (Array.isArray(h) ? h[0] : h);
+  const one = (h: string | string[] | undefined): string | undefined =>
+    Array.isArray(h) ? h[0] : h;
   const name = one(headers['x-client-name']);
   const version = one(headers['x-client-version']);
   if (name === undefined || version === undefined) return { kind: 'none' };
-  return compareClientVersion(parseClientVersions(await getSetting(db, SETTING.ServerVersions)), name, version);
+  return compareClientVersion(
+    parseClientVersions(await getSetting(db, SETTING.ServerVersions)),
+    name,
+    version,
+  );
 }

@@ -28,7 +28,8 @@ export function splitScheme(header: string): [string, string] | null {
 }
 
 function decodeBasic(encoded: string): { username: string; password: string } | null {
-  if (encoded.length > 4 * Math.ceil((2 * MAX_SECRET_BYTES + 1) / 3) || !BASE64.test(encoded)) return null;
+  if (encoded.length > 4 * Math.ceil((2 * MAX_SECRET_BYTES + 1) / 3) || !BASE64.test(encoded))
+    return null;
   let text: string;
   try {
     text = utf8.decode(Buffer.from(encoded, 'base64'));
@@ -39,14 +40,19 @@ function decodeBasic(encoded: string): { username: string; password: string } | 
   if (colon < 0) return null;
   const username = text.slice(0, colon);
   const password = text.slice(colon + 1);
-  if (Buffer.byteLength(username) > MAX_SECRET_BYTES || Buffer.byteLength(password) > MAX_SECRET_BYTES) return null;
+  if (
+    Buffer.byteLength(username) > MAX_SECRET_BYTES ||
+    Buffer.byteLength(password) > MAX_SECRET_BYTES
+  )
+    return null;
   return { username, password };
 }
 
 /** The credentials an `Authorization` header carries. */
 export function readCredentials(header: string | string[] | undefined): Credentials {
   if (header === undefined) return { scheme: 'none' };
-  if (Array.isArray(header) || header.length === 0) return { scheme: 'invalid', reason: 'malformed' };
+  if (Array.isArray(header) || header.length === 0)
+    return { scheme: 'invalid', reason: 'malformed' };
   const parts = splitScheme(header);
   if (!parts) return { scheme: 'invalid', reason: 'malformed' };
   const [scheme, value] = parts;
@@ -56,7 +62,9 @@ export function readCredentials(header: string | string[] | undefined): Credenti
       return decoded ? { scheme: 'basic', ...decoded } : { scheme: 'invalid', reason: 'malformed' };
     }
     case 'opentera':
-      return value.length <= MAX_TOKEN_LENGTH ? { scheme: 'token', token: value } : { scheme: 'invalid', reason: 'malformed' };
+      return value.length <= MAX_TOKEN_LENGTH
+        ? { scheme: 'token', token: value }
+        : { scheme: 'invalid', reason: 'malformed' };
     default:
       return { scheme: 'invalid', reason: 'unknown-scheme' };
   }

@@ -7,8 +7,9 @@
  *   unaffected, and a success from the pair clears its count;
  * - more than 30 failures within 60 s from one client address, across all accounts, refuse
  *   every password login from that address with 429 until the window passes.
- * Refused attempts are not counted (the windows never extend). Token logins are not counted:
- * tokens are not guessable.
+ * A pair's attempts are counted as they start (so a burst of concurrent guesses gets no more
+ * than 5 checks); the address counts failures. Windows start at the first count and are never
+ * extended. Token logins are not counted: tokens are not guessable.
  */
 import type { LoginAttempts } from '../cluster/login-attempts.js';
 
@@ -42,26 +43,26 @@ export class LoginThrottle {
   }
 
   /**
-   * Whether a password check may run. `account` is the account's uuid, or `name:<username>`
-   * for a username that names no account (so unknown names are throttled alike).
+   * Called before a password check: whether it may run. `account` is the account's uuid, or
+   * `name:<URI-encoded username>` for a name that matches no account (throttled alike).
+   * The pair's count is taken here, before the check, so concurrent guesses cannot overshoot
+   * the limit; a success clears it.
    */
-  async check(kind: PasswordKind, account: string, address: string): Promise<AttemptVerdict> {
-    const [byAddress, byPair] = await Promise.all([
-      this.attempts.get(this.addressKey(address)),
-      this.attempts.get(this.pairKey(kind, account, address)),
-    ]);
-    if (byAddress >= ADDRESS_LIMIT) return 'throttled';
-    if (byPair >= PAIR_LIMIT) return 'locked';
-    return 'ok';
+  async begin(kind: PasswordKind, account: string, address: string): Promise<AttemptVerdict> {
+    if ((await this.attempts.get(this.addressKey(address))) >= ADDRESS_LIMIT) return 'throttled';
+    const tries = await this.attempts.increment(
+      this.pairKey(kind, account, address),
+      PAIR_WINDOW_MS,
+    );
+    return tries > PAIR_LIMIT ? 'locked' : 'ok';
   }
 
-  async failure(kind: PasswordKind, account: string, address: string): Promise<void> {
-    await Promise.all([
-      this.attempts.increment(this.addressKey(address), ADDRESS_WINDOW_MS),
-      this.attempts.increment(this.pairKey(kind, account, address), PAIR_WINDOW_MS),
-    ]);
+  /** After a failed check: counts against the address. */
+  async failure(address: string): Promise<void> {
+    await this.attempts.increment(this.addressKey(address), ADDRESS_WINDOW_MS);
   }
 
+  /** After a successful check: the pair starts afresh. */
   async success(kind: PasswordKind, account: string, address: string): Promise<void> {
     await this.attempts.reset(this.pairKey(kind, account, address));
   }

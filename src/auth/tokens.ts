@@ -84,7 +84,9 @@ interface Keys {
 const encoder = new TextEncoder();
 
 async function sign(key: string, claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(encoder.encode(key));
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .sign(encoder.encode(key));
 }
 
 /** The payload of an HS256 token signed with `key` whose `exp` (if any) has not passed, or null. */
@@ -127,7 +129,8 @@ export class TokenService {
    */
   static async load(db: Db, o: { rotate: boolean }): Promise<TokenService> {
     if (o.rotate) {
-      for (const name of Object.values(DYNAMIC_KEY)) await setSetting(db, name, randomKey(KEY_LENGTH));
+      for (const name of Object.values(DYNAMIC_KEY))
+        await setSetting(db, name, randomKey(KEY_LENGTH));
     }
     return new TokenService({
       user: await ensureKey(db, DYNAMIC_KEY.user),
@@ -163,7 +166,10 @@ export class TokenService {
   }
 
   /** A dynamic participant token (`participant_token` / `refresh_token`) valid `ttlSeconds`. */
-  signParticipant(participant: ParticipantTokenSubject, ttlSeconds: number = LOGIN_TOKEN_TTL_S): Promise<string> {
+  signParticipant(
+    participant: ParticipantTokenSubject,
+    ttlSeconds: number = LOGIN_TOKEN_TTL_S,
+  ): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const claims: ParticipantClaims = {
       iat: now,
@@ -198,7 +204,10 @@ export class TokenService {
 
   /** A service token: `{iat, service_uuid}`, no expiry (as OpenTera's). */
   signService(serviceUuid: string): Promise<string> {
-    return sign(this.keys.service, { iat: Math.floor(Date.now() / 1000), service_uuid: serviceUuid });
+    return sign(this.keys.service, {
+      iat: Math.floor(Date.now() / 1000),
+      service_uuid: serviceUuid,
+    });
   }
 
   async verifyService(token: string): Promise<{ serviceUuid: string } | null> {

@@ -1,14 +1,14 @@
 /**
  * Chooses the seam implementations for this node: in-process (one node; revocations persisted
- * in the database) or Redis (many nodes sharing one Redis). The rest of the app sees only the
- * interfaces.
+ * in the database) or Redis (many nodes sharing one Redis, beside OpenTera's Python services).
+ * The rest of the app sees only the interfaces.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Db } from '../db/connect.js';
 import type { Metrics } from '../metrics.js';
 import type { Bus } from './bus.js';
-import type { Presence } from './presence.js';
+import type { Presence, PrincipalRef } from './presence.js';
 import type { TicketStore } from './tickets.js';
 import type { Revocations } from './revocations.js';
 import type { LoginAttempts } from './login-attempts.js';
@@ -17,6 +17,12 @@ import { MemoryPresence } from './presence-memory.js';
 import { MemoryTicketStore } from './tickets-memory.js';
 import { DbRevocations } from './revocations-db.js';
 import { MemoryLoginAttempts } from './login-attempts-memory.js';
+import { closeRedis, createRedis } from './redis.js';
+import { RedisBus } from './bus-redis.js';
+import { RedisPresence } from './presence-redis.js';
+import { RedisTicketStore } from './tickets-redis.js';
+import { RedisRevocations } from './revocations-redis.js';
+import { RedisLoginAttempts } from './login-attempts-redis.js';
 
 export interface SeamParts {
   bus: Bus;
@@ -28,8 +34,15 @@ export interface SeamParts {
 
 export interface Seams {
   parts: SeamParts;
+  /** True when the parts are shared with other nodes through Redis. */
+  distributed: boolean;
   /** Called once every part of the node exists, before it listens. */
-  start?(context: { tokens: unknown }): Promise<void>;
+  start(context: { tokenKeys: Record<string, string> }): Promise<void>;
+  /**
+   * Registers the listener for principals whose presence entries this node restored after
+   * Redis came back empty (they must be announced again). Memory seams never call it.
+   */
+  onRestored(listener: (refs: PrincipalRef[]) => void): void;
   close(): Promise<void>;
 }
 
@@ -41,18 +54,72 @@ export interface SeamContext {
   nodeId: string;
 }
 
+const closeAll = (parts: SeamParts): Promise<unknown> =>
+  Promise.all(
+    [parts.presence, parts.tickets, parts.revocations, parts.attempts].map((p) => p.close()),
+  ).then(() => parts.bus.close());
+
 export async function buildSeams(ctx: SeamContext): Promise<Seams> {
+  if (ctx.config.redis) return buildRedisSeams(ctx, ctx.config.redis);
   const parts: SeamParts = {
     bus: new MemoryBus({ log: ctx.log, metrics: ctx.metrics }),
     presence: new MemoryPresence(),
     tickets: new MemoryTicketStore(),
-    revocations: new DbRevocations(ctx.db),
+    revocations: new DbRevocations(ctx.db, { log: ctx.log }),
     attempts: new MemoryLoginAttempts(),
   };
   return {
     parts,
+    distributed: false,
+    start: async () => {},
+    onRestored: () => {},
+    close: async () => {
+      await closeAll(parts);
+    },
+  };
+}
+
+function buildRedisSeams(ctx: SeamContext, url: string): Seams {
+  const log = ctx.log.child({ part: 'redis' });
+  const redis = createRedis(url, { name: `commands:${ctx.nodeId.slice(0, 8)}`, log });
+  let restoredListener: (refs: PrincipalRef[]) => void = () => {};
+  const parts: SeamParts = {
+    bus: new RedisBus({ url, log, metrics: ctx.metrics, name: `bus:${ctx.nodeId.slice(0, 8)}` }),
+    presence: new RedisPresence({
+      redis,
+      nodeId: ctx.nodeId,
+      ttlMs: ctx.config.presenceTtl * 1000,
+      log,
+      onRestored: (refs) => restoredListener(refs),
+    }),
+    tickets: new RedisTicketStore({ redis }),
+    revocations: new RedisRevocations({ redis, db: ctx.db, log }),
+    attempts: new RedisLoginAttempts({ redis }),
+  };
+  let tokenKeys: Record<string, string> = {};
+  const publishKeys = async (): Promise<void> => {
+    if (Object.keys(tokenKeys).length === 0) return;
+    try {
+      await redis.mset(tokenKeys);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'could not publish token keys to Redis');
+    }
+  };
+  // OpenTera's services read the signing keys from Redis: put them back after a Redis restart.
+  redis.on('ready', () => void publishKeys());
+  return {
+    parts,
+    distributed: true,
+    async start(context) {
+      tokenKeys = context.tokenKeys;
+      await publishKeys();
+    },
+    onRestored(listener) {
+      restoredListener = listener;
+    },
     async close() {
-      await Promise.all(Object.values(parts).map((p: { close(): Promise<void> }) => p.close()));
+      await closeAll(parts);
+      await closeRedis(redis);
     },
   };
 }

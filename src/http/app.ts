@@ -5,7 +5,12 @@
  *
  * Limits: request headers ≤ 16 KiB (431), bodies ≤ 64 KiB (413).
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger, type FastifyError } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyBaseLogger,
+  type FastifyError,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Server } from 'node:https';
@@ -18,7 +23,13 @@ import type { TlsMaterial } from '../tls.js';
 export const MAX_HEADER_BYTES = 16 * 1024;
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type App = FastifyInstance<
+  Server,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 export interface AppState {
   /** False while starting and once stopping: /healthz answers 503. */
@@ -52,7 +63,12 @@ export async function buildApp(deps: Deps, tls: TlsMaterial | null, state: AppSt
       components: {
         securitySchemes: {
           basic: { type: 'http', scheme: 'basic' },
-          openTera: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'OpenTera <token>' },
+          openTera: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description: 'OpenTera <token>',
+          },
         },
       },
     },
@@ -65,18 +81,27 @@ export async function buildApp(deps: Deps, tls: TlsMaterial | null, state: AppSt
     if (error.validation) {
       return reply.status(400).send({ code: 'BAD_REQUEST', message: error.message });
     }
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const status =
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 500
+        ? error.statusCode
+        : 500;
     if (status === 500) request.log.error({ err: error }, 'request failed');
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 500 ? 'INTERNAL' : 'BAD_REQUEST';
-    return reply.status(status).send({ code, message: status === 500 ? 'Internal server error' : error.message });
+    return reply
+      .status(status)
+      .send({ code, message: status === 500 ? 'Internal server error' : error.message });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ code: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
+    reply.status(404).send({
+      code: 'NOT_FOUND',
+      message: `No route for ${request.method} ${request.url.split('?')[0]}`,
+    }),
   );
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('Access-Control-Allow-Origin', '*');
     reply.header('Access-Control-Allow-Headers', '*');
     reply.header('Access-Control-Allow-Methods', '*');
+    reply.header('Cross-Origin-Embedder-Policy', 'require-corp');
     return payload;
   });
 

@@ -4,7 +4,13 @@
  * route registration OpenTera's endpoints share.
  */
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchema,
+  HTTPMethods,
+} from 'fastify';
 import { Authenticator } from '../auth/authenticate.js';
 import { WebsocketUrls } from '../auth/public-origin.js';
 import type { Deps } from '../deps.js';
@@ -22,7 +28,12 @@ export interface ApiContext {
 export function createApiContext(deps: Deps): ApiContext {
   return {
     deps,
-    auth: new Authenticator({ db: deps.db, tokens: deps.tokens, revocations: deps.revocations, attempts: deps.attempts }),
+    auth: new Authenticator({
+      db: deps.db,
+      tokens: deps.tokens,
+      revocations: deps.revocations,
+      attempts: deps.attempts,
+    }),
     urls: new WebsocketUrls(deps.config),
   };
 }
@@ -32,7 +43,11 @@ export type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<
 export interface OpenTeraRoute {
   method: 'GET' | 'POST';
   url: string;
-  schema: FastifySchema & { summary: string; tags: string[]; security?: Array<Record<string, string[]>> };
+  schema: FastifySchema & {
+    summary: string;
+    tags: string[];
+    security?: Array<Record<string, string[]>>;
+  };
   handler: Handler;
   /** Extra route options (e.g. a body limit). */
   bodyLimit?: number;
@@ -60,12 +75,15 @@ export function registerPath(app: FastifyInstance, routes: OpenTeraRoute[]): voi
     });
   }
   const taken = new Set<string>(routes.map((r) => r.method));
-  const others = (['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as HTTPMethods[]).filter((m) => !taken.has(m));
+  const others = (['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as HTTPMethods[]).filter(
+    (m) => !taken.has(m),
+  );
   app.route({
     method: others,
     url,
     schema: { hide: true },
-    handler: async (_request, reply) => sendJson(reply, 405, { message: 'The method is not allowed for the requested URL.' }),
+    handler: async (_request, reply) =>
+      sendJson(reply, 405, { message: 'The method is not allowed for the requested URL.' }),
   });
 }
 
@@ -73,11 +91,21 @@ export function registerPath(app: FastifyInstance, routes: OpenTeraRoute[]): voi
 export const clientAddress = (request: FastifyRequest): string => request.ip;
 
 /** The `websocket_url` for this request and a fresh one-time ticket. */
-export async function websocketUrl(ctx: ApiContext, request: FastifyRequest, kind: PrincipalKind, uuid: string): Promise<string> {
+export async function websocketUrl(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  kind: PrincipalKind,
+  uuid: string,
+): Promise<string> {
   const ticket = await ctx.deps.tickets.issue(kind, uuid, ctx.deps.config.ticketTtl * 1000);
   const address = request.server.server.address() as AddressInfo | string | null;
-  const listeningPort = typeof address === 'object' && address ? address.port : ctx.deps.config.port;
-  return ctx.urls.url({ headers: request.headers, peerAddress: request.socket.remoteAddress, listeningPort }, kind, ticket);
+  const listeningPort =
+    typeof address === 'object' && address ? address.port : ctx.deps.config.port;
+  return ctx.urls.url(
+    { headers: request.headers, peerAddress: request.socket.remoteAddress, listeningPort },
+    kind,
+    ticket,
+  );
 }
 
 /** Publishes OpenTera's forced-disconnect command for every connection of `uuid` (spec §4.6). */
@@ -85,10 +113,4 @@ export async function publishDisconnect(ctx: ApiContext, uuid: string): Promise<
   const dest = twistedCommandsTopic(uuid);
   const message = disconnectCommand(dest, moduleMessagesTopic(MODULE.flask));
   await ctx.deps.bus.publish(dest, ctx.deps.codec.encodeModuleMessage(message));
-}
-
-/** One value of a header (the first when repeated). */
-export function headerValue(request: FastifyRequest, name: string): string | undefined {
-  const v = request.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }

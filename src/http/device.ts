@@ -5,13 +5,31 @@
  * DEVICE_STATUS_CHANGED DeviceEvent on the UserManager's event topic (spec §4.8).
  */
 import type { FastifyRequest } from 'fastify';
+import Type from 'typebox';
 import { isRefusal } from '../auth/authenticate.js';
 import { AppError } from '../errors.js';
-import { DeviceEventSchema, DeviceEvent_EventType, create, packEvent, teraEvent } from '../protocol/messages.js';
+import {
+  DeviceEventSchema,
+  DeviceEvent_EventType,
+  create,
+  packEvent,
+  teraEvent,
+} from '../protocol/messages.js';
 import { USER_MANAGER_EVENTS } from '../topics.js';
 import type { App } from './app.js';
-import { clientAddress, publishDisconnect, registerPath, websocketUrl, type ApiContext } from './context.js';
-import { deviceInfo, deviceParticipants, deviceProjectIds, sessionTypesOfProjects } from './login-queries.js';
+import {
+  clientAddress,
+  publishDisconnect,
+  registerPath,
+  websocketUrl,
+  type ApiContext,
+} from './context.js';
+import {
+  deviceInfo,
+  deviceParticipants,
+  deviceProjectIds,
+  sessionTypesOfProjects,
+} from './login-queries.js';
 import { jsonDepthExceeds, pythonJsonDumps } from './python-json.js';
 import { parseArgs } from './query.js';
 import { sendArgsError, sendJson, sendRefusal, sendText } from './replies.js';
@@ -50,8 +68,10 @@ export function registerDeviceRoutes(app: App, ctx: ApiContext): void {
       method: 'GET',
       url: '/api/device/login',
       schema: {
-        summary: "Log a device in with its token; a websocket_url when it is onlineable and offline",
-        description: 'Only `token` is accepted as an argument (a device sending with_websocket gets 400, as in OpenTera).',
+        summary:
+          'Log a device in with its token; a websocket_url when it is onlineable and offline',
+        description:
+          'Only `token` is accepted as an argument (a device sending with_websocket gets 400, as in OpenTera).',
         tags,
         security,
         querystring: tokenQuery,
@@ -68,7 +88,8 @@ export function registerDeviceRoutes(app: App, ctx: ApiContext): void {
         const d = auth.account;
         let url: string | undefined;
         if (d.onlineable) {
-          if (await ctx.deps.presence.isOnline('device', d.uuid)) return sendText(reply, 403, 'Device already logged in.');
+          if (await ctx.deps.presence.isOnline('device', d.uuid))
+            return sendText(reply, 403, 'Device already logged in.');
           url = await websocketUrl(ctx, request, 'device', d.uuid);
         }
         await ctx.auth.accounts.touch('device', d.id);
@@ -112,18 +133,25 @@ export function registerDeviceRoutes(app: App, ctx: ApiContext): void {
   // before JSON.parse runs.
   void app.register(async (scope) => {
     scope.removeContentTypeParser('application/json');
-    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-      const text = body as string;
-      if (jsonDepthExceeds(text, MAX_STATUS_DEPTH)) {
-        done(new AppError('BAD_REQUEST', `JSON nested deeper than ${MAX_STATUS_DEPTH} levels`), undefined);
-        return;
-      }
-      try {
-        done(null, JSON.parse(text));
-      } catch {
-        done(new AppError('BAD_REQUEST', 'Body is not valid JSON'), undefined);
-      }
-    });
+    scope.addContentTypeParser(
+      'application/json',
+      { parseAs: 'string' },
+      (_request, body, done) => {
+        const text = body as string;
+        if (jsonDepthExceeds(text, MAX_STATUS_DEPTH)) {
+          done(
+            new AppError('BAD_REQUEST', `JSON nested deeper than ${MAX_STATUS_DEPTH} levels`),
+            undefined,
+          );
+          return;
+        }
+        try {
+          done(null, JSON.parse(text));
+        } catch {
+          done(new AppError('BAD_REQUEST', 'Body is not valid JSON'), undefined);
+        }
+      },
+    );
     registerPath(scope as App, [
       {
         method: 'POST',
@@ -134,17 +162,36 @@ export function registerDeviceRoutes(app: App, ctx: ApiContext): void {
           security,
           querystring: tokenQuery,
           body: DeviceStatusBody,
-          response: { 200: DeviceStatusAnswer, 400: ErrorBody, 401: JsonText, 403: JsonText },
+          response: {
+            200: DeviceStatusAnswer,
+            400: Type.Union([JsonText, ErrorBody]),
+            401: JsonText,
+            403: JsonText,
+          },
         },
         handler: async (request, reply) => {
           const auth = await authOf(ctx, request);
           if (isRefusal(auth)) return sendRefusal(reply, auth);
           const body = request.body as Record<string, unknown> | null | undefined;
-          if (typeof body !== 'object' || body === null || !('status' in body) || !('timestamp' in body))
+          if (
+            typeof body !== 'object' ||
+            body === null ||
+            !('status' in body) ||
+            !('timestamp' in body)
+          )
             return sendText(reply, 400, 'Missing arguments');
           const { status, timestamp } = body;
-          if (typeof status !== 'object' || status === null || Array.isArray(status) || typeof timestamp !== 'number')
-            return sendText(reply, 400, 'Invalid arguments: status must be an object and timestamp a number');
+          if (
+            typeof status !== 'object' ||
+            status === null ||
+            Array.isArray(status) ||
+            typeof timestamp !== 'number'
+          )
+            return sendText(
+              reply,
+              400,
+              'Invalid arguments: status must be an object and timestamp a number',
+            );
           const d = auth.account;
           const statusText = pythonJsonDumps(status);
           if (!(await ctx.deps.presence.setDeviceStatus(d.uuid, { status: statusText, timestamp })))
@@ -155,7 +202,9 @@ export function registerDeviceRoutes(app: App, ctx: ApiContext): void {
             deviceName: d.name,
             deviceStatus: pythonJsonDumps({ status: statusText, timestamp }),
           });
-          const payload = ctx.deps.codec.encodeEvent(teraEvent(USER_MANAGER_EVENTS, [packEvent(DeviceEventSchema, event)]));
+          const payload = ctx.deps.codec.encodeEvent(
+            teraEvent(USER_MANAGER_EVENTS, [packEvent(DeviceEventSchema, event)]),
+          );
           await ctx.deps.bus.publish(USER_MANAGER_EVENTS, payload);
           return sendJson(reply, 200, { uuid: d.uuid, status: statusText, timestamp });
         },

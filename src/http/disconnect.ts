@@ -10,7 +10,16 @@ import { clientAddress, publishDisconnect, registerPath, type ApiContext } from 
 import { parseArgs, type Args } from './query.js';
 import Type from 'typebox';
 import { sendArgsError, sendRefusal, sendText } from './replies.js';
-import { ArgsErrorBody, BASIC_OR_TOKEN, ErrorBody, JsonText, QInt, QStr, UserUnauthorized, query } from './schemas.js';
+import {
+  ArgsErrorBody,
+  BASIC_OR_TOKEN,
+  ErrorBody,
+  JsonText,
+  QInt,
+  QStr,
+  UserUnauthorized,
+  query,
+} from './schemas.js';
 
 const SPEC = {
   id_user: 'int',
@@ -27,7 +36,12 @@ export function registerDisconnectRoute(app: App, ctx: ApiContext): void {
   /** The uuid of the target named by the first argument given (OpenTera's order), or null for none. */
   async function target(a: Args<typeof SPEC>) {
     if (a.id_user) {
-      const r = await k.selectFrom('t_users').select('user_uuid').where('id_user', '=', a.id_user).where('deleted_at', 'is', null).executeTakeFirst();
+      const r = await k
+        .selectFrom('t_users')
+        .select('user_uuid')
+        .where('id_user', '=', a.id_user)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
       return { kind: 'user' as const, uuid: r?.user_uuid ?? null };
     }
     if (a.user_uuid) return { kind: 'user' as const, uuid: a.user_uuid };
@@ -42,7 +56,12 @@ export function registerDisconnectRoute(app: App, ctx: ApiContext): void {
     }
     if (a.participant_uuid) return { kind: 'participant' as const, uuid: a.participant_uuid };
     if (a.id_device) {
-      const r = await k.selectFrom('t_devices').select('device_uuid').where('id_device', '=', a.id_device).where('deleted_at', 'is', null).executeTakeFirst();
+      const r = await k
+        .selectFrom('t_devices')
+        .select('device_uuid')
+        .where('id_device', '=', a.id_device)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
       return { kind: 'device' as const, uuid: r?.device_uuid ?? null };
     }
     if (a.device_uuid) return { kind: 'device' as const, uuid: a.device_uuid };
@@ -66,7 +85,13 @@ export function registerDisconnectRoute(app: App, ctx: ApiContext): void {
           id_device: QInt('Device id'),
           device_uuid: QStr('Device uuid'),
         }),
-        response: { 200: JsonText, 400: Type.Union([JsonText, ArgsErrorBody]), 401: UserUnauthorized, 403: JsonText, 429: ErrorBody },
+        response: {
+          200: JsonText,
+          400: Type.Union([JsonText, ArgsErrorBody]),
+          401: UserUnauthorized,
+          403: JsonText,
+          429: ErrorBody,
+        },
       },
       handler: async (request, reply) => {
         const auth = await ctx.auth.user(
@@ -80,7 +105,11 @@ export function registerDisconnectRoute(app: App, ctx: ApiContext): void {
         if (!t) return sendText(reply, 400, 'Invalid request');
         const access = await ctx.deps.access.userAccess(auth.account.uuid);
         const allowed =
-          t.kind === 'user' ? access?.admin.userUuids : t.kind === 'participant' ? access?.admin.participantUuids : access?.admin.deviceUuids;
+          t.kind === 'user'
+            ? access?.admin.userUuids
+            : t.kind === 'participant'
+              ? access?.admin.participantUuids
+              : access?.admin.deviceUuids;
         if (t.uuid === null || !allowed?.has(t.uuid)) return sendText(reply, 403, 'Forbidden');
         if (t.kind === 'user' && t.uuid === auth.account.uuid)
           return sendText(reply, 400, 'Use Logout instead to disconnect current user');

@@ -30,7 +30,11 @@ export interface DeviceRow {
   device_notes: string | null;
   device_lastonline: string | null;
   device_token: string | null;
-  subtype: { id_device_subtype: number; id_device_type: number; device_subtype_name: string } | null;
+  subtype: {
+    id_device_subtype: number;
+    id_device_type: number;
+    device_subtype_name: string;
+  } | null;
 }
 
 export async function queryDevices(db: Db, f: DeviceFilter): Promise<DeviceRow[]> {
@@ -58,22 +62,31 @@ export async function queryDevices(db: Db, f: DeviceFilter): Promise<DeviceRow[]
   if (f.device_uuid !== undefined) q = q.where('d.device_uuid', '=', f.device_uuid);
   if (f.name !== undefined) q = q.where('d.device_name', '=', f.name);
   if (f.id_device_type !== undefined) q = q.where('d.id_device_type', '=', f.id_device_type);
-  if (f.id_device_subtype !== undefined) q = q.where('d.id_device_subtype', '=', f.id_device_subtype);
+  if (f.id_device_subtype !== undefined)
+    q = q.where('d.id_device_subtype', '=', f.id_device_subtype);
   if (f.enabled !== undefined) q = q.where('d.device_enabled', '=', f.enabled);
   if (f.id_site !== undefined) {
     const site = f.id_site;
-    q = q.where('d.id_device', 'in', (eb) => eb.selectFrom('t_devices_sites').select('id_device').where('id_site', '=', site));
+    q = q.where('d.id_device', 'in', (eb) =>
+      eb.selectFrom('t_devices_sites').select('id_device').where('id_site', '=', site),
+    );
   }
   if (f.id_project !== undefined) {
     const project = f.id_project;
-    q = q.where('d.id_device', 'in', (eb) => eb.selectFrom('t_devices_projects').select('id_device').where('id_project', '=', project));
+    q = q.where('d.id_device', 'in', (eb) =>
+      eb.selectFrom('t_devices_projects').select('id_device').where('id_project', '=', project),
+    );
   }
   const rows = await q.orderBy('d.id_device').execute();
   return rows.map(({ subtype_type, device_subtype_name, ...d }) => ({
     ...d,
     subtype:
       d.id_device_subtype !== null && subtype_type !== null && device_subtype_name !== null
-        ? { id_device_subtype: d.id_device_subtype, id_device_type: subtype_type, device_subtype_name }
+        ? {
+            id_device_subtype: d.id_device_subtype,
+            id_device_type: subtype_type,
+            device_subtype_name,
+          }
         : null,
   }));
 }
@@ -140,7 +153,10 @@ export async function queryParticipants(db: Db, f: ParticipantFilter): Promise<P
   if (f.id_device) {
     const device = f.id_device;
     q = q.where('p.id_participant', 'in', (eb) =>
-      eb.selectFrom('t_devices_participants').select('id_participant').where('id_device', '=', device),
+      eb
+        .selectFrom('t_devices_participants')
+        .select('id_participant')
+        .where('id_device', '=', device),
     );
   }
   return q.orderBy('p.id_participant').execute();

@@ -60,7 +60,10 @@ export const PARTICIPANT_ARGS = {
 
 export function registerListRoutes(app: App, ctx: ApiContext): void {
   const auth = (request: FastifyRequest) =>
-    ctx.auth.user({ authorization: request.headers.authorization, address: clientAddress(request) }, { basic: true, token: true, login: false });
+    ctx.auth.user(
+      { authorization: request.headers.authorization, address: clientAddress(request) },
+      { basic: true, token: true, login: false },
+    );
 
   registerPath(app, [
     {
@@ -86,7 +89,12 @@ export function registerListRoutes(app: App, ctx: ApiContext): void {
           list: QBool('Minimal fields only'),
           with_status: QBool('Add device_online and device_busy'),
         }),
-        response: { 200: Type.Array(DeviceListItem), 400: Type.Union([JsonText, ArgsErrorBody]), 401: UserUnauthorized, 429: ErrorBody },
+        response: {
+          200: Type.Array(DeviceListItem),
+          400: Type.Union([JsonText, ArgsErrorBody]),
+          401: UserUnauthorized,
+          429: ErrorBody,
+        },
       },
       handler: async (request, reply) => {
         const a = await auth(request);
@@ -94,15 +102,26 @@ export function registerListRoutes(app: App, ctx: ApiContext): void {
         const parsed = parseArgs(request.query, DEVICE_ARGS);
         if (!parsed.ok) return sendArgsError(reply, parsed.body);
         const q = parsed.args;
-        const selectors = [q.id_device, q.device_uuid ?? q.uuid, q.id_site, q.id_project, q.id_device_subtype, q.name];
-        if (selectors.filter((v) => v !== undefined).length > 1) return sendText(reply, 400, 'Too many IDs');
+        const selectors = [
+          q.id_device,
+          q.device_uuid ?? q.uuid,
+          q.id_site,
+          q.id_project,
+          q.id_device_subtype,
+          q.name,
+        ];
+        if (selectors.filter((v) => v !== undefined).length > 1)
+          return sendText(reply, 400, 'Too many IDs');
         const access = await ctx.deps.access.userAccess(a.account.uuid);
         if (!access) return sendJson(reply, 200, []);
-        const rows = (await queryDevices(ctx.deps.db, { ...q, device_uuid: q.device_uuid ?? q.uuid })).filter((d) =>
-          access.deviceUuids.has(d.device_uuid),
-        );
+        const rows = (
+          await queryDevices(ctx.deps.db, { ...q, device_uuid: q.device_uuid ?? q.uuid })
+        ).filter((d) => access.deviceUuids.has(d.device_uuid));
         const [online, busy] = q.with_status
-          ? await Promise.all([ctx.deps.presence.online('device'), ctx.deps.presence.busy('device')])
+          ? await Promise.all([
+              ctx.deps.presence.online('device'),
+              ctx.deps.presence.busy('device'),
+            ])
           : [[], new Map<string, string>()];
         const onlineSet = new Set(online);
         return sendJson(
@@ -121,7 +140,12 @@ export function registerListRoutes(app: App, ctx: ApiContext): void {
               ...(q.list ? minimal : d),
               ...(!q.list && access.admin.deviceUuids.has(d.device_uuid) ? { device_token } : {}),
               ...(subtype ? { device_subtype: subtype } : {}),
-              ...(q.with_status ? { device_online: onlineSet.has(d.device_uuid), device_busy: busy.has(d.device_uuid) } : {}),
+              ...(q.with_status
+                ? {
+                    device_online: onlineSet.has(d.device_uuid),
+                    device_busy: busy.has(d.device_uuid),
+                  }
+                : {}),
             };
           }),
         );
@@ -155,7 +179,12 @@ export function registerListRoutes(app: App, ctx: ApiContext): void {
           list: QBool('Minimal fields only'),
           no_group: QBool('Only participants without a group'),
         }),
-        response: { 200: Type.Array(ParticipantListItem), 400: Type.Union([JsonText, ArgsErrorBody]), 401: UserUnauthorized, 429: ErrorBody },
+        response: {
+          200: Type.Array(ParticipantListItem),
+          400: Type.Union([JsonText, ArgsErrorBody]),
+          401: UserUnauthorized,
+          429: ErrorBody,
+        },
       },
       handler: async (request, reply) => {
         const a = await auth(request);
@@ -177,22 +206,42 @@ export function registerListRoutes(app: App, ctx: ApiContext): void {
           return sendText(reply, 400, 'Missing arguments');
         const access = await ctx.deps.access.userAccess(a.account.uuid);
         if (!access) return sendJson(reply, 200, []);
-        const rows = (await queryParticipants(ctx.deps.db, { ...filter, enabled: q.enabled, no_group: q.no_group })).filter((p) =>
-          access.participantUuids.has(p.participant_uuid),
-        );
-        const [online, busy] = await Promise.all([ctx.deps.presence.online('participant'), ctx.deps.presence.busy('participant')]);
+        const rows = (
+          await queryParticipants(ctx.deps.db, {
+            ...filter,
+            enabled: q.enabled,
+            no_group: q.no_group,
+          })
+        ).filter((p) => access.participantUuids.has(p.participant_uuid));
+        const [online, busy] = await Promise.all([
+          ctx.deps.presence.online('participant'),
+          ctx.deps.presence.busy('participant'),
+        ]);
         const onlineSet = new Set(online);
         return sendJson(
           reply,
           200,
-          rows.map(({ participant_token, participant_username, participant_lastonline, participant_login_enabled, id_site, ...p }) => ({
-            ...p,
-            ...(q.list ? {} : { participant_username, participant_lastonline, participant_login_enabled }),
-            ...(!q.list && access.admin.participantUuids.has(p.participant_uuid) ? { participant_token } : {}),
-            ...(!q.list && filter.id_participant !== undefined ? { id_site } : {}),
-            participant_online: onlineSet.has(p.participant_uuid),
-            participant_busy: busy.has(p.participant_uuid),
-          })),
+          rows.map(
+            ({
+              participant_token,
+              participant_username,
+              participant_lastonline,
+              participant_login_enabled,
+              id_site,
+              ...p
+            }) => ({
+              ...p,
+              ...(q.list
+                ? {}
+                : { participant_username, participant_lastonline, participant_login_enabled }),
+              ...(!q.list && access.admin.participantUuids.has(p.participant_uuid)
+                ? { participant_token }
+                : {}),
+              ...(!q.list && filter.id_participant !== undefined ? { id_site } : {}),
+              participant_online: onlineSet.has(p.participant_uuid),
+              participant_busy: busy.has(p.participant_uuid),
+            }),
+          ),
         );
       },
     },

@@ -14,13 +14,25 @@ export interface SessionTypeInfo {
 }
 
 /** The session types linked to any of `projectIds`, each once, by id. */
-export async function sessionTypesOfProjects(db: Db, projectIds: number[]): Promise<SessionTypeInfo[]> {
+export async function sessionTypesOfProjects(
+  db: Db,
+  projectIds: number[],
+): Promise<SessionTypeInfo[]> {
   if (projectIds.length === 0) return [];
   return db.kysely
     .selectFrom('t_sessions_types as st')
-    .select(['st.id_session_type', 'st.id_service', 'st.session_type_name', 'st.session_type_color', 'st.session_type_category'])
+    .select([
+      'st.id_session_type',
+      'st.id_service',
+      'st.session_type_name',
+      'st.session_type_color',
+      'st.session_type_category',
+    ])
     .where('st.id_session_type', 'in', (eb) =>
-      eb.selectFrom('t_sessions_types_projects').select('id_session_type').where('id_project', 'in', projectIds),
+      eb
+        .selectFrom('t_sessions_types_projects')
+        .select('id_session_type')
+        .where('id_project', 'in', projectIds),
     )
     .orderBy('st.id_session_type')
     .execute();
@@ -39,7 +51,10 @@ export async function deviceProjectIds(db: Db, deviceId: number): Promise<number
 }
 
 /** `device_info` of the device login: the full row plus its type and subtype names. */
-export async function deviceInfo(db: Db, deviceId: number): Promise<Record<string, unknown> | null> {
+export async function deviceInfo(
+  db: Db,
+  deviceId: number,
+): Promise<Record<string, unknown> | null> {
   const r = await db.kysely
     .selectFrom('t_devices as d')
     .innerJoin('t_devices_types as t', 't.id_device_type', 'd.id_device_type')
@@ -73,7 +88,10 @@ export async function deviceInfo(db: Db, deviceId: number): Promise<Record<strin
 }
 
 /** `participants_info`: the participants linked to a device. */
-export async function deviceParticipants(db: Db, deviceId: number): Promise<Array<{ participant_name: string; participant_uuid: string }>> {
+export async function deviceParticipants(
+  db: Db,
+  deviceId: number,
+): Promise<Array<{ participant_name: string; participant_uuid: string }>> {
   return db.kysely
     .selectFrom('t_devices_participants as dp')
     .innerJoin('t_participants as p', 'p.id_participant', 'dp.id_participant')

@@ -34,7 +34,10 @@ interface Status {
 
 /** uuid → {online, busy} for every principal of `kind` that is online or busy. */
 async function statuses(ctx: ApiContext, kind: PrincipalKind): Promise<Map<string, Status>> {
-  const [online, busy] = await Promise.all([ctx.deps.presence.online(kind), ctx.deps.presence.busy(kind)]);
+  const [online, busy] = await Promise.all([
+    ctx.deps.presence.online(kind),
+    ctx.deps.presence.busy(kind),
+  ]);
   const out = new Map<string, Status>();
   for (const uuid of online) out.set(uuid, { online: true, busy: busy.has(uuid) });
   for (const uuid of busy.keys()) if (!out.has(uuid)) out.set(uuid, { online: false, busy: true });
@@ -51,7 +54,10 @@ export async function callerAccess(ctx: ApiContext, uuid: string): Promise<UserA
 
 export function registerOnlineRoutes(app: App, ctx: ApiContext): void {
   const auth = (request: FastifyRequest) =>
-    ctx.auth.user({ authorization: request.headers.authorization, address: clientAddress(request) }, { basic: true, token: true, login: false });
+    ctx.auth.user(
+      { authorization: request.headers.authorization, address: clientAddress(request) },
+      { basic: true, token: true, login: false },
+    );
   const k = ctx.deps.db.kysely;
 
   registerPath(app, [
@@ -106,12 +112,20 @@ export function registerOnlineRoutes(app: App, ctx: ApiContext): void {
           with_projects: QBool('Add id_project and project_name'),
           with_sites: QBool('Add id_site and site_name'),
         }),
-        response: { 200: Type.Array(OnlineParticipant), 400: ArgsErrorBody, 401: UserUnauthorized, 429: ErrorBody },
+        response: {
+          200: Type.Array(OnlineParticipant),
+          400: ArgsErrorBody,
+          401: UserUnauthorized,
+          429: ErrorBody,
+        },
       },
       handler: async (request, reply) => {
         const a = await auth(request);
         if (isRefusal(a)) return sendRefusal(reply, a);
-        const parsed = parseArgs(request.query, { with_projects: 'boolean', with_sites: 'boolean' });
+        const parsed = parseArgs(request.query, {
+          with_projects: 'boolean',
+          with_sites: 'boolean',
+        });
         if (!parsed.ok) return sendArgsError(reply, parsed.body);
         const access = await callerAccess(ctx, a.account.uuid);
         const status = await statuses(ctx, 'participant');
@@ -170,12 +184,22 @@ export function registerOnlineRoutes(app: App, ctx: ApiContext): void {
         const a = await auth(request);
         if (isRefusal(a)) return sendRefusal(reply, a);
         const access = await callerAccess(ctx, a.account.uuid);
-        const [status, deviceStatus] = await Promise.all([statuses(ctx, 'device'), ctx.deps.presence.deviceStatuses()]);
+        const [status, deviceStatus] = await Promise.all([
+          statuses(ctx, 'device'),
+          ctx.deps.presence.deviceStatuses(),
+        ]);
         const uuids = access ? visible(status, access.deviceUuids) : [];
         const rows = uuids.length
           ? await k
               .selectFrom('t_devices')
-              .select(['id_device', 'device_uuid', 'device_name', 'id_device_type', 'id_device_subtype', 'device_enabled'])
+              .select([
+                'id_device',
+                'device_uuid',
+                'device_name',
+                'id_device_type',
+                'id_device_subtype',
+                'device_enabled',
+              ])
               .where('device_uuid', 'in', uuids)
               .where('deleted_at', 'is', null)
               .orderBy('device_name')
@@ -192,7 +216,11 @@ export function registerOnlineRoutes(app: App, ctx: ApiContext): void {
               ...d,
               device_online: s.online,
               device_busy: s.busy,
-              device_status: { online: s.online, busy: s.busy, status: st ? { status: st.status, timestamp: st.timestamp } : null },
+              device_status: {
+                online: s.online,
+                busy: s.busy,
+                status: st ? { status: st.status, timestamp: st.timestamp } : null,
+              },
             };
           }),
         );

@@ -6,7 +6,13 @@ import type { FastifyRequest } from 'fastify';
 import { isRefusal, type ParticipantAuth } from '../auth/authenticate.js';
 import { LOGIN_TOKEN_TTL_S, REFRESH_TOKEN_TTL_S } from '../auth/tokens.js';
 import type { App } from './app.js';
-import { clientAddress, publishDisconnect, registerPath, websocketUrl, type ApiContext } from './context.js';
+import {
+  clientAddress,
+  publishDisconnect,
+  registerPath,
+  websocketUrl,
+  type ApiContext,
+} from './context.js';
 import { sessionTypesOfProjects } from './login-queries.js';
 import { parseArgs } from './query.js';
 import { sendArgsError, sendJson, sendRefusal, sendText } from './replies.js';
@@ -25,10 +31,17 @@ import {
 
 const tags = ['participant'];
 
-const subject = (auth: ParticipantAuth) => ({ uuid: auth.account.uuid, id: auth.account.id, name: auth.account.name });
+const subject = (auth: ParticipantAuth) => ({
+  uuid: auth.account.uuid,
+  id: auth.account.id,
+  name: auth.account.name,
+});
 
 export function registerParticipantRoutes(app: App, ctx: ApiContext): void {
-  const authReq = (request: FastifyRequest) => ({ authorization: request.headers.authorization, address: clientAddress(request) });
+  const authReq = (request: FastifyRequest) => ({
+    authorization: request.headers.authorization,
+    address: clientAddress(request),
+  });
 
   registerPath(app, [
     {
@@ -41,11 +54,23 @@ export function registerParticipantRoutes(app: App, ctx: ApiContext): void {
           'with_websocket, else 200 without a URL.',
         tags,
         security: BASIC_OR_TOKEN,
-        querystring: query({ with_websocket: QBool('Refuse with 403 when the participant is already online') }),
-        response: { 200: ParticipantLoginAnswer, 400: ArgsErrorBody, 401: UnauthorizedText, 403: JsonText, 429: ErrorBody },
+        querystring: query({
+          with_websocket: QBool('Refuse with 403 when the participant is already online'),
+        }),
+        response: {
+          200: ParticipantLoginAnswer,
+          400: ArgsErrorBody,
+          401: UnauthorizedText,
+          403: JsonText,
+          429: ErrorBody,
+        },
       },
       handler: async (request, reply) => {
-        const auth = await ctx.auth.participant(authReq(request), { basic: true, token: true, full: false });
+        const auth = await ctx.auth.participant(authReq(request), {
+          basic: true,
+          token: true,
+          full: false,
+        });
         if (isRefusal(auth)) {
           ctx.deps.metrics.logins.inc({ kind: 'participant', outcome: auth.refusal });
           return sendRefusal(reply, auth);
@@ -67,7 +92,14 @@ export function registerParticipantRoutes(app: App, ctx: ApiContext): void {
           ...(url !== undefined ? { websocket_url: url } : {}),
           session_types_info: await sessionTypesOfProjects(ctx.deps.db, [a.projectId]),
           base_token: a.staticToken,
-          ...(auth.full ? { participant_token: await ctx.deps.tokens.signParticipant(subject(auth), LOGIN_TOKEN_TTL_S) } : {}),
+          ...(auth.full
+            ? {
+                participant_token: await ctx.deps.tokens.signParticipant(
+                  subject(auth),
+                  LOGIN_TOKEN_TTL_S,
+                ),
+              }
+            : {}),
         });
       },
     },
@@ -78,18 +110,26 @@ export function registerParticipantRoutes(app: App, ctx: ApiContext): void {
       method: 'GET',
       url: '/api/participant/refresh_token',
       schema: {
-        summary: 'Exchange a dynamic participant token for a new one (30 min); the old one is revoked',
+        summary:
+          'Exchange a dynamic participant token for a new one (30 min); the old one is revoked',
         description: 'The static token gets 403.',
         tags,
         security: TOKEN_ONLY,
         response: { 200: RefreshAnswer, 401: UnauthorizedText, 403: UnauthorizedText },
       },
       handler: async (request, reply) => {
-        const auth = await ctx.auth.participant(authReq(request), { basic: false, token: true, full: true });
+        const auth = await ctx.auth.participant(authReq(request), {
+          basic: false,
+          token: true,
+          full: true,
+        });
         if (isRefusal(auth)) return sendRefusal(reply, auth);
         const claims = auth.token?.claims;
-        if (claims) await ctx.deps.revocations.revoke('participant', auth.token!.value, claims.exp * 1000);
-        return sendJson(reply, 200, { refresh_token: await ctx.deps.tokens.signParticipant(subject(auth), REFRESH_TOKEN_TTL_S) });
+        if (claims)
+          await ctx.deps.revocations.revoke('participant', auth.token!.value, claims.exp * 1000);
+        return sendJson(reply, 200, {
+          refresh_token: await ctx.deps.tokens.signParticipant(subject(auth), REFRESH_TOKEN_TTL_S),
+        });
       },
     },
   ]);
@@ -105,11 +145,16 @@ export function registerParticipantRoutes(app: App, ctx: ApiContext): void {
         response: { 200: JsonText, 401: UnauthorizedText, 429: ErrorBody },
       },
       handler: async (request, reply) => {
-        const auth = await ctx.auth.participant(authReq(request), { basic: true, token: true, full: false });
+        const auth = await ctx.auth.participant(authReq(request), {
+          basic: true,
+          token: true,
+          full: false,
+        });
         if (isRefusal(auth)) return sendRefusal(reply, auth);
         await publishDisconnect(ctx, auth.account.uuid);
         const claims = auth.token?.claims;
-        if (auth.via === 'dynamic-token' && claims) await ctx.deps.revocations.revoke('participant', auth.token!.value, claims.exp * 1000);
+        if (auth.via === 'dynamic-token' && claims)
+          await ctx.deps.revocations.revoke('participant', auth.token!.value, claims.exp * 1000);
         return sendText(reply, 200, 'Participant logged out.');
       },
     },

@@ -15,7 +15,8 @@ export interface ArgsError {
   errors?: Record<string, string>;
 }
 
-export type ParsedArgs<S extends ArgSpec> = { ok: true; args: Args<S> } | { ok: false; body: ArgsError };
+export type ParsedArgs<S extends ArgSpec> =
+  { ok: true; args: Args<S> } | { ok: false; body: ArgsError };
 
 function parseBoolean(raw: string): boolean | null {
   const v = raw.toLowerCase();
@@ -31,11 +32,16 @@ function parseInteger(raw: string): number | null {
 }
 
 /** Parses `query` (Fastify's parsed query string) against `spec`. */
-export function parseArgs<S extends ArgSpec>(query: unknown, spec: S, options: { strict?: boolean } = {}): ParsedArgs<S> {
+export function parseArgs<S extends ArgSpec>(
+  query: unknown,
+  spec: S,
+  options: { strict?: boolean } = {},
+): ParsedArgs<S> {
   const raw = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
   if (options.strict) {
     const unknown = Object.keys(raw).filter((k) => !Object.hasOwn(spec, k));
-    if (unknown.length > 0) return { ok: false, body: { message: `Unknown arguments: ${unknown.join(', ')}` } };
+    if (unknown.length > 0)
+      return { ok: false, body: { message: `Unknown arguments: ${unknown.join(', ')}` } };
   }
   const args: Record<string, unknown> = {};
   const errors: Record<string, string> = {};
@@ -55,6 +61,7 @@ export function parseArgs<S extends ArgSpec>(query: unknown, spec: S, options: {
       args[name] = first;
     }
   }
-  if (Object.keys(errors).length > 0) return { ok: false, body: { errors, message: 'Input payload validation failed' } };
+  if (Object.keys(errors).length > 0)
+    return { ok: false, body: { errors, message: 'Input payload validation failed' } };
   return { ok: true, args: args as Args<S> };
 }

@@ -54,7 +54,11 @@ export const UserLoginSuccess = Type.Object(
 export const UserLoginRedirect = Type.Object(
   {
     message: Type.String(),
-    reason: Type.Union([Type.Literal('password_change'), Type.Literal('2fa'), Type.Literal('2fa_setup')]),
+    reason: Type.Union([
+      Type.Literal('password_change'),
+      Type.Literal('2fa'),
+      Type.Literal('2fa_setup'),
+    ]),
     redirect_url: Type.String(),
     ...versionFields,
   },
@@ -118,7 +122,9 @@ export const DeviceLoginAnswer = Type.Object(
       device_type: Type.Optional(Type.String()),
       device_subtype: Type.Optional(Type.String()),
     }),
-    participants_info: Type.Array(Type.Object({ participant_name: Type.String(), participant_uuid: Type.String() })),
+    participants_info: Type.Array(
+      Type.Object({ participant_name: Type.String(), participant_uuid: Type.String() }),
+    ),
     session_types_info: Type.Array(SessionTypeInfo),
     websocket_url: Type.Optional(Type.String()),
   },
@@ -199,7 +205,11 @@ export const DeviceListItem = Type.Object(
     device_lastonline: Type.Optional(Nullable(Type.String())),
     device_token: Type.Optional(Nullable(Type.String())),
     device_subtype: Type.Optional(
-      Type.Object({ id_device_subtype: Type.Integer(), id_device_type: Type.Integer(), device_subtype_name: Type.String() }),
+      Type.Object({
+        id_device_subtype: Type.Integer(),
+        id_device_type: Type.Integer(),
+        device_subtype_name: Type.String(),
+      }),
     ),
     device_online: Type.Optional(Type.Boolean()),
     device_busy: Type.Optional(Type.Boolean()),

@@ -28,7 +28,13 @@ import Type from 'typebox';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { directTopic } from '../topics.js';
-import { AnySchema, registry, teraEvent, unpackClientEvent, type Any } from '../protocol/messages.js';
+import {
+  AnySchema,
+  registry,
+  teraEvent,
+  unpackClientEvent,
+  type Any,
+} from '../protocol/messages.js';
 import type { App } from './app.js';
 
 const Body = Type.Object(
@@ -77,16 +83,26 @@ export function registerServiceRoutes(app: App, deps: Deps): void {
     },
     async (request, reply) => {
       await authenticate(request.headers.authorization);
-      const { kind, uuid, event } = request.body as { kind: 'user' | 'participant' | 'device'; uuid: string; event: JsonValue };
+      const { kind, uuid, event } = request.body as {
+        kind: 'user' | 'participant' | 'device';
+        uuid: string;
+        event: JsonValue;
+      };
       let any: Any;
       try {
         any = fromJson(AnySchema, event, { registry });
       } catch (err) {
-        throw new AppError('BAD_REQUEST', `event is not a valid OpenTera event: ${(err as Error).message}`);
+        throw new AppError(
+          'BAD_REQUEST',
+          `event is not a valid OpenTera event: ${(err as Error).message}`,
+        );
       }
       const decoded = unpackClientEvent(any);
       if (!decoded || decoded.type === 'DatabaseEvent') {
-        throw new AppError('BAD_REQUEST', `event type ${any.typeUrl} is not one a client may receive`);
+        throw new AppError(
+          'BAD_REQUEST',
+          `event type ${any.typeUrl} is not one a client may receive`,
+        );
       }
       const topic = directTopic(kind, uuid);
       await deps.bus.publish(topic, deps.codec.encodeEvent(teraEvent(topic, [any])));

@@ -8,7 +8,13 @@ import { fullname } from '../auth/accounts.js';
 import { checkClientVersion } from '../auth/client-version.js';
 import { REFRESH_TOKEN_TTL_S, LOGIN_TOKEN_TTL_S } from '../auth/tokens.js';
 import type { App } from './app.js';
-import { clientAddress, publishDisconnect, registerPath, websocketUrl, type ApiContext } from './context.js';
+import {
+  clientAddress,
+  publishDisconnect,
+  registerPath,
+  websocketUrl,
+  type ApiContext,
+} from './context.js';
 import { parseArgs } from './query.js';
 import { sendArgsError, sendJson, sendRefusal, sendText } from './replies.js';
 import {
@@ -46,12 +52,21 @@ async function userToken(ctx: ApiContext, auth: UserAuth, ttl: number): Promise<
 }
 
 /** The login answer once the password is known good (spec §2.3, steps 2–4). */
-async function loginAnswer(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, auth: UserAuth, withWebsocket: boolean) {
+async function loginAnswer(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  auth: UserAuth,
+  withWebsocket: boolean,
+) {
   const a = auth.account;
   const version = await checkClientVersion(ctx.deps.db, request.headers);
   if (version.kind === 'outdated') return sendJson(reply, 426, version.body);
   if (version.kind === 'none' && version.unknownClient !== undefined)
-    request.log.info({ client: version.unknownClient.slice(0, 100) }, 'login from an unknown client');
+    request.log.info(
+      { client: version.unknownClient.slice(0, 100) },
+      'login from an unknown client',
+    );
   const extra = version.kind === 'known' ? version.fields : {};
   if (a.forcePasswordChange) {
     return sendJson(reply, 200, {
@@ -65,7 +80,12 @@ async function loginAnswer(ctx: ApiContext, request: FastifyRequest, reply: Fast
     if (await ctx.auth.throttle.twoFactorBlocked(a.uuid))
       return sendText(reply, 403, 'Too many 2FA attempts. Please wait and try again.');
     return a.twoFactorOtpEnabled && a.hasOtpSecret
-      ? sendJson(reply, 200, { ...extra, message: '2FA required for this user.', reason: '2fa', redirect_url: '/login_validate_2fa' })
+      ? sendJson(reply, 200, {
+          ...extra,
+          message: '2FA required for this user.',
+          reason: '2fa',
+          redirect_url: '/login_validate_2fa',
+        })
       : sendJson(reply, 200, {
           ...extra,
           message: '2FA enabled but OTP not set for this user.Please setup 2FA.',
@@ -75,7 +95,8 @@ async function loginAnswer(ctx: ApiContext, request: FastifyRequest, reply: Fast
   }
   const answer: Record<string, unknown> = { ...extra };
   if (withWebsocket) {
-    if (await ctx.deps.presence.isOnline('user', a.uuid)) return sendText(reply, 403, 'User already logged in.');
+    if (await ctx.deps.presence.isOnline('user', a.uuid))
+      return sendText(reply, 403, 'User already logged in.');
     answer.websocket_url = await websocketUrl(ctx, request, 'user', a.uuid);
   }
   answer.user_uuid = a.uuid;
@@ -86,7 +107,10 @@ async function loginAnswer(ctx: ApiContext, request: FastifyRequest, reply: Fast
 }
 
 export function registerUserRoutes(app: App, ctx: ApiContext): void {
-  const authReq = (request: FastifyRequest) => ({ authorization: request.headers.authorization, address: clientAddress(request) });
+  const authReq = (request: FastifyRequest) => ({
+    authorization: request.headers.authorization,
+    address: clientAddress(request),
+  });
 
   registerPath(app, [
     {
@@ -96,7 +120,9 @@ export function registerUserRoutes(app: App, ctx: ApiContext): void {
         summary: 'Log a user in with HTTP Basic; optionally get a one-time websocket URL',
         tags,
         security: BASIC_ONLY,
-        querystring: query({ with_websocket: QBool('Also return a websocket_url; 403 if the user is already online') }),
+        querystring: query({
+          with_websocket: QBool('Also return a websocket_url; 403 if the user is already online'),
+        }),
         response: {
           200: Type.Union([UserLoginSuccess, UserLoginRedirect]),
           400: ArgsErrorBody,
@@ -107,7 +133,11 @@ export function registerUserRoutes(app: App, ctx: ApiContext): void {
         },
       },
       handler: async (request, reply) => {
-        const auth = await ctx.auth.user(authReq(request), { basic: true, token: false, login: true });
+        const auth = await ctx.auth.user(authReq(request), {
+          basic: true,
+          token: false,
+          login: true,
+        });
         if (isRefusal(auth)) {
           ctx.deps.metrics.logins.inc({ kind: 'user', outcome: auth.refusal });
           return sendRefusal(reply, auth);
@@ -127,18 +157,29 @@ export function registerUserRoutes(app: App, ctx: ApiContext): void {
         summary: 'Exchange a valid user token for a new one (30 min); the old one is revoked',
         tags,
         security: TOKEN_ONLY,
-        querystring: query({ with_websocket: QBool('Also return a websocket_url when the user is offline') }),
+        querystring: query({
+          with_websocket: QBool('Also return a websocket_url when the user is offline'),
+        }),
         response: { 200: RefreshAnswer, 400: ArgsErrorBody, 401: UnauthorizedText },
       },
       handler: async (request, reply) => {
-        const auth = await ctx.auth.user(authReq(request), { basic: false, token: true, login: false });
+        const auth = await ctx.auth.user(authReq(request), {
+          basic: false,
+          token: true,
+          login: false,
+        });
         if (isRefusal(auth)) return sendRefusal(reply, auth);
         const parsed = parseArgs(request.query, { with_websocket: 'boolean' });
         if (!parsed.ok) return sendArgsError(reply, parsed.body);
         const old = auth.token!;
         await ctx.deps.revocations.revoke('user', old.value, old.claims.exp * 1000);
-        const answer: Record<string, unknown> = { refresh_token: await userToken(ctx, auth, REFRESH_TOKEN_TTL_S) };
-        if (parsed.args.with_websocket && !(await ctx.deps.presence.isOnline('user', auth.account.uuid)))
+        const answer: Record<string, unknown> = {
+          refresh_token: await userToken(ctx, auth, REFRESH_TOKEN_TTL_S),
+        };
+        if (
+          parsed.args.with_websocket &&
+          !(await ctx.deps.presence.isOnline('user', auth.account.uuid))
+        )
           answer.websocket_url = await websocketUrl(ctx, request, 'user', auth.account.uuid);
         return sendJson(reply, 200, answer);
       },
@@ -156,10 +197,15 @@ export function registerUserRoutes(app: App, ctx: ApiContext): void {
         response: { 200: JsonText, 401: UserUnauthorized, 429: ErrorBody },
       },
       handler: async (request, reply) => {
-        const auth = await ctx.auth.user(authReq(request), { basic: true, token: true, login: false });
+        const auth = await ctx.auth.user(authReq(request), {
+          basic: true,
+          token: true,
+          login: false,
+        });
         if (isRefusal(auth)) return sendRefusal(reply, auth);
         await publishDisconnect(ctx, auth.account.uuid);
-        if (auth.token) await ctx.deps.revocations.revoke('user', auth.token.value, auth.token.claims.exp * 1000);
+        if (auth.token)
+          await ctx.deps.revocations.revoke('user', auth.token.value, auth.token.claims.exp * 1000);
         return sendText(reply, 200, 'User logged out.');
       },
     },

@@ -76,6 +76,7 @@ export function presenceEvent(principal: PrincipalRecord, change: PresenceChange
 export function presenceChangeOf(kind: PrincipalKind, type: number): PresenceChange | undefined {
   const table: Record<PresenceChange, number> =
     kind === 'user' ? USER_TYPES : kind === 'participant' ? PARTICIPANT_TYPES : DEVICE_TYPES;
-  for (const change of Object.keys(table) as PresenceChange[]) if (table[change] === type) return change;
+  for (const change of Object.keys(table) as PresenceChange[])
+    if (table[change] === type) return change;
   return undefined;
 }

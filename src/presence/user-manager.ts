@@ -56,7 +56,9 @@ export class UserManager {
 
   constructor(private readonly deps: Deps) {
     this.log = deps.log.child({ module: 'user-manager' });
-    this.queue = new KeyedQueue((err, key) => this.log.error({ err, key }, 'user manager task failed'));
+    this.queue = new KeyedQueue((err, key) =>
+      this.log.error({ err, key }, 'user manager task failed'),
+    );
   }
 
   /** Subscribes to its topics; resolves once they are live. */
@@ -67,10 +69,15 @@ export class UserManager {
     );
     for (const kind of PRINCIPAL_KINDS) {
       this.subscriptions.push(
-        await bus.subscribe(databaseEventsTopic(kind), (_t, payload) => this.onDatabaseEvent(kind, payload)),
+        await bus.subscribe(databaseEventsTopic(kind), (_t, payload) =>
+          this.onDatabaseEvent(kind, payload),
+        ),
       );
     }
-    this.sweepTimer = setInterval(() => this.queue.run('sweep', () => this.sweep()), this.deps.config.presenceTtl * 1000);
+    this.sweepTimer = setInterval(
+      () => this.queue.run('sweep', () => this.sweep()),
+      this.deps.config.presenceTtl * 1000,
+    );
     this.sweepTimer.unref();
   }
 
@@ -118,12 +125,20 @@ export class UserManager {
         return this.presence('device', e.event.deviceUuid, e.event.type, source, any);
       case 'JoinSessionEvent': {
         const { sessionUuid: session, sessionUsers, sessionParticipants, sessionDevices } = e.event;
-        const members = { user: sessionUsers, participant: sessionParticipants, device: sessionDevices };
+        const members = {
+          user: sessionUsers,
+          participant: sessionParticipants,
+          device: sessionDevices,
+        };
         return this.session(session, () => this.joined(session, members));
       }
       case 'LeaveSessionEvent': {
         const { sessionUuid: session, leavingUsers, leavingParticipants, leavingDevices } = e.event;
-        const members = { user: leavingUsers, participant: leavingParticipants, device: leavingDevices };
+        const members = {
+          user: leavingUsers,
+          participant: leavingParticipants,
+          device: leavingDevices,
+        };
         return this.session(session, () => this.left(session, members));
       }
       case 'StopSessionEvent': {
@@ -142,7 +157,13 @@ export class UserManager {
   }
 
   /** CONNECTED / DISCONNECTED of one connection (`source`), applied in order per principal. */
-  private presence(kind: PrincipalKind, uuid: string, type: number, source: string, any: Any): void {
+  private presence(
+    kind: PrincipalKind,
+    uuid: string,
+    type: number,
+    source: string,
+    any: Any,
+  ): void {
     const change = presenceChangeOf(kind, type);
     if (!uuid || (change !== 'connected' && change !== 'disconnected')) return;
     const connectionId = source || `${kind}.${uuid}`;
@@ -162,11 +183,15 @@ export class UserManager {
   }
 
   private async joined(session: string, members: Members): Promise<void> {
-    await this.eachKnown(members, 'joined', (kind, uuid) => this.deps.presence.setBusy(kind, uuid, session));
+    await this.eachKnown(members, 'joined', (kind, uuid) =>
+      this.deps.presence.setBusy(kind, uuid, session),
+    );
   }
 
   private async left(session: string, members: Members): Promise<void> {
-    await this.eachKnown(members, 'left', (kind, uuid) => this.deps.presence.clearBusy(kind, uuid, session));
+    await this.eachKnown(members, 'left', (kind, uuid) =>
+      this.deps.presence.clearBusy(kind, uuid, session),
+    );
   }
 
   private async stopped(session: string): Promise<void> {
@@ -207,7 +232,8 @@ export class UserManager {
       const uuids = gone.filter((p) => p.kind === kind).map((p) => p.uuid);
       if (uuids.length === 0) continue;
       const known = await this.deps.principals.findMany(kind, uuids);
-      for (const principal of known.values()) await this.announce(presenceEvent(principal, 'disconnected'));
+      for (const principal of known.values())
+        await this.announce(presenceEvent(principal, 'disconnected'));
     }
   }
 
@@ -230,7 +256,10 @@ export class UserManager {
       const uuid = revokedPrincipal(kind, e.event);
       if (!uuid) continue;
       const topic = twistedCommandsTopic(uuid);
-      void this.deps.bus.publish(topic, this.deps.codec.encodeModuleMessage(disconnectCommand(topic)));
+      void this.deps.bus.publish(
+        topic,
+        this.deps.codec.encodeModuleMessage(disconnectCommand(topic)),
+      );
     }
   }
 

@@ -1,11 +1,11 @@
 /**
  * Keeps live connections' access sets current (spec §10.15), off the fan-out path.
  *
- * It keeps a dirty flag, the running pass, and a generation number bumped by every request.
- * A DatabaseEvent that may change access only marks the refresher dirty; one pass then
- * recomputes, once per live principal (not per socket, not per event), its access sets and
- * session memberships, and swaps them into every connection of that principal. Requests that
- * arrive during a pass cause exactly one more pass. A connection whose sets were computed
+ * It keeps the principal kinds marked dirty, the running pass, and a generation number bumped
+ * by every request. A DatabaseEvent that may change access only marks the kinds it may affect;
+ * one pass then recomputes, once per live principal of those kinds (not per socket, not per
+ * event), its access sets and session memberships, and swaps them into every connection of
+ * that principal. Requests that arrive during a pass cause exactly one more pass. A connection whose sets were computed
  * before the latest request (it was still handshaking) asks for a pass itself: compare
  * `generation` before computing and after registering.
  */
@@ -33,8 +33,11 @@ export interface AccessRefresherOptions {
   concurrency?: number;
 }
 
+const ALL_KINDS: readonly PrincipalKind[] = ['user', 'participant', 'device'];
+
 export class AccessRefresher {
-  private dirty = false;
+  /** Kinds whose connections need a pass. */
+  private readonly dirty = new Set<PrincipalKind>();
   private running: Promise<void> | null = null;
   private closed = false;
   private gen = 0;
@@ -46,11 +49,14 @@ export class AccessRefresher {
     return this.gen;
   }
 
-  /** Asks for a pass soon. Cheap, synchronous, never throws. */
-  request(): void {
+  /**
+   * Asks for a pass soon over the connections of `kinds` (default: all). Cheap, synchronous,
+   * never throws.
+   */
+  request(kinds: Iterable<PrincipalKind> = ALL_KINDS): void {
     if (this.closed) return;
     this.gen++;
-    this.dirty = true;
+    for (const kind of kinds) this.dirty.add(kind);
     this.running ??= this.loop();
   }
 
@@ -69,17 +75,18 @@ export class AccessRefresher {
     try {
       // Let a burst of DatabaseEvents coalesce into one pass.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      while (this.dirty && !this.closed) {
-        this.dirty = false;
-        await this.pass();
+      while (this.dirty.size > 0 && !this.closed) {
+        const kinds = new Set(this.dirty);
+        this.dirty.clear();
+        await this.pass(kinds);
       }
     } finally {
       this.running = null;
     }
   }
 
-  private async pass(): Promise<void> {
-    const groups = [...this.options.targets()];
+  private async pass(kinds: ReadonlySet<PrincipalKind>): Promise<void> {
+    const groups = [...this.options.targets()].filter((g) => g[0] && kinds.has(g[0].kind));
     const width = this.options.concurrency ?? 8;
     for (let i = 0; i < groups.length && !this.closed; i += width) {
       await Promise.all(groups.slice(i, i + width).map((group) => this.refresh(group)));

@@ -152,6 +152,7 @@ export class Connection {
   /** Drops the TCP connection without a close handshake (dead peer). Idempotent. */
   terminate(): void {
     if (this.closed) return;
+    if (!this.closing) this.metrics?.closes.inc({ code: '1006' });
     this.closing = true;
     this.pending = null;
     this.ws.terminate();

@@ -66,7 +66,10 @@ export function topicsFor(kind: PrincipalKind, uuid: string): TopicSpec[] {
     { topic: twistedCommandsTopic(uuid), role: 'commands' },
     { topic: directTopic(kind, uuid), role: 'events' },
     { topic: FILE_TRANSFER_EVENTS, role: 'events' },
-    ...ACCESS_MODELS.map((model): TopicSpec => ({ topic: databaseEventsTopic(model), role: 'access' })),
+    ...ACCESS_MODELS.map((model): TopicSpec => ({
+      topic: databaseEventsTopic(model),
+      role: 'access',
+    })),
   ];
 }
 
@@ -101,7 +104,7 @@ export class Gateway {
       codec: deps.codec,
       log,
       metrics,
-      onAccessEvent: () => this.refresher.request(),
+      onAccessEvent: (topic) => this.refresher.request(affectedKinds(topic)),
     });
     this.heartbeat = new Heartbeat({ interval: config.pingInterval, timeout: config.pongTimeout });
   }
@@ -245,6 +248,15 @@ export class Gateway {
     await Promise.all([...this.publishes]);
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
+}
+
+/**
+ * Whose access a DatabaseEvent topic may change. Participants and devices see only each other
+ * through their links and their sessions; users see through groups, roles, sites and projects.
+ */
+function affectedKinds(topic: string): PrincipalKind[] {
+  const model = topic.slice(topic.lastIndexOf('.') + 1);
+  return ['participant', 'device', 'session'].includes(model) ? [...PRINCIPAL_KINDS] : ['user'];
 }
 
 function isWebsocketRequest(request: IncomingMessage): boolean {

@@ -137,7 +137,9 @@ export class Hub {
 
   private async subscribe(topic: string, role: TopicRole): Promise<Subscription | null> {
     try {
-      return await this.options.bus.subscribe(topic, (t, payload) => this.deliver(t, role, payload));
+      return await this.options.bus.subscribe(topic, (t, payload) =>
+        this.deliver(t, role, payload),
+      );
     } catch (err) {
       this.options.log?.error({ err, topic }, 'bus subscription failed');
       this.options.metrics?.busErrors.inc({ op: 'subscribe' });
@@ -180,7 +182,9 @@ export class Hub {
         this.drop('unknown-type');
         continue;
       }
-      const single = split ? create(TeraEventSchema, { header: message.header, events: [any] }) : message;
+      const single = split
+        ? create(TeraEventSchema, { header: message.header, events: [any] })
+        : message;
       this.fanOutOne(single, event, channel, members);
     }
   }

@@ -11,16 +11,28 @@ import type { PrincipalKind } from '../../src/principal.js';
 export { basic };
 
 export async function userUuid(server: TestServer, username: string): Promise<string> {
-  const r = await server.deps.db.kysely.selectFrom('t_users').select('user_uuid').where('user_username', '=', username).executeTakeFirstOrThrow();
+  const r = await server.deps.db.kysely
+    .selectFrom('t_users')
+    .select('user_uuid')
+    .where('user_username', '=', username)
+    .executeTakeFirstOrThrow();
   return r.user_uuid;
 }
 
 export async function participant(server: TestServer, name: string) {
-  return server.deps.db.kysely.selectFrom('t_participants').selectAll().where('participant_name', '=', name).executeTakeFirstOrThrow();
+  return server.deps.db.kysely
+    .selectFrom('t_participants')
+    .selectAll()
+    .where('participant_name', '=', name)
+    .executeTakeFirstOrThrow();
 }
 
 export async function device(server: TestServer, name: string) {
-  return server.deps.db.kysely.selectFrom('t_devices').selectAll().where('device_name', '=', name).executeTakeFirstOrThrow();
+  return server.deps.db.kysely
+    .selectFrom('t_devices')
+    .selectAll()
+    .where('device_name', '=', name)
+    .executeTakeFirstOrThrow();
 }
 
 export async function deviceToken(server: TestServer, name: string): Promise<string> {
@@ -37,23 +49,43 @@ export function jwtPayload(token: string): Record<string, unknown> {
 }
 
 /** GET with Basic auth. */
-export function getBasic(server: TestServer, path: string, username: string, password: string, extra: Record<string, string> = {}) {
+export function getBasic(
+  server: TestServer,
+  path: string,
+  username: string,
+  password: string,
+  extra: Record<string, string> = {},
+) {
   return server.request(path, { headers: { authorization: basic(username, password), ...extra } });
 }
 
 /** GET with `Authorization: OpenTera <token>`. */
-export function getToken(server: TestServer, path: string, token: string, extra: Record<string, string> = {}) {
+export function getToken(
+  server: TestServer,
+  path: string,
+  token: string,
+  extra: Record<string, string> = {},
+) {
   return server.request(path, { headers: { authorization: `OpenTera ${token}`, ...extra } });
 }
 
 /** A user's token from a plain login. */
-export async function userTokenOf(server: TestServer, username: string, password = username): Promise<string> {
+export async function userTokenOf(
+  server: TestServer,
+  username: string,
+  password = username,
+): Promise<string> {
   const r = await getBasic(server, '/api/user/login', username, password);
   assert.equal(r.status, 200, r.text);
   return r.json<{ user_token: string }>().user_token;
 }
 
-export async function markOnline(server: TestServer, kind: PrincipalKind, uuid: string, connectionId = 'test-conn'): Promise<void> {
+export async function markOnline(
+  server: TestServer,
+  kind: PrincipalKind,
+  uuid: string,
+  connectionId = 'test-conn',
+): Promise<void> {
   await server.deps.presence.join(kind, uuid, connectionId);
 }
 
@@ -71,7 +103,10 @@ export async function listen(server: TestServer, topic: string) {
     async next(timeoutMs = 5000): Promise<Uint8Array> {
       while (got.length === 0) {
         await new Promise<void>((resolve, reject) => {
-          const t = setTimeout(() => reject(new Error(`nothing published on ${topic} within ${timeoutMs} ms`)), timeoutMs);
+          const t = setTimeout(
+            () => reject(new Error(`nothing published on ${topic} within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
           waiters.push(() => {
             clearTimeout(t);
             resolve();
@@ -93,7 +128,12 @@ function toJsonSchema(schema: unknown): unknown {
   return (schema as { nullable?: boolean }).nullable ? { anyOf: [out, { type: 'null' }] } : out;
 }
 
-type OpenApiDoc = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>> };
+type OpenApiDoc = {
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>
+  >;
+};
 
 /** Validates live answers against the schemas the server documents at /openapi.json. */
 export class OpenApiChecker {
@@ -116,8 +156,14 @@ export class OpenApiChecker {
     return res;
   }
 
-  get(path: string, authorization?: string, headers: Record<string, string> = {}): Promise<TestResponse> {
-    return this.request(path, { headers: { ...(authorization ? { authorization } : {}), ...headers } });
+  get(
+    path: string,
+    authorization?: string,
+    headers: Record<string, string> = {},
+  ): Promise<TestResponse> {
+    return this.request(path, {
+      headers: { ...(authorization ? { authorization } : {}), ...headers },
+    });
   }
 
   /** Asserts `res` matches the documented schema for its status (the body as JSON, or as text for text/html). */
@@ -125,7 +171,10 @@ export class OpenApiChecker {
     const op = this.doc.paths[path]?.[method.toLowerCase()];
     assert.ok(op, `${method} ${path} is documented`);
     const documented = op.responses[String(res.status)];
-    assert.ok(documented, `${method} ${path} documents status ${res.status} (body ${res.text.slice(0, 200)})`);
+    assert.ok(
+      documented,
+      `${method} ${path} documents status ${res.status} (body ${res.text.slice(0, 200)})`,
+    );
     const schema = documented.content?.['application/json']?.schema;
     assert.ok(schema, `${method} ${path} ${res.status} has a schema`);
     const isJson = String(res.headers['content-type'] ?? '').startsWith('application/json');

@@ -96,13 +96,21 @@ describe('GET /api/user/login', () => {
 
   test('a disabled user gets 401 even with the right password', async () => {
     const k = server.deps.db.kysely;
-    await k.updateTable('t_users').set({ user_enabled: false }).where('user_username', '=', 'user4').execute();
+    await k
+      .updateTable('t_users')
+      .set({ user_enabled: false })
+      .where('user_username', '=', 'user4')
+      .execute();
     try {
       const r = await api.get('/api/user/login', basic('user4', 'user4'));
       assert.equal(r.status, 401);
       assert.equal(r.text, 'Unauthorized');
     } finally {
-      await k.updateTable('t_users').set({ user_enabled: true }).where('user_username', '=', 'user4').execute();
+      await k
+        .updateTable('t_users')
+        .set({ user_enabled: true })
+        .where('user_username', '=', 'user4')
+        .execute();
     }
     assert.equal((await api.get('/api/user/login', basic('user4', 'user4'))).status, 200);
   });
@@ -126,7 +134,11 @@ describe('GET /api/user/login', () => {
 
   test('forced password change: reason and redirect_url, no token; Basic elsewhere is refused', async () => {
     const k = server.deps.db.kysely;
-    await k.updateTable('t_users').set({ user_force_password_change: true }).where('user_username', '=', 'user2').execute();
+    await k
+      .updateTable('t_users')
+      .set({ user_force_password_change: true })
+      .where('user_username', '=', 'user2')
+      .execute();
     try {
       const r = await api.get('/api/user/login?with_websocket=1', basic('user2', 'user2'));
       assert.equal(r.status, 200);
@@ -137,15 +149,25 @@ describe('GET /api/user/login', () => {
       });
       const other = await api.get('/api/user/logout', basic('user2', 'user2'));
       assert.equal(other.status, 401);
-      assert.deepEqual(other.json(), { message: 'Unauthorized - User must login first to change password' });
+      assert.deepEqual(other.json(), {
+        message: 'Unauthorized - User must login first to change password',
+      });
     } finally {
-      await k.updateTable('t_users').set({ user_force_password_change: false }).where('user_username', '=', 'user2').execute();
+      await k
+        .updateTable('t_users')
+        .set({ user_force_password_change: false })
+        .where('user_username', '=', 'user2')
+        .execute();
     }
   });
 
   test('2FA: validation step when OTP is set up, setup step otherwise; no token either way', async () => {
     const k = server.deps.db.kysely;
-    await k.updateTable('t_users').set({ user_2fa_enabled: true }).where('user_username', '=', 'user3').execute();
+    await k
+      .updateTable('t_users')
+      .set({ user_2fa_enabled: true })
+      .where('user_username', '=', 'user3')
+      .execute();
     try {
       let r = await api.get('/api/user/login', basic('user3', 'user3'));
       assert.equal(r.status, 200);
@@ -160,10 +182,16 @@ describe('GET /api/user/login', () => {
         .where('user_username', '=', 'user3')
         .execute();
       r = await api.get('/api/user/login', basic('user3', 'user3'));
-      assert.deepEqual(r.json(), { message: '2FA required for this user.', reason: '2fa', redirect_url: '/login_validate_2fa' });
+      assert.deepEqual(r.json(), {
+        message: '2FA required for this user.',
+        reason: '2fa',
+        redirect_url: '/login_validate_2fa',
+      });
       const other = await api.get('/api/user/users/online', basic('user3', 'user3'));
       assert.equal(other.status, 401);
-      assert.deepEqual(other.json(), { message: 'Unauthorized - 2FA is enabled, must login first and use token' });
+      assert.deepEqual(other.json(), {
+        message: 'Unauthorized - 2FA is enabled, must login first and use token',
+      });
     } finally {
       await k
         .updateTable('t_users')
@@ -184,7 +212,10 @@ describe('the client-version rule (426)', () => {
   after(() => server.close());
 
   const login = (name: string, version: string) =>
-    api.get('/api/user/login', basic('user', 'user'), { 'X-Client-Name': name, 'X-Client-Version': version });
+    api.get('/api/user/login', basic('user', 'user'), {
+      'X-Client-Name': name,
+      'X-Client-Version': version,
+    });
 
   test('a known client at the same version gets version_latest only', async () => {
     const r = await login('OpenTeraPlus', '1.0.0');
@@ -218,7 +249,9 @@ describe('the client-version rule (426)', () => {
     const r = await login('OpenTera-Web-Client', '0.0.1');
     assert.equal(r.status, 200);
     assert.equal(r.json<Record<string, unknown>>().version_latest, undefined);
-    const one = await api.get('/api/user/login', basic('user', 'user'), { 'X-Client-Name': 'OpenTeraPlus' });
+    const one = await api.get('/api/user/login', basic('user', 'user'), {
+      'X-Client-Name': 'OpenTeraPlus',
+    });
     assert.equal(one.status, 200);
   });
 
@@ -228,7 +261,12 @@ describe('the client-version rule (426)', () => {
       'ServerVersions',
       JSON.stringify({
         clients: {
-          OpenTeraPlus: { client_name: 'OpenTeraPlus', client_version: '2.1.0', client_description: 'Qt', client_documentation_url: 'https://x' },
+          OpenTeraPlus: {
+            client_name: 'OpenTeraPlus',
+            client_version: '2.1.0',
+            client_description: 'Qt',
+            client_documentation_url: 'https://x',
+          },
           Kiosk: { client_name: 'Kiosk', client_version: '3.0.0' },
         },
       }),
@@ -238,19 +276,31 @@ describe('the client-version rule (426)', () => {
     assert.equal((await login('Kiosk', '2.9.9')).status, 426);
     const ok = await login('Kiosk', '3.0.0');
     assert.equal(ok.status, 200);
-    assert.equal(ok.json<{ version_latest: { client_description: unknown } }>().version_latest.client_description, null);
+    assert.equal(
+      ok.json<{ version_latest: { client_description: unknown } }>().version_latest
+        .client_description,
+      null,
+    );
   });
 
   test('the rule applies before the password-change answer', async () => {
     const k = server.deps.db.kysely;
-    await k.updateTable('t_users').set({ user_force_password_change: true }).where('user_username', '=', 'user').execute();
+    await k
+      .updateTable('t_users')
+      .set({ user_force_password_change: true })
+      .where('user_username', '=', 'user')
+      .execute();
     try {
       assert.equal((await login('Kiosk', '1.0.0')).status, 426);
       const r = await login('Kiosk', '3.0.0');
       assert.equal(r.json<{ reason: string }>().reason, 'password_change');
       assert.ok(r.json<{ version_latest: object }>().version_latest);
     } finally {
-      await k.updateTable('t_users').set({ user_force_password_change: false }).where('user_username', '=', 'user').execute();
+      await k
+        .updateTable('t_users')
+        .set({ user_force_password_change: false })
+        .where('user_username', '=', 'user')
+        .execute();
     }
   });
 });

@@ -7,7 +7,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { basic, startTestServer, type TestServer } from '../kit.js';
 import { databaseEventsTopic, USER_MANAGER_EVENTS } from '../../src/topics.js';
-import { DatabaseEvent_EventType, DatabaseEventSchema, UserEventSchema } from '../../src/protocol/messages.js';
+import {
+  DatabaseEvent_EventType,
+  DatabaseEventSchema,
+  UserEventSchema,
+} from '../../src/protocol/messages.js';
 import { connect, nextMatching, pack, publish, seeded, type Seeded } from './support.js';
 
 describe('forced disconnect', () => {
@@ -20,7 +24,9 @@ describe('forced disconnect', () => {
   });
   after(() => server.close());
 
-  const assertClosed4000 = async (socket: { waitClose(): Promise<{ code: number; reason: string }> }) => {
+  const assertClosed4000 = async (socket: {
+    waitClose(): Promise<{ code: number; reason: string }>;
+  }) => {
     const closed = await socket.waitClose();
     assert.deepEqual(closed, { code: 4000, reason: 'CMD_CLIENT_DISCONNECT' });
   };
@@ -30,7 +36,9 @@ describe('forced disconnect', () => {
     const a = await connect(server, 'user', user);
     const b = await connect(server, 'user', user, { protocols: ['opentera-protobuf'] });
     const bystander = await connect(server, 'user', ids.users.user2!);
-    const res = await server.request('/api/user/logout', { headers: { authorization: basic('user', 'user') } });
+    const res = await server.request('/api/user/logout', {
+      headers: { authorization: basic('user', 'user') },
+    });
     assert.equal(res.status, 200);
     await assertClosed4000(a);
     await assertClosed4000(b);
@@ -62,7 +70,10 @@ describe('forced disconnect', () => {
         kind: 'participant' as const,
         uuid: ids.participants['Participant #3']!,
         type: DatabaseEvent_EventType.DB_UPDATE,
-        value: { participant_uuid: ids.participants['Participant #3'], deleted_at: '2025-01-01T00:00:00' },
+        value: {
+          participant_uuid: ids.participants['Participant #3'],
+          deleted_at: '2025-01-01T00:00:00',
+        },
       },
       {
         kind: 'device' as const,
@@ -74,7 +85,11 @@ describe('forced disconnect', () => {
     for (const c of cases) {
       const socket = await connect(server, c.kind, c.uuid);
       // An update that leaves the principal enabled and alive changes nothing.
-      const harmless = { [`${c.kind}_uuid`]: c.uuid, [`${c.kind}_enabled`]: true, deleted_at: null };
+      const harmless = {
+        [`${c.kind}_uuid`]: c.uuid,
+        [`${c.kind}_enabled`]: true,
+        deleted_at: null,
+      };
       await publish(server, databaseEventsTopic(c.kind), [
         pack(DatabaseEventSchema, {
           type: DatabaseEvent_EventType.DB_UPDATE,
@@ -83,7 +98,11 @@ describe('forced disconnect', () => {
         }),
       ]);
       await publish(server, databaseEventsTopic(c.kind), [
-        pack(DatabaseEventSchema, { type: c.type, objectType: c.kind, objectValue: JSON.stringify(c.value) }),
+        pack(DatabaseEventSchema, {
+          type: c.type,
+          objectType: c.kind,
+          objectValue: JSON.stringify(c.value),
+        }),
       ]);
       await assertClosed4000(socket);
     }

@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { openSocket, startTestServer, type TestServer } from '../kit.js';
 import { SUBPROTOCOL_BINARY, SUBPROTOCOL_JSON } from '../../src/ws/subprotocols.js';
-import { connect, eventually, nextMatching, parseFrame, seeded, wsUrl, type Seeded } from './support.js';
+import {
+  connect,
+  eventually,
+  nextMatching,
+  parseFrame,
+  seeded,
+  wsUrl,
+  type Seeded,
+} from './support.js';
 
 describe('gateway', () => {
   let server: TestServer;
@@ -31,7 +39,11 @@ describe('gateway', () => {
 
   test('refusals answer 403 before the upgrade', async () => {
     const admin = ids.users.admin!;
-    assert.equal((await openSocket(`wss://127.0.0.1:${server.port}/wss/user`)).status, 403, 'no id');
+    assert.equal(
+      (await openSocket(`wss://127.0.0.1:${server.port}/wss/user`)).status,
+      403,
+      'no id',
+    );
     assert.equal((await openSocket(wsUrl(server, 'user', 'not-a-ticket'))).status, 403, 'unknown');
 
     const used = await issue('user', admin);
@@ -41,8 +53,16 @@ describe('gateway', () => {
     first.socket.close();
 
     const wrongKind = await issue('user', admin);
-    assert.equal((await openSocket(wsUrl(server, 'participant', wrongKind))).status, 403, 'wrong kind');
-    assert.equal((await openSocket(wsUrl(server, 'user', wrongKind))).status, 403, 'consumed by the wrong kind');
+    assert.equal(
+      (await openSocket(wsUrl(server, 'participant', wrongKind))).status,
+      403,
+      'wrong kind',
+    );
+    assert.equal(
+      (await openSocket(wsUrl(server, 'user', wrongKind))).status,
+      403,
+      'consumed by the wrong kind',
+    );
 
     const expired = await server.deps.tickets.issue('user', admin, 1);
     await new Promise((r) => setTimeout(r, 20));
@@ -53,33 +73,69 @@ describe('gateway', () => {
     const k = server.deps.db.kysely;
     const user4 = ids.users.user4!;
     const ticket = await issue('user', user4);
-    await k.updateTable('t_users').set({ user_enabled: false }).where('user_uuid', '=', user4).execute();
+    await k
+      .updateTable('t_users')
+      .set({ user_enabled: false })
+      .where('user_uuid', '=', user4)
+      .execute();
     try {
       assert.equal((await openSocket(wsUrl(server, 'user', ticket))).status, 403, 'disabled user');
     } finally {
-      await k.updateTable('t_users').set({ user_enabled: true }).where('user_uuid', '=', user4).execute();
+      await k
+        .updateTable('t_users')
+        .set({ user_enabled: true })
+        .where('user_uuid', '=', user4)
+        .execute();
     }
 
     const robot = ids.devices['Robot A']!;
-    assert.equal((await openSocket(wsUrl(server, 'device', await issue('device', robot)))).status, 403, 'disabled device');
+    assert.equal(
+      (await openSocket(wsUrl(server, 'device', await issue('device', robot)))).status,
+      403,
+      'disabled device',
+    );
 
     const kit = ids.devices['Kit Télé #1']!;
     const kitTicket = await issue('device', kit);
-    await k.updateTable('t_devices').set({ device_onlineable: false }).where('device_uuid', '=', kit).execute();
+    await k
+      .updateTable('t_devices')
+      .set({ device_onlineable: false })
+      .where('device_uuid', '=', kit)
+      .execute();
     try {
-      assert.equal((await openSocket(wsUrl(server, 'device', kitTicket))).status, 403, 'not onlineable');
+      assert.equal(
+        (await openSocket(wsUrl(server, 'device', kitTicket))).status,
+        403,
+        'not onlineable',
+      );
     } finally {
-      await k.updateTable('t_devices').set({ device_onlineable: true }).where('device_uuid', '=', kit).execute();
+      await k
+        .updateTable('t_devices')
+        .set({ device_onlineable: true })
+        .where('device_uuid', '=', kit)
+        .execute();
     }
 
     const p3 = ids.participants['Participant #3']!;
     const p3Ticket = await issue('participant', p3);
     const now = new Date().toISOString();
-    await k.updateTable('t_participants').set({ deleted_at: now }).where('participant_uuid', '=', p3).execute();
+    await k
+      .updateTable('t_participants')
+      .set({ deleted_at: now })
+      .where('participant_uuid', '=', p3)
+      .execute();
     try {
-      assert.equal((await openSocket(wsUrl(server, 'participant', p3Ticket))).status, 403, 'deleted');
+      assert.equal(
+        (await openSocket(wsUrl(server, 'participant', p3Ticket))).status,
+        403,
+        'deleted',
+      );
     } finally {
-      await k.updateTable('t_participants').set({ deleted_at: null }).where('participant_uuid', '=', p3).execute();
+      await k
+        .updateTable('t_participants')
+        .set({ deleted_at: null })
+        .where('participant_uuid', '=', p3)
+        .execute();
     }
   });
 
@@ -150,7 +206,8 @@ describe('gateway', () => {
       });
     }
     const gauge = async () =>
-      (await server.deps.metrics.connections.get()).values.find((v) => v.labels.kind === 'user')?.value;
+      (await server.deps.metrics.connections.get()).values.find((v) => v.labels.kind === 'user')
+        ?.value;
     await eventually(async () => (await gauge()) === 1);
     await eventually(async () => !(await server.deps.presence.isOnline('user', user4)));
     // Coming online now must be announced (a ghost would have hidden it), and so must going offline.
@@ -177,15 +234,24 @@ describe('gateway', () => {
 
   test('binary frames are an opt-in through the opentera-protobuf subprotocol', async () => {
     const watch = ids.devices['Apple Watch #W05P1']!;
-    const binary = await connect(server, 'device', watch, { protocols: [SUBPROTOCOL_BINARY], keepFirst: true });
+    const binary = await connect(server, 'device', watch, {
+      protocols: [SUBPROTOCOL_BINARY],
+      keepFirst: true,
+    });
     assert.equal(binary.ws.protocol, SUBPROTOCOL_BINARY);
     const raw = await binary.next();
     assert.ok(Buffer.isBuffer(raw), 'a binary frame');
     const frame = parseFrame(raw);
     assert.equal(frame.format, 'binary');
-    assert.deepEqual([frame.type, frame.fields.type, frame.fields.deviceUuid], ['DeviceEvent', 'DEVICE_CONNECTED', watch]);
+    assert.deepEqual(
+      [frame.type, frame.fields.type, frame.fields.deviceUuid],
+      ['DeviceEvent', 'DEVICE_CONNECTED', watch],
+    );
 
-    const json = await connect(server, 'device', watch, { protocols: [SUBPROTOCOL_JSON], keepFirst: true });
+    const json = await connect(server, 'device', watch, {
+      protocols: [SUBPROTOCOL_JSON],
+      keepFirst: true,
+    });
     assert.equal(json.ws.protocol, SUBPROTOCOL_JSON);
     assert.equal(typeof (await json.next()), 'string');
 

@@ -64,10 +64,17 @@ describe('heartbeat rounds', () => {
     heartbeat.add(live);
     heartbeat.add(silent);
     heartbeat.tick();
-    assert.deepEqual([live.pings, live.terminated, silent.pings, silent.terminated], [1, false, 0, true]);
+    assert.deepEqual(
+      [live.pings, live.terminated, silent.pings, silent.terminated],
+      [1, false, 0, true],
+    );
     now += 10;
     heartbeat.tick();
-    assert.deepEqual([live.pings, silent.pings], [2, 0], 'a terminated connection is no longer watched');
+    assert.deepEqual(
+      [live.pings, silent.pings],
+      [2, 0],
+      'a terminated connection is no longer watched',
+    );
     heartbeat.close();
   });
 

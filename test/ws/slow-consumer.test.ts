@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { startTestServer, type TestServer } from '../kit.js';
 import { directTopic, USER_MANAGER_EVENTS } from '../../src/topics.js';
-import { DeviceEvent_EventType, DeviceEventSchema, UserEventSchema } from '../../src/protocol/messages.js';
+import {
+  DeviceEvent_EventType,
+  DeviceEventSchema,
+  UserEventSchema,
+} from '../../src/protocol/messages.js';
 import { CLOSE } from '../../src/errors.js';
 import { connect, nextMatching, pack, publish, seeded, type Seeded } from './support.js';
 
@@ -48,8 +52,12 @@ describe('slow consumer', () => {
           pack(UserEventSchema, { userUuid: ids.users.user4!, type: 1, userFullname: tag }),
         ]);
         for (;;) {
-          const f = await nextMatching(fast, (x) => x.fields.userFullname === tag || x.fields.deviceUuid === watch);
-          if (f.fields.deviceUuid === watch && f.fields.type === 'DEVICE_DISCONNECTED') slowGone = true;
+          const f = await nextMatching(
+            fast,
+            (x) => x.fields.userFullname === tag || x.fields.deviceUuid === watch,
+          );
+          if (f.fields.deviceUuid === watch && f.fields.type === 'DEVICE_DISCONNECTED')
+            slowGone = true;
           if (f.fields.userFullname === tag) break;
         }
       }

@@ -37,7 +37,9 @@ export async function seeded(server: TestServer): Promise<Seeded> {
   const devices = await k.selectFrom('t_devices').select(['device_name', 'device_uuid']).execute();
   return {
     users: Object.fromEntries(users.map((u) => [u.user_username, u.user_uuid])),
-    participants: Object.fromEntries(participants.map((p) => [p.participant_name, p.participant_uuid])),
+    participants: Object.fromEntries(
+      participants.map((p) => [p.participant_name, p.participant_uuid]),
+    ),
     devices: Object.fromEntries(devices.map((d) => [d.device_name, d.device_uuid])),
   };
 }
@@ -65,7 +67,11 @@ export async function connect(
   if (!options.keepFirst) {
     const first = parseFrame(await result.socket.next());
     const own = first.fields[`${kind}Uuid`];
-    if (!first.type.endsWith('Event') || own !== uuid || !String(first.fields.type).endsWith('_CONNECTED'))
+    if (
+      !first.type.endsWith('Event') ||
+      own !== uuid ||
+      !String(first.fields.type).endsWith('_CONNECTED')
+    )
       throw new Error(`first frame is not the own CONNECTED: ${JSON.stringify(first)}`);
   }
   return result.socket;
@@ -91,7 +97,13 @@ export function parseFrame(frame: string | Buffer): ParsedFrame {
     };
     const { events, header } = json.message;
     const { '@type': typeUrl, ...fields } = events[0] ?? {};
-    return { topic: header.topic, type: shortName(String(typeUrl)), fields, count: events.length, format: 'json' };
+    return {
+      topic: header.topic,
+      type: shortName(String(typeUrl)),
+      fields,
+      count: events.length,
+      format: 'json',
+    };
   }
   const message = fromBinary(TeraMessageSchema, frame);
   const event = message.message ? anyUnpack(message.message, TeraEventSchema) : undefined;
@@ -102,7 +114,10 @@ export function parseFrame(frame: string | Buffer): ParsedFrame {
   const schema = registry.getMessage(typeName);
   if (!schema) throw new Error(`unknown type ${typeName}`);
   const inner = fromBinary(schema, any.value);
-  const fields = toJson(schema, inner, { registry, alwaysEmitImplicit: true }) as Record<string, unknown>;
+  const fields = toJson(schema, inner, { registry, alwaysEmitImplicit: true }) as Record<
+    string,
+    unknown
+  >;
   return {
     topic: event.header?.topic ?? '',
     type: shortName(typeName),
@@ -130,7 +145,10 @@ export async function nextMatching(
 }
 
 /** Builds an Any as OpenTera packs it. */
-export function pack<Desc extends DescMessage>(schema: Desc, init: Partial<MessageShape<Desc>>): Any {
+export function pack<Desc extends DescMessage>(
+  schema: Desc,
+  init: Partial<MessageShape<Desc>>,
+): Any {
   return packEvent(schema, create(schema, init as never) as MessageShape<Desc>);
 }
 
@@ -140,7 +158,10 @@ export async function publish(server: TestServer, topic: string, events: Any[]):
 }
 
 /** Resolves when `check` returns true, polling every 10 ms; rejects after `timeoutMs`. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

@@ -1,0 +1,188 @@
+/**
+ * The filter rules as a table: connection kind × event type × relation → keep or drop
+ * (spec §5.2 with DESIGN.md's decisions). `me` is the connection's principal, `v` a principal
+ * in its access sets, `x` one outside them; `s-db` a session the database lists it in,
+ * `s-ann` one announced to it, `s-no` neither.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AccessScope, canSee, type Channel, type ScopeView } from '../../src/access/scope.js';
+import type { AccessSets } from '../../src/access/access.js';
+import type { PrincipalKind } from '../../src/principal.js';
+import {
+  ArchiveEventSchema,
+  create,
+  DatabaseEventSchema,
+  DeviceEventSchema,
+  JoinSessionEventSchema,
+  JoinSessionReplyEventSchema,
+  LeaveSessionEventSchema,
+  ParticipantEventSchema,
+  StopSessionEventSchema,
+  UserEventSchema,
+  type ClientEvent,
+} from '../../src/protocol/messages.js';
+
+const none = new Set<string>();
+const ACCESS: Record<PrincipalKind, AccessSets> = {
+  user: {
+    kind: 'user',
+    userId: 1,
+    userUuid: 'me',
+    superadmin: false,
+    siteIds: new Set(),
+    projectIds: new Set(),
+    userUuids: new Set(['me', 'v']),
+    participantUuids: new Set(['v']),
+    deviceUuids: new Set(['v']),
+    projectRoles: new Map(),
+    siteRoles: new Map(),
+    admin: {
+      siteIds: new Set(),
+      projectIds: new Set(),
+      userUuids: none,
+      participantUuids: none,
+      deviceUuids: none,
+    },
+  },
+  participant: {
+    kind: 'participant',
+    participantId: 1,
+    participantUuid: 'me',
+    deviceUuids: new Set(['v']),
+  },
+  device: { kind: 'device', deviceId: 1, deviceUuid: 'me', participantUuids: new Set(['v']) },
+};
+
+const view = (kind: PrincipalKind): ScopeView => ({
+  kind,
+  uuid: 'me',
+  access: ACCESS[kind],
+  isMember: (s) => s === 's-db' || s === 's-ann',
+});
+
+// Event builders by short label. Presence types: 1 CONNECTED, 2 DISCONNECTED; 6/5 JOINED.
+const E = {
+  user: (uuid: string, type = 6): ClientEvent => ({
+    type: 'UserEvent',
+    event: create(UserEventSchema, { userUuid: uuid, type }),
+  }),
+  participant: (uuid: string, type = 5): ClientEvent => ({
+    type: 'ParticipantEvent',
+    event: create(ParticipantEventSchema, { participantUuid: uuid, type }),
+  }),
+  device: (uuid: string, type = 7): ClientEvent => ({
+    type: 'DeviceEvent',
+    event: create(DeviceEventSchema, { deviceUuid: uuid, type }),
+  }),
+  join: (kind: PrincipalKind, named: string[]): ClientEvent => ({
+    type: 'JoinSessionEvent',
+    event: create(JoinSessionEventSchema, {
+      sessionUuid: 's-new',
+      sessionUsers: kind === 'user' ? named : ['me-elsewhere'],
+      sessionParticipants: kind === 'participant' ? named : [],
+      sessionDevices: kind === 'device' ? named : [],
+    }),
+  }),
+  reply: (kind: PrincipalKind, session: string, replier: string): ClientEvent => ({
+    type: 'JoinSessionReplyEvent',
+    event: create(JoinSessionReplyEventSchema, {
+      sessionUuid: session,
+      userUuid: kind === 'user' ? replier : '',
+      participantUuid: kind === 'participant' ? replier : '',
+      deviceUuid: kind === 'device' ? replier : '',
+    }),
+  }),
+  leave: (session: string): ClientEvent => ({
+    type: 'LeaveSessionEvent',
+    event: create(LeaveSessionEventSchema, { sessionUuid: session }),
+  }),
+  stop: (session: string): ClientEvent => ({
+    type: 'StopSessionEvent',
+    event: create(StopSessionEventSchema, { sessionUuid: session }),
+  }),
+  archive: (owner: string): ClientEvent => ({
+    type: 'ArchiveEvent',
+    event: create(ArchiveEventSchema, { ownerUuid: owner }),
+  }),
+  database: (): ClientEvent => ({
+    type: 'DatabaseEvent',
+    event: create(DatabaseEventSchema, { type: 2, objectType: 'user' }),
+  }),
+};
+
+type Row = [
+  kind: PrincipalKind,
+  label: string,
+  event: (k: PrincipalKind) => ClientEvent,
+  channel: Channel,
+  keep: boolean,
+];
+const each = (
+  label: string,
+  event: (k: PrincipalKind) => ClientEvent,
+  channel: Channel,
+  keep: Record<PrincipalKind, boolean>,
+): Row[] =>
+  (['user', 'participant', 'device'] as const).map((k) => [k, label, event, channel, keep[k]]);
+const B: Channel = 'broadcast';
+const D: Channel = 'direct';
+
+// prettier-ignore
+const TABLE: Row[] = [
+  ...each('UserEvent about a visible user', () => E.user('v'), B, { user: true, participant: false, device: false }),
+  ...each('UserEvent about an invisible user', () => E.user('x'), B, { user: false, participant: false, device: false }),
+  ...each('UserEvent JOINED about oneself', () => E.user('me'), B, { user: true, participant: false, device: false }),
+  ...each('UserEvent CONNECTED about oneself', () => E.user('me', 1), B, { user: false, participant: false, device: false }),
+  ...each('UserEvent DISCONNECTED about oneself', () => E.user('me', 2), D, { user: false, participant: false, device: false }),
+  ...each('ParticipantEvent about a visible/linked participant', () => E.participant('v'), B, { user: true, participant: false, device: true }),
+  ...each('ParticipantEvent about an invisible participant', () => E.participant('x'), B, { user: false, participant: false, device: false }),
+  ...each('ParticipantEvent JOINED about oneself', () => E.participant('me'), B, { user: false, participant: true, device: false }),
+  ...each('ParticipantEvent CONNECTED about oneself', () => E.participant('me', 1), B, { user: false, participant: false, device: false }),
+  ...each('DeviceEvent about a visible/linked device', () => E.device('v'), B, { user: true, participant: true, device: false }),
+  ...each('DeviceEvent about an invisible device', () => E.device('x'), B, { user: false, participant: false, device: false }),
+  ...each('DeviceEvent STATUS_CHANGED about oneself', () => E.device('me'), B, { user: false, participant: false, device: true }),
+  ...each('DeviceEvent CONNECTED about oneself', () => E.device('me', 1), B, { user: false, participant: false, device: false }),
+  ...each('JoinSessionEvent naming oneself', (k) => E.join(k, ['v', 'me']), B, { user: true, participant: true, device: true }),
+  ...each('JoinSessionEvent naming others', (k) => E.join(k, ['v']), D, { user: false, participant: false, device: false }),
+  ...each('JoinSessionReplyEvent, member (db), other replier', (k) => E.reply(k, 's-db', 'v'), B, { user: true, participant: true, device: true }),
+  ...each('JoinSessionReplyEvent, member (announced), other replier', (k) => E.reply(k, 's-ann', 'v'), B, { user: true, participant: true, device: true }),
+  ...each('JoinSessionReplyEvent, member, own reply', (k) => E.reply(k, 's-db', 'me'), B, { user: false, participant: false, device: false }),
+  ...each('JoinSessionReplyEvent, not a member', (k) => E.reply(k, 's-no', 'v'), B, { user: false, participant: false, device: false }),
+  ...each('LeaveSessionEvent, member (db)', () => E.leave('s-db'), B, { user: true, participant: true, device: true }),
+  ...each('LeaveSessionEvent, member (announced)', () => E.leave('s-ann'), D, { user: true, participant: true, device: true }),
+  ...each('LeaveSessionEvent, not a member', () => E.leave('s-no'), B, { user: false, participant: false, device: false }),
+  ...each('StopSessionEvent on the direct channel', () => E.stop('s-no'), D, { user: true, participant: true, device: true }),
+  ...each('StopSessionEvent on a broadcast topic, even as member', () => E.stop('s-db'), B, { user: false, participant: false, device: false }),
+  ...each('ArchiveEvent owned by oneself', () => E.archive('me'), B, { user: true, participant: true, device: true }),
+  ...each('ArchiveEvent owned by another', () => E.archive('v'), D, { user: false, participant: false, device: false }),
+  ...each('DatabaseEvent', () => E.database(), D, { user: false, participant: false, device: false }),
+];
+
+describe('filter rules', () => {
+  for (const [kind, label, event, channel, keep] of TABLE) {
+    test(`${kind} × ${label} (${channel}) → ${keep ? 'keep' : 'drop'}`, () => {
+      assert.equal(canSee(view(kind), event(kind), channel), keep);
+    });
+  }
+
+  test('AccessScope records a session only from a JoinSessionEvent it lets through', () => {
+    for (const kind of ['user', 'participant', 'device'] as const) {
+      const scope = new AccessScope(kind, 'me', ACCESS[kind], new Set(['s-db']));
+      assert.equal(scope.isMember('s-new'), false);
+      assert.equal(scope.accepts(E.join(kind, ['v']), 'direct'), false);
+      assert.equal(scope.isMember('s-new'), false, 'not named: nothing recorded');
+      assert.equal(scope.accepts(E.join(kind, ['me']), 'broadcast'), true);
+      assert.equal(scope.isMember('s-new'), true, 'named: recorded');
+      scope.update(ACCESS[kind], new Set());
+      assert.equal(scope.isMember('s-new'), true, 'announcements survive a refresh');
+      assert.equal(scope.isMember('s-db'), false, 'database memberships are replaced');
+    }
+  });
+
+  test('accepts never throws', () => {
+    const scope = new AccessScope('user', 'me', ACCESS.user, new Set());
+    const broken = { type: 'UserEvent', event: null } as unknown as ClientEvent;
+    assert.equal(scope.accepts(broken, 'direct'), false);
+  });
+});

@@ -1,0 +1,220 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, bearer, type TestServer } from '../kit.js';
+import {
+  DeviceEventSchema,
+  DeviceEvent_EventType,
+  anyUnpack,
+} from '../../src/protocol/messages.js';
+import { USER_MANAGER_EVENTS, twistedCommandsTopic } from '../../src/topics.js';
+import { pythonJsonDumps } from '../../src/http/python-json.js';
+import { OpenApiChecker, device, deviceToken, listen, markOnline } from './helpers.js';
+
+interface DeviceLogin {
+  device_info: Record<string, unknown>;
+  participants_info: Array<{ participant_name: string; participant_uuid: string }>;
+  session_types_info: Array<{ id_session_type: number }>;
+  websocket_url?: string;
+}
+
+describe('device login and logout', () => {
+  let server: TestServer;
+  let api: OpenApiChecker;
+  before(async () => {
+    server = await startTestServer();
+    api = await OpenApiChecker.load(server);
+  });
+  after(() => server.close());
+
+  test('by Authorization header: full device_info with type name, linked participants, session types, URL', async () => {
+    const watch = await device(server, 'Apple Watch #W05P1');
+    const r = await api.get('/api/device/login', bearer(watch.device_token!));
+    assert.equal(r.status, 200);
+    const body = r.json<DeviceLogin>();
+    assert.equal(body.device_info.device_uuid, 'b707e0b2-e649-47e7-a938-2b949c423f73');
+    assert.equal(body.device_info.device_type, 'Capteur');
+    assert.equal(body.device_info.device_token, watch.device_token);
+    assert.equal(body.device_info.device_onlineable, true);
+    assert.deepEqual(
+      body.participants_info.map((p) => p.participant_name),
+      ['Participant #1', 'Participant #2'],
+    );
+    assert.deepEqual(
+      body.session_types_info.map((s) => s.id_session_type),
+      [1, 2, 3, 4],
+    );
+    const id = /^wss:\/\/127\.0\.0\.1:\d+\/wss\/device\?id=([A-Za-z0-9_-]{43})$/.exec(
+      body.websocket_url ?? '',
+    )?.[1];
+    assert.ok(id);
+    assert.equal(
+      await server.deps.tickets.redeem(id, 'user'),
+      null,
+      'a device ticket is not a user ticket',
+    );
+  });
+
+  test('by ?token=: same answer', async () => {
+    const token = await deviceToken(server, 'Kit Télé #1');
+    const r = await api.get(`/api/device/login?token=${encodeURIComponent(token)}`);
+    assert.equal(r.status, 200);
+    assert.equal(r.json<DeviceLogin>().device_info.device_type, 'Vidéoconférence');
+  });
+
+  test('OpenTera\'s refusals: disabled 401 "Disabled device" (header) or "Unauthorized" (?token=), bad token, malformed header', async () => {
+    const robot = await deviceToken(server, 'Robot A');
+    let r = await api.get('/api/device/login', bearer(robot));
+    assert.equal(r.status, 401);
+    assert.equal(r.json(), 'Disabled device');
+    r = await api.get(`/api/device/login?token=${encodeURIComponent(robot)}`);
+    assert.equal(r.status, 401);
+    assert.equal(r.json(), 'Unauthorized');
+    for (const auth of [bearer('nope'), 'Basic abc', undefined]) {
+      r = await api.get('/api/device/login', auth);
+      assert.equal(r.status, 401);
+      assert.equal(r.json(), 'Unauthorized');
+    }
+    r = await api.get('/api/device/login', 'OpenTera');
+    assert.equal(r.status, 401);
+    assert.equal(r.json(), 'Invalid token');
+    const participantToken = (
+      await server.deps.db.kysely
+        .selectFrom('t_participants')
+        .select('participant_token')
+        .where('participant_name', '=', 'Participant #1')
+        .executeTakeFirstOrThrow()
+    ).participant_token!;
+    assert.equal(
+      (await api.get('/api/device/login', bearer(participantToken))).status,
+      401,
+      'a participant token is not a device token',
+    );
+  });
+
+  test('a device sending with_websocket gets 400 (strict arguments)', async () => {
+    const r = await api.get(
+      '/api/device/login?with_websocket=true',
+      bearer(await deviceToken(server, 'Kit Télé #1')),
+    );
+    assert.equal(r.status, 400);
+    assert.deepEqual(r.json(), { message: 'Unknown arguments: with_websocket' });
+  });
+
+  test('an already-online device gets 403 "Device already logged in."', async () => {
+    const kit = await device(server, 'Kit Télé #1');
+    await markOnline(server, 'device', kit.device_uuid);
+    const r = await api.get('/api/device/login', bearer(kit.device_token!));
+    assert.equal(r.status, 403);
+    assert.equal(r.json(), 'Device already logged in.');
+  });
+
+  test('logout: "Device logged out." and a disconnect command', async () => {
+    const watch = await device(server, 'Apple Watch #W05P1');
+    const commands = await listen(server, twistedCommandsTopic(watch.device_uuid));
+    const r = await api.get('/api/device/logout', bearer(watch.device_token!));
+    assert.equal(r.status, 200);
+    assert.equal(r.json(), 'Device logged out.');
+    assert.ok(server.deps.codec.decodeModuleMessage(await commands.next()).data.length === 1);
+    await commands.close();
+  });
+});
+
+describe('POST /api/device/status', () => {
+  let server: TestServer;
+  let api: OpenApiChecker;
+  before(async () => {
+    server = await startTestServer();
+    api = await OpenApiChecker.load(server);
+  });
+  after(() => server.close());
+
+  const post = (token: string, body: unknown) =>
+    api.request('/api/device/status', {
+      method: 'POST',
+      headers: { authorization: bearer(token) },
+      body: body as object,
+    });
+
+  test('an offline device gets 403', async () => {
+    const r = await post(await deviceToken(server, 'Kit Télé #1'), {
+      status: { battery: 80 },
+      timestamp: 1,
+    });
+    assert.equal(r.status, 403);
+    assert.equal(r.json(), 'Status update forbidden on offline device.');
+  });
+
+  test('an online device: stored, answered, and DEVICE_STATUS_CHANGED published with Python JSON text', async () => {
+    const watch = await device(server, 'Apple Watch #W05P1');
+    await markOnline(server, 'device', watch.device_uuid);
+    const events = await listen(server, USER_MANAGER_EVENTS);
+    const status = { battery: 55.5, label: 'Télé "1"', nested: { ok: true, list: [1, null] } };
+    const r = await post(watch.device_token!, { status, timestamp: 1700000000.25 });
+    assert.equal(r.status, 200);
+    const expectedStatus =
+      '{"battery": 55.5, "label": "T\\u00e9l\\u00e9 \\"1\\"", "nested": {"ok": true, "list": [1, null]}}';
+    assert.deepEqual(r.json(), {
+      uuid: watch.device_uuid,
+      status: expectedStatus,
+      timestamp: 1700000000.25,
+    });
+    assert.deepEqual((await server.deps.presence.deviceStatuses()).get(watch.device_uuid), {
+      status: expectedStatus,
+      timestamp: 1700000000.25,
+    });
+    const event = server.deps.codec.decodeEvent(await events.next());
+    assert.equal(event.header?.topic, USER_MANAGER_EVENTS);
+    assert.equal(event.header?.version, 1);
+    assert.equal(event.events.length, 1);
+    const d = anyUnpack(event.events[0]!, DeviceEventSchema);
+    assert.ok(d);
+    assert.equal(d.type, DeviceEvent_EventType.DEVICE_STATUS_CHANGED);
+    assert.equal(d.deviceUuid, watch.device_uuid);
+    assert.equal(d.deviceName, 'Apple Watch #W05P1');
+    assert.equal(
+      d.deviceStatus,
+      `{"status": ${pythonJsonDumps(expectedStatus)}, "timestamp": 1700000000.25}`,
+    );
+    await events.close();
+  });
+
+  test('missing or mistyped fields are 400; GET is 405; no auth is 401', async () => {
+    const token = await deviceToken(server, 'Apple Watch #W05P1');
+    for (const body of [
+      { status: {} },
+      { timestamp: 1 },
+      [1, 2],
+      { status: 'x', timestamp: 1 },
+      { status: {}, timestamp: '1' },
+    ]) {
+      const r = await post(token, body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+    }
+    assert.equal(
+      (await server.request('/api/device/status', { headers: { authorization: bearer(token) } }))
+        .status,
+      405,
+    );
+    assert.equal(
+      (
+        await api.request('/api/device/status', {
+          method: 'POST',
+          body: { status: {}, timestamp: 1 },
+        })
+      ).status,
+      401,
+    );
+  });
+});
+
+describe('pythonJsonDumps', () => {
+  test("matches Python's json.dumps defaults", () => {
+    assert.equal(
+      pythonJsonDumps({ a: [1, 2.5, 'é', null, true], b: {} }),
+      '{"a": [1, 2.5, "\\u00e9", null, true], "b": {}}',
+    );
+    assert.equal(pythonJsonDumps(1e-7), '1e-07');
+    assert.equal(pythonJsonDumps('\u0001\n😀'), '"\\u0001\\n\\ud83d\\ude00"');
+    assert.equal(pythonJsonDumps([]), '[]');
+  });
+});

@@ -1,0 +1,108 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, basic, type TestServer } from '../kit.js';
+import { OpenApiChecker } from './helpers.js';
+
+/** Every OpenTera route this server implements, with the statuses it documents at least. */
+const ROUTES: Array<[method: string, path: string, statuses: number[]]> = [
+  ['get', '/api/user/login', [200, 400, 401, 403, 426, 429]],
+  ['get', '/api/user/refresh_token', [200, 401]],
+  ['get', '/api/user/logout', [200, 401]],
+  ['get', '/api/participant/login', [200, 400, 401, 403, 429]],
+  ['get', '/api/participant/refresh_token', [200, 401, 403]],
+  ['get', '/api/participant/logout', [200, 401]],
+  ['get', '/api/device/login', [200, 400, 401, 403]],
+  ['get', '/api/device/logout', [200, 401]],
+  ['post', '/api/device/status', [200, 400, 401, 403]],
+  ['get', '/api/user/users/online', [200, 401]],
+  ['get', '/api/user/participants/online', [200, 400, 401]],
+  ['get', '/api/user/devices/online', [200, 401]],
+  ['get', '/api/user/disconnect', [200, 400, 401, 403]],
+  ['get', '/api/user/devices', [200, 400, 401]],
+  ['get', '/api/user/participants', [200, 400, 401]],
+];
+
+describe('the OpenAPI document', () => {
+  let server: TestServer;
+  let api: OpenApiChecker;
+  before(async () => {
+    server = await startTestServer();
+    api = await OpenApiChecker.load(server);
+  });
+  after(() => server.close());
+
+  test('documents every route with its response schemas, security and arguments', () => {
+    for (const [method, path, statuses] of ROUTES) {
+      const op = api.doc.paths[path]?.[method] as
+        | {
+            responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+            security?: unknown[];
+            summary?: string;
+          }
+        | undefined;
+      assert.ok(op, `${method.toUpperCase()} ${path} is documented`);
+      assert.ok(op.summary, `${path} has a summary`);
+      assert.ok(Array.isArray(op.security) && op.security.length > 0, `${path} names its auth`);
+      for (const status of statuses)
+        assert.ok(
+          op.responses[String(status)]?.content?.['application/json']?.schema,
+          `${path} documents ${status}`,
+        );
+      // The 405 catch-alls are not documented.
+      for (const other of ['put', 'delete', 'patch'])
+        assert.equal(api.doc.paths[path]?.[other], undefined, `${path} ${other}`);
+    }
+    const login = api.doc.paths['/api/user/login']!.get as unknown as {
+      parameters: Array<{ name: string; in: string }>;
+    };
+    assert.deepEqual(
+      login.parameters.map((p) => [p.name, p.in]),
+      [['with_websocket', 'query']],
+    );
+  });
+
+  test('the checker refuses answers that do not match the documented schema', () => {
+    const fake = (status: number, text: string, type = 'application/json') => ({
+      status,
+      headers: { 'content-type': type },
+      text,
+      json: <T>() => JSON.parse(text) as T,
+    });
+    assert.throws(() => api.check('GET', '/api/user/login', fake(200, '{"user_uuid": 1}')));
+    assert.throws(() =>
+      api.check(
+        'GET',
+        '/api/user/login',
+        fake(200, '{"user_uuid":"u","user_fullname":"f","user_token":"t","extra":1}'),
+      ),
+    );
+    assert.throws(
+      () => api.check('GET', '/api/user/login', fake(418, '"teapot"')),
+      /documents status 418/,
+    );
+    api.check('GET', '/api/user/login', fake(401, 'Unauthorized', 'text/html'));
+  });
+
+  test('live answers of every route match their documented schema', async () => {
+    // Each request below is validated by the checker against /openapi.json (as are those of
+    // every other test file in test/http). A fresh token per route: refresh and logout revoke theirs.
+    const freshToken = async () =>
+      `OpenTera ${(await api.get('/api/user/login', basic('admin', 'admin'))).json<{ user_token: string }>().user_token}`;
+    for (const [method, path] of ROUTES) {
+      if (method === 'post') {
+        await api.request(path, { method: 'POST', body: { status: {}, timestamp: 1 } });
+        continue;
+      }
+      const auth = path.startsWith('/api/user/')
+        ? await freshToken()
+        : path.startsWith('/api/participant/')
+          ? basic('participant1', 'opentera')
+          : undefined;
+      await api.get(path, auth);
+      await api.get(path);
+    }
+    const statuses = new Set(api.checked.map((c) => c.split(' ').slice(0, 2).join(' ')));
+    for (const [method, path] of ROUTES)
+      assert.ok(statuses.has(`${method.toUpperCase()} ${path}`), `${path} was exercised`);
+  });
+});
