@@ -39,14 +39,12 @@ export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
  * may reconnect (after logging in again: tickets are single use).
  */
 export const CLOSE = {
-  NORMAL: { code: 1000, reason: 'Normal closure', reconnect: false },
   GOING_AWAY: { code: 1001, reason: 'Server shutting down', reconnect: true },
   MESSAGE_TOO_BIG: { code: 1009, reason: 'Message too big', reconnect: true },
   /** The server could not set the connection up (e.g. the bus refused a subscription). */
   INTERNAL_ERROR: { code: 1011, reason: 'Internal error', reconnect: true },
   CLIENT_DISCONNECT: { code: 4000, reason: 'CMD_CLIENT_DISCONNECT', reconnect: false },
   SLOW_CONSUMER: { code: 4001, reason: 'Slow consumer: send buffer full', reconnect: true },
-  ACCESS_REVOKED: { code: 4002, reason: 'Access revoked', reconnect: false },
 } as const;
 
 export type CloseKind = keyof typeof CLOSE;

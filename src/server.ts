@@ -21,6 +21,7 @@ import { registerApi } from './http/routes.js';
 import { registerServiceRoutes } from './http/service-events.js';
 import { Gateway } from './ws/gateway.js';
 import { UserManager } from './presence/user-manager.js';
+import { LocalPresence } from './presence/local-presence.js';
 import { buildSeams, type Seams } from './cluster/seams.js';
 
 export interface RunningServer {
@@ -107,10 +108,13 @@ export async function startServer(
     const state: AppState = { ready: false };
     const app = await buildApp(deps, tls, state);
     cleanups.push(() => app.close());
-    const userManager = new UserManager(deps);
+    const userManager = new UserManager(deps, seams.leader);
     await userManager.start();
     cleanups.push(() => userManager.close());
-    const gateway = new Gateway(deps);
+    const localPresence = new LocalPresence({ deps, resync: () => seams.resync() });
+    seams.onRestored((refs) => localPresence.restored(refs));
+    cleanups.push(() => localPresence.close());
+    const gateway = new Gateway(deps, localPresence);
     gateway.register(app);
     cleanups.push(() => gateway.close());
     registerApi(app, deps);

@@ -38,10 +38,6 @@ export const databaseEventsTopic = (model: string): string =>
 export const directTopic = (kind: PrincipalKind, uuid: string): string =>
   `websocket.${kind}.${uuid}.events`;
 
-/** The `source` a connection uses in the module messages it sends. */
-export const connectionSource = (kind: PrincipalKind, uuid: string): string =>
-  `websocket.${kind}.${uuid}`;
-
 export const serviceEventsTopic = (serviceKey: string): string => `service.${serviceKey}.events`;
 export const serviceMessagesTopic = (serviceKey: string): string =>
   `service.${serviceKey}.messages`;

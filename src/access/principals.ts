@@ -2,6 +2,10 @@
  * Looks principals up by uuid: who a uuid names, whether it is enabled, and the extra fields
  * events carry (a participant's project and site names, a device's onlineable flag).
  * Stateless: every call reads the database. Deleted rows are never found.
+ *
+ * The by-uuid lookups are written once here (`usersByUuid`, `participantsByUuid`,
+ * `devicesByUuid`); other readers of the same rows (the REST online lists) pick their own
+ * columns and order from them.
  */
 import type { Db } from '../db/connect.js';
 import type { Principal, PrincipalKind } from '../principal.js';
@@ -15,6 +19,34 @@ export interface PrincipalRecord extends Principal {
   /** Devices only: device_onlineable (may open a websocket). */
   readonly onlineable?: boolean;
 }
+
+type Kysely = Db['kysely'];
+
+/** The non-deleted users among `uuids` (not empty: SQL has no empty IN list). */
+export const usersByUuid = (k: Kysely, uuids: readonly string[]) =>
+  k.selectFrom('t_users').where('user_uuid', 'in', uuids).where('deleted_at', 'is', null);
+
+/** The non-deleted participants among `uuids` (not empty), joined to project `pr` and site `s`. */
+export const participantsByUuid = (k: Kysely, uuids: readonly string[]) =>
+  k
+    .selectFrom('t_participants as p')
+    .innerJoin('t_projects as pr', 'pr.id_project', 'p.id_project')
+    .innerJoin('t_sites as s', 's.id_site', 'pr.id_site')
+    .where('p.participant_uuid', 'in', uuids)
+    .where('p.deleted_at', 'is', null);
+
+/** The non-deleted devices among `uuids` (not empty). */
+export const devicesByUuid = (k: Kysely, uuids: readonly string[]) =>
+  k.selectFrom('t_devices').where('device_uuid', 'in', uuids).where('deleted_at', 'is', null);
+
+/** A device's columns as a principal: who it is, whether it is enabled and may go online. */
+export const DEVICE_COLUMNS = [
+  'id_device',
+  'device_uuid',
+  'device_name',
+  'device_enabled',
+  'device_onlineable',
+] as const;
 
 export class PrincipalStore {
   constructor(private readonly db: Db) {}
@@ -39,11 +71,8 @@ export class PrincipalStore {
     const k = this.db.kysely;
     switch (kind) {
       case 'user': {
-        const rows = await k
-          .selectFrom('t_users')
+        const rows = await usersByUuid(k, wanted)
           .select(['id_user', 'user_uuid', 'user_firstname', 'user_lastname', 'user_enabled'])
-          .where('user_uuid', 'in', wanted)
-          .where('deleted_at', 'is', null)
           .execute();
         for (const r of rows) {
           out.set(r.user_uuid, {
@@ -57,10 +86,7 @@ export class PrincipalStore {
         break;
       }
       case 'participant': {
-        const rows = await k
-          .selectFrom('t_participants as p')
-          .innerJoin('t_projects as pr', 'pr.id_project', 'p.id_project')
-          .innerJoin('t_sites as s', 's.id_site', 'pr.id_site')
+        const rows = await participantsByUuid(k, wanted)
           .select([
             'p.id_participant',
             'p.participant_uuid',
@@ -69,8 +95,6 @@ export class PrincipalStore {
             'pr.project_name',
             's.site_name',
           ])
-          .where('p.participant_uuid', 'in', wanted)
-          .where('p.deleted_at', 'is', null)
           .execute();
         for (const r of rows) {
           out.set(r.participant_uuid, {
@@ -86,18 +110,7 @@ export class PrincipalStore {
         break;
       }
       case 'device': {
-        const rows = await k
-          .selectFrom('t_devices')
-          .select([
-            'id_device',
-            'device_uuid',
-            'device_name',
-            'device_enabled',
-            'device_onlineable',
-          ])
-          .where('device_uuid', 'in', wanted)
-          .where('deleted_at', 'is', null)
-          .execute();
+        const rows = await devicesByUuid(k, wanted).select(DEVICE_COLUMNS).execute();
         for (const r of rows) {
           out.set(r.device_uuid, {
             kind,

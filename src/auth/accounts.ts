@@ -4,6 +4,7 @@
  * Rows carry secrets (password hashes, static tokens): they stay inside auth/ and the login
  * answers, and are never logged.
  */
+import { DEVICE_COLUMNS } from '../access/principals.js';
 import type { Db } from '../db/connect.js';
 
 export interface UserAccount {
@@ -190,14 +191,7 @@ export class Accounts {
   async deviceByToken(token: string): Promise<DeviceAccount | null> {
     const r = await this.db.kysely
       .selectFrom('t_devices')
-      .select([
-        'id_device',
-        'device_uuid',
-        'device_name',
-        'device_enabled',
-        'device_onlineable',
-        'device_token',
-      ])
+      .select([...DEVICE_COLUMNS, 'device_token'])
       .where('device_token', '=', token)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();

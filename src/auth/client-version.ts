@@ -40,7 +40,8 @@ export type VersionCheck =
 export const VERSION_MISMATCH = 'Client major version mismatch';
 export const VERSION_TOO_OLD = 'Client major version too old, not accepting login';
 
-const DEFAULT_CLIENTS: Record<string, ClientVersionInfo> = {
+/** OpenTera's default known clients (also the `clients` the `ServerVersions` setting is seeded with). */
+export const DEFAULT_CLIENTS: Readonly<Record<string, Readonly<ClientVersionInfo>>> = {
   OpenTeraPlus: {
     client_name: 'OpenTeraPlus',
     client_description: 'OpenTeraPlus Qt Client',

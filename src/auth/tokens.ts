@@ -44,11 +44,15 @@ export interface UserTokenSubject {
   serviceAccess: Record<string, string[]>;
 }
 
-export interface UserClaims {
+/** The registered claims every dynamic token carries. */
+export interface IssuedClaims {
   iat: number;
   exp: number;
   iss: string;
   jti: string;
+}
+
+export interface UserClaims extends IssuedClaims {
   user_uuid: string;
   id_user: number;
   user_fullname: string;
@@ -62,11 +66,7 @@ export interface ParticipantTokenSubject {
   name: string;
 }
 
-export interface ParticipantClaims {
-  iat: number;
-  exp: number;
-  iss: string;
-  jti: string;
+export interface ParticipantClaims extends IssuedClaims {
   participant_uuid: string;
   id_participant: number;
   /** participant_name, under OpenTera's claim name. */
@@ -101,6 +101,12 @@ async function verify(token: string, key: string, requireExp: boolean): Promise<
   } catch {
     return null;
   }
+}
+
+/** The registered claims of a dynamic token issued now, valid `ttlSeconds`. */
+function issued(ttlSeconds: number): IssuedClaims {
+  const now = Math.floor(Date.now() / 1000);
+  return { iat: now, exp: now + ttlSeconds, iss: TOKEN_ISSUER, jti: randomUUID() };
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
@@ -143,12 +149,8 @@ export class TokenService {
 
   /** A user token (`user_token` / `refresh_token`) valid `ttlSeconds`. */
   signUser(user: UserTokenSubject, ttlSeconds: number = LOGIN_TOKEN_TTL_S): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
     const claims: UserClaims = {
-      iat: now,
-      exp: now + ttlSeconds,
-      iss: TOKEN_ISSUER,
-      jti: randomUUID(),
+      ...issued(ttlSeconds),
       user_uuid: user.uuid,
       id_user: user.id,
       user_fullname: user.fullname,
@@ -170,12 +172,8 @@ export class TokenService {
     participant: ParticipantTokenSubject,
     ttlSeconds: number = LOGIN_TOKEN_TTL_S,
   ): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
     const claims: ParticipantClaims = {
-      iat: now,
-      exp: now + ttlSeconds,
-      iss: TOKEN_ISSUER,
-      jti: randomUUID(),
+      ...issued(ttlSeconds),
       participant_uuid: participant.uuid,
       id_participant: participant.id,
       user_fullname: participant.name,

@@ -12,7 +12,9 @@
  *
  * While Redis is unreachable:
  * - `publish` waits up to `offlineWaitMs` (default 1000) for the link, keeping publish order; then
- *   the message is dropped, logged and counted in `busErrors{op="publish"}`. It never rejects.
+ *   the message is lost for the other nodes (logged, counted in `busErrors{op="publish"}`) and
+ *   handed to this node's own handlers instead, so a node keeps delivering its local events.
+ *   It never rejects. (A PUBLISH that timed out after reaching Redis may thus arrive twice.)
  * - `subscribe` of a topic not yet live on Redis waits up to `subscribeTimeoutMs` (default 5000)
  *   for the link; if Redis is back in time it resolves once the SUBSCRIBE is confirmed, otherwise
  *   it rejects with AppError UNAVAILABLE (counted as `busErrors{op="subscribe"}`) and leaves no
@@ -59,6 +61,11 @@ interface Waiting {
   readonly timer: NodeJS.Timeout;
 }
 
+/** Longest wait for one SUBSCRIBE reply before it is sent again. */
+const SUBSCRIBE_ATTEMPT_MS = 1000;
+/** Pause after a failed SUBSCRIBE before the next attempt, unless the link comes back sooner. */
+const RETRY_PAUSE_MS = 100;
+
 export class RedisBus implements Bus {
   private readonly pub: Redis;
   private readonly sub: Redis;
@@ -104,7 +111,7 @@ export class RedisBus implements Bus {
     if (this.closed) return Promise.resolve();
     if (this.waiting.length === 0 && this.pub.status === 'ready') return this.send(topic, payload);
     if (this.waiting.length >= this.maxWaiting) {
-      this.lost(topic, 'too many publishes waiting for Redis');
+      this.lost(topic, payload, 'too many publishes waiting for Redis');
       return Promise.resolve();
     }
     return new Promise<void>((done) => {
@@ -155,13 +162,17 @@ export class RedisBus implements Bus {
         Buffer.from(payload.buffer, payload.byteOffset, payload.length),
       );
     } catch (err) {
-      this.lost(topic, (err as Error).message);
+      this.lost(topic, payload, (err as Error).message);
     }
   }
 
-  private lost(topic: string, reason: string): void {
+  /** Not sent to Redis: counted, and delivered to this node's handlers only (after a turn). */
+  private lost(topic: string, payload: Uint8Array, reason: string): void {
     this.metrics.busErrors.inc({ op: 'publish' });
-    this.log.warn({ topic, reason }, 'bus publish failed; message lost');
+    this.log.warn({ topic, reason }, 'bus publish failed; delivered on this node only');
+    setImmediate(() => {
+      if (!this.closed) this.deliver(topic, payload);
+    });
   }
 
   /** Sends every waiting publish, in order, as soon as the publisher link is ready. */
@@ -177,7 +188,7 @@ export class RedisBus implements Bus {
     const index = this.waiting[0] === item ? 0 : this.waiting.indexOf(item);
     if (index < 0) return;
     this.waiting.splice(index, 1);
-    this.lost(item.topic, `Redis unreachable for ${this.offlineWaitMs} ms`);
+    this.lost(item.topic, item.payload, `Redis unreachable for ${this.offlineWaitMs} ms`);
     item.done();
   }
 
@@ -193,11 +204,19 @@ export class RedisBus implements Bus {
         continue;
       }
       try {
-        const ok = await withTimeout(this.sub.subscribe(topic), left);
+        // ioredis silently drops a command in flight when the link breaks (no resend), so one
+        // attempt is bounded and retried on the next link rather than awaited until the deadline.
+        const ok = await withTimeout(
+          this.sub.subscribe(topic),
+          Math.min(left, SUBSCRIBE_ATTEMPT_MS),
+        );
         if (ok) return;
       } catch (err) {
         // The link dropped under the command: wait for it to come back and try again.
         this.log.debug({ topic, err: (err as Error).message }, 'subscribe interrupted');
+        // The link may still say 'ready' until its close event runs: yield to the event loop
+        // (until the next 'ready' or a short pause) instead of retrying in a tight loop.
+        await this.linkReady(Math.min(Math.max(deadline - Date.now(), 0), RETRY_PAUSE_MS));
       }
     }
     throw new AppError(
@@ -248,7 +267,7 @@ export class RedisBus implements Bus {
     }
   }
 
-  private deliver(topic: string, payload: Buffer): void {
+  private deliver(topic: string, payload: Uint8Array): void {
     const state = this.topics.get(topic);
     if (!state) return;
     for (const entry of [...state.handlers]) {

@@ -109,12 +109,28 @@ export class RedisPresence implements Presence {
     }
   }
 
+  /**
+   * When Redis does not answer, the entry stays this node's (refreshed, restored) so that the
+   * caller's retry finds it and reports the principal going offline.
+   */
   async leave(kind: PrincipalKind, uuid: string, connectionId: string): Promise<boolean> {
-    this.local[kind].delete(entryMember(uuid, connectionId));
+    const member = entryMember(uuid, connectionId);
+    const local = this.local[kind];
+    const entry = local.get(member);
+    local.delete(member);
     const k = this.keys(kind, uuid);
     const keys = [k.entries, k.conns, k.online, k.status];
     const isDevice = kind === 'device' ? '1' : '0';
-    return (await this.script('leave', lua.LEAVE, keys, uuid, connectionId, isDevice)) === 1;
+    try {
+      // Not through the offline queue: a leave sent to a Redis that restarted empty meanwhile
+      // would find no entry and lose the offline transition; the caller retries instead.
+      if (entry && this.redis.status !== 'ready')
+        throw unavailable('leave', new Error(`link ${this.redis.status}`));
+      return (await this.script('leave', lua.LEAVE, keys, uuid, connectionId, isDevice)) === 1;
+    } catch (err) {
+      if (entry && !this.closed && !local.has(member)) local.set(member, entry);
+      throw err;
+    }
   }
 
   /** True while the principal has a live (unexpired) entry. */

@@ -12,6 +12,7 @@ import type { Presence, PrincipalRef } from './presence.js';
 import type { TicketStore } from './tickets.js';
 import type { Revocations } from './revocations.js';
 import type { LoginAttempts } from './login-attempts.js';
+import { MemoryLeadership, RedisLeadership, type Leadership } from './leader.js';
 import { MemoryBus } from './bus-memory.js';
 import { MemoryPresence } from './presence-memory.js';
 import { MemoryTicketStore } from './tickets-memory.js';
@@ -36,6 +37,13 @@ export interface Seams {
   parts: SeamParts;
   /** True when the parts are shared with other nodes through Redis. */
   distributed: boolean;
+  /** Whether this node does the UserManagerModule's cluster-wide duties (always, alone). */
+  leader: Leadership;
+  /**
+   * Puts this node's presence entries back in the shared store now (after Redis restarted
+   * empty); rejects while Redis is unreachable. Memory seams: nothing to do.
+   */
+  resync(): Promise<void>;
   /** Called once every part of the node exists, before it listens. */
   start(context: { tokenKeys: Record<string, string> }): Promise<void>;
   /**
@@ -68,12 +76,16 @@ export async function buildSeams(ctx: SeamContext): Promise<Seams> {
     revocations: new DbRevocations(ctx.db, { log: ctx.log }),
     attempts: new MemoryLoginAttempts(),
   };
+  const leader = new MemoryLeadership();
   return {
     parts,
     distributed: false,
+    leader,
+    resync: async () => {},
     start: async () => {},
     onRestored: () => {},
     close: async () => {
+      await leader.close();
       await closeAll(parts);
     },
   };
@@ -83,15 +95,19 @@ function buildRedisSeams(ctx: SeamContext, url: string): Seams {
   const log = ctx.log.child({ part: 'redis' });
   const redis = createRedis(url, { name: `commands:${ctx.nodeId.slice(0, 8)}`, log });
   let restoredListener: (refs: PrincipalRef[]) => void = () => {};
+  const presence = new RedisPresence({
+    redis,
+    nodeId: ctx.nodeId,
+    ttlMs: ctx.config.presenceTtl * 1000,
+    log,
+    onRestored: (refs) => restoredListener(refs),
+  });
+  // Half the presence ttl (at most 10 s): a dead leader's duties move on well within the ttl.
+  const leaseMs = Math.min(Math.max((ctx.config.presenceTtl * 1000) / 2, 1000), 10_000);
+  const leader = new RedisLeadership({ redis, nodeId: ctx.nodeId, ttlMs: leaseMs, log });
   const parts: SeamParts = {
     bus: new RedisBus({ url, log, metrics: ctx.metrics, name: `bus:${ctx.nodeId.slice(0, 8)}` }),
-    presence: new RedisPresence({
-      redis,
-      nodeId: ctx.nodeId,
-      ttlMs: ctx.config.presenceTtl * 1000,
-      log,
-      onRestored: (refs) => restoredListener(refs),
-    }),
+    presence,
     tickets: new RedisTicketStore({ redis }),
     revocations: new RedisRevocations({ redis, db: ctx.db, log }),
     attempts: new RedisLoginAttempts({ redis }),
@@ -110,6 +126,10 @@ function buildRedisSeams(ctx: SeamContext, url: string): Seams {
   return {
     parts,
     distributed: true,
+    leader,
+    resync: async () => {
+      await presence.restore();
+    },
     async start(context) {
       tokenKeys = context.tokenKeys;
       await publishKeys();
@@ -118,6 +138,7 @@ function buildRedisSeams(ctx: SeamContext, url: string): Seams {
       restoredListener = listener;
     },
     async close() {
+      await leader.close();
       await closeAll(parts);
       await closeRedis(redis);
     },

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
+import { DEFAULT_CLIENTS } from '../auth/client-version.js';
 import { SEED_PASSWORD_HASHES } from './password-hashes.js';
 import type { Database } from './schema.js';
 import { SETTING, randomKey, setSetting } from './settings.js';
@@ -24,17 +25,7 @@ export function defaultServerVersions(): string {
     version_major: major,
     version_minor: minor,
     version_patch: patch,
-    clients: {
-      OpenTeraPlus: {
-        client_name: 'OpenTeraPlus',
-        client_description: 'OpenTeraPlus Qt Client',
-        client_version: '1.0.0',
-        client_documentation_url: 'https://github.com/introlab/openteraplus',
-        client_windows_download_url: null,
-        client_mac_download_url: null,
-        client_linux_download_url: null,
-      },
-    },
+    clients: DEFAULT_CLIENTS,
   });
 }
 

@@ -11,13 +11,19 @@ import type {
   FastifySchema,
   HTTPMethods,
 } from 'fastify';
-import { Authenticator } from '../auth/authenticate.js';
+import {
+  Authenticator,
+  type AuthRequest,
+  type Refusal,
+  type UserAuth,
+} from '../auth/authenticate.js';
 import { WebsocketUrls } from '../auth/public-origin.js';
+import type { RevocableKind } from '../cluster/revocations.js';
 import type { Deps } from '../deps.js';
 import { MODULE, moduleMessagesTopic, twistedCommandsTopic } from '../topics.js';
 import { disconnectCommand } from '../protocol/messages.js';
 import type { PrincipalKind } from '../principal.js';
-import { sendJson } from './replies.js';
+import { sendJson, sendRefusal } from './replies.js';
 
 export interface ApiContext {
   readonly deps: Deps;
@@ -90,6 +96,37 @@ export function registerPath(app: FastifyInstance, routes: OpenTeraRoute[]): voi
 /** The client's address: the forwarded one when the peer is a trusted proxy (Fastify's trustProxy). */
 export const clientAddress = (request: FastifyRequest): string => request.ip;
 
+/** What the Authenticator reads from a request: its Authorization header and client address. */
+export const authRequest = (request: FastifyRequest): AuthRequest => ({
+  authorization: request.headers.authorization,
+  address: clientAddress(request),
+});
+
+/** The user calling an API route other than /api/user/login: Basic or token (spec §2.1). */
+export const apiUser = (ctx: ApiContext, request: FastifyRequest): Promise<UserAuth | Refusal> =>
+  ctx.auth.user(authRequest(request), { basic: true, token: true, login: false });
+
+/** Counts a refused login (by its refusal unless `outcome` is given) and sends the refusal. */
+export function refuseLogin(
+  ctx: ApiContext,
+  reply: FastifyReply,
+  kind: PrincipalKind,
+  refusal: Refusal,
+  outcome: string = refusal.refusal,
+): FastifyReply {
+  ctx.deps.metrics.logins.inc({ kind, outcome });
+  return sendRefusal(reply, refusal);
+}
+
+/** Revokes a presented token until it expires; one without claims (a static token) stays valid. */
+export async function revokeToken(
+  ctx: ApiContext,
+  kind: RevocableKind,
+  token: { readonly value: string; readonly claims: { readonly exp: number } | null } | undefined,
+): Promise<void> {
+  if (token?.claims) await ctx.deps.revocations.revoke(kind, token.value, token.claims.exp * 1000);
+}
+
 /** The `websocket_url` for this request and a fresh one-time ticket. */
 export async function websocketUrl(
   ctx: ApiContext,
@@ -106,6 +143,20 @@ export async function websocketUrl(
     kind,
     ticket,
   );
+}
+
+/**
+ * The `websocket_url` for `uuid` when it is offline (a fresh one-time ticket), or null when it
+ * is already online.
+ */
+export async function websocketUrlIfOffline(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  kind: PrincipalKind,
+  uuid: string,
+): Promise<string | null> {
+  if (await ctx.deps.presence.isOnline(kind, uuid)) return null;
+  return websocketUrl(ctx, request, kind, uuid);
 }
 
 /** Publishes OpenTera's forced-disconnect command for every connection of `uuid` (spec §4.6). */

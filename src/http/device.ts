@@ -8,20 +8,14 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { isRefusal } from '../auth/authenticate.js';
 import { AppError } from '../errors.js';
-import {
-  DeviceEventSchema,
-  DeviceEvent_EventType,
-  create,
-  packEvent,
-  teraEvent,
-} from '../protocol/messages.js';
-import { USER_MANAGER_EVENTS } from '../topics.js';
+import { updateDeviceStatus } from '../presence/device-status.js';
 import type { App } from './app.js';
 import {
-  clientAddress,
+  authRequest,
   publishDisconnect,
+  refuseLogin,
   registerPath,
-  websocketUrl,
+  websocketUrlIfOffline,
   type ApiContext,
 } from './context.js';
 import {
@@ -30,7 +24,7 @@ import {
   deviceProjectIds,
   sessionTypesOfProjects,
 } from './login-queries.js';
-import { jsonDepthExceeds, pythonJsonDumps } from './python-json.js';
+import { jsonDepthExceeds, pythonJsonDumps } from '../protocol/python-json.js';
 import { parseArgs } from './query.js';
 import { sendArgsError, sendJson, sendRefusal, sendText } from './replies.js';
 import {
@@ -56,8 +50,7 @@ function authOf(ctx: ApiContext, request: FastifyRequest) {
   const raw = q?.token;
   const token = Array.isArray(raw) ? raw[0] : raw;
   return ctx.auth.device({
-    authorization: request.headers.authorization,
-    address: clientAddress(request),
+    ...authRequest(request),
     queryToken: typeof token === 'string' ? token : undefined,
   });
 }
@@ -79,18 +72,14 @@ export function registerDeviceRoutes(app: App, ctx: ApiContext): void {
       },
       handler: async (request, reply) => {
         const auth = await authOf(ctx, request);
-        if (isRefusal(auth)) {
-          ctx.deps.metrics.logins.inc({ kind: 'device', outcome: 'refused' });
-          return sendRefusal(reply, auth);
-        }
+        if (isRefusal(auth)) return refuseLogin(ctx, reply, 'device', auth, 'refused');
         const parsed = parseArgs(request.query, { token: 'string' }, { strict: true });
         if (!parsed.ok) return sendArgsError(reply, parsed.body);
         const d = auth.account;
-        let url: string | undefined;
+        let url: string | null = null;
         if (d.onlineable) {
-          if (await ctx.deps.presence.isOnline('device', d.uuid))
-            return sendText(reply, 403, 'Device already logged in.');
-          url = await websocketUrl(ctx, request, 'device', d.uuid);
+          url = await websocketUrlIfOffline(ctx, request, 'device', d.uuid);
+          if (url === null) return sendText(reply, 403, 'Device already logged in.');
         }
         await ctx.auth.accounts.touch('device', d.id);
         const [info, participants, projects] = await Promise.all([
@@ -103,7 +92,7 @@ export function registerDeviceRoutes(app: App, ctx: ApiContext): void {
           device_info: info,
           participants_info: participants,
           session_types_info: await sessionTypesOfProjects(ctx.deps.db, projects),
-          ...(url !== undefined ? { websocket_url: url } : {}),
+          ...(url !== null ? { websocket_url: url } : {}),
         });
       },
     },
@@ -194,18 +183,8 @@ export function registerDeviceRoutes(app: App, ctx: ApiContext): void {
             );
           const d = auth.account;
           const statusText = pythonJsonDumps(status);
-          if (!(await ctx.deps.presence.setDeviceStatus(d.uuid, { status: statusText, timestamp })))
+          if (!(await updateDeviceStatus(ctx.deps, d, statusText, timestamp)))
             return sendText(reply, 403, 'Status update forbidden on offline device.');
-          const event = create(DeviceEventSchema, {
-            type: DeviceEvent_EventType.DEVICE_STATUS_CHANGED,
-            deviceUuid: d.uuid,
-            deviceName: d.name,
-            deviceStatus: pythonJsonDumps({ status: statusText, timestamp }),
-          });
-          const payload = ctx.deps.codec.encodeEvent(
-            teraEvent(USER_MANAGER_EVENTS, [packEvent(DeviceEventSchema, event)]),
-          );
-          await ctx.deps.bus.publish(USER_MANAGER_EVENTS, payload);
           return sendJson(reply, 200, { uuid: d.uuid, status: statusText, timestamp });
         },
       },

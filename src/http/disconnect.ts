@@ -6,7 +6,7 @@
  */
 import { isRefusal } from '../auth/authenticate.js';
 import type { App } from './app.js';
-import { clientAddress, publishDisconnect, registerPath, type ApiContext } from './context.js';
+import { apiUser, publishDisconnect, registerPath, type ApiContext } from './context.js';
 import { parseArgs, type Args } from './query.js';
 import Type from 'typebox';
 import { sendArgsError, sendRefusal, sendText } from './replies.js';
@@ -94,22 +94,14 @@ export function registerDisconnectRoute(app: App, ctx: ApiContext): void {
         },
       },
       handler: async (request, reply) => {
-        const auth = await ctx.auth.user(
-          { authorization: request.headers.authorization, address: clientAddress(request) },
-          { basic: true, token: true, login: false },
-        );
+        const auth = await apiUser(ctx, request);
         if (isRefusal(auth)) return sendRefusal(reply, auth);
         const parsed = parseArgs(request.query, SPEC);
         if (!parsed.ok) return sendArgsError(reply, parsed.body);
         const t = await target(parsed.args);
         if (!t) return sendText(reply, 400, 'Invalid request');
         const access = await ctx.deps.access.userAccess(auth.account.uuid);
-        const allowed =
-          t.kind === 'user'
-            ? access?.admin.userUuids
-            : t.kind === 'participant'
-              ? access?.admin.participantUuids
-              : access?.admin.deviceUuids;
+        const allowed = access?.admin[`${t.kind}Uuids` as const];
         if (t.uuid === null || !allowed?.has(t.uuid)) return sendText(reply, 403, 'Forbidden');
         if (t.kind === 'user' && t.uuid === auth.account.uuid)
           return sendText(reply, 400, 'Use Logout instead to disconnect current user');

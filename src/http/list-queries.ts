@@ -37,26 +37,27 @@ export interface DeviceRow {
   } | null;
 }
 
+/** A device's own columns (alias `d`), as OpenTera's device JSON lists them. */
+export const DEVICE_ROW_COLUMNS = [
+  'd.id_device',
+  'd.device_uuid',
+  'd.device_name',
+  'd.id_device_type',
+  'd.id_device_subtype',
+  'd.device_token',
+  'd.device_enabled',
+  'd.device_onlineable',
+  'd.device_config',
+  'd.device_infos',
+  'd.device_notes',
+  'd.device_lastonline',
+] as const;
+
 export async function queryDevices(db: Db, f: DeviceFilter): Promise<DeviceRow[]> {
   let q = db.kysely
     .selectFrom('t_devices as d')
     .leftJoin('t_devices_subtypes as s', 's.id_device_subtype', 'd.id_device_subtype')
-    .select([
-      'd.id_device',
-      'd.device_uuid',
-      'd.device_name',
-      'd.id_device_type',
-      'd.id_device_subtype',
-      'd.device_enabled',
-      'd.device_onlineable',
-      'd.device_config',
-      'd.device_infos',
-      'd.device_notes',
-      'd.device_lastonline',
-      'd.device_token',
-      's.id_device_type as subtype_type',
-      's.device_subtype_name',
-    ])
+    .select([...DEVICE_ROW_COLUMNS, 's.id_device_type as subtype_type', 's.device_subtype_name'])
     .where('d.deleted_at', 'is', null);
   if (f.id_device !== undefined) q = q.where('d.id_device', '=', f.id_device);
   if (f.device_uuid !== undefined) q = q.where('d.device_uuid', '=', f.device_uuid);

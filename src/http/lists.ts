@@ -6,12 +6,12 @@
  * `participant_token` are returned only to callers with admin access to that device (admin of
  * one of its sites) or participant (admin of its project), and superadmins.
  */
-import type { FastifyRequest } from 'fastify';
-import Type from 'typebox';
+import Type, { type TSchema } from 'typebox';
 import { isRefusal } from '../auth/authenticate.js';
 import type { App } from './app.js';
-import { clientAddress, registerPath, type ApiContext } from './context.js';
+import { apiUser, registerPath, type ApiContext } from './context.js';
 import { queryDevices, queryParticipants } from './list-queries.js';
+import { OFFLINE, statuses, type Status } from './online.js';
 import { parseArgs } from './query.js';
 import { sendArgsError, sendJson, sendRefusal, sendText } from './replies.js';
 import {
@@ -58,13 +58,15 @@ export const PARTICIPANT_ARGS = {
   no_group: 'boolean',
 } as const;
 
-export function registerListRoutes(app: App, ctx: ApiContext): void {
-  const auth = (request: FastifyRequest) =>
-    ctx.auth.user(
-      { authorization: request.headers.authorization, address: clientAddress(request) },
-      { basic: true, token: true, login: false },
-    );
+/** The answers of a list of `item`. */
+const listResponses = (item: TSchema) => ({
+  200: Type.Array(item),
+  400: Type.Union([JsonText, ArgsErrorBody]),
+  401: UserUnauthorized,
+  429: ErrorBody,
+});
 
+export function registerListRoutes(app: App, ctx: ApiContext): void {
   registerPath(app, [
     {
       method: 'GET',
@@ -89,15 +91,10 @@ export function registerListRoutes(app: App, ctx: ApiContext): void {
           list: QBool('Minimal fields only'),
           with_status: QBool('Add device_online and device_busy'),
         }),
-        response: {
-          200: Type.Array(DeviceListItem),
-          400: Type.Union([JsonText, ArgsErrorBody]),
-          401: UserUnauthorized,
-          429: ErrorBody,
-        },
+        response: listResponses(DeviceListItem),
       },
       handler: async (request, reply) => {
-        const a = await auth(request);
+        const a = await apiUser(ctx, request);
         if (isRefusal(a)) return sendRefusal(reply, a);
         const parsed = parseArgs(request.query, DEVICE_ARGS);
         if (!parsed.ok) return sendArgsError(reply, parsed.body);
@@ -117,13 +114,7 @@ export function registerListRoutes(app: App, ctx: ApiContext): void {
         const rows = (
           await queryDevices(ctx.deps.db, { ...q, device_uuid: q.device_uuid ?? q.uuid })
         ).filter((d) => access.deviceUuids.has(d.device_uuid));
-        const [online, busy] = q.with_status
-          ? await Promise.all([
-              ctx.deps.presence.online('device'),
-              ctx.deps.presence.busy('device'),
-            ])
-          : [[], new Map<string, string>()];
-        const onlineSet = new Set(online);
+        const status = q.with_status ? await statuses(ctx, 'device') : new Map<string, Status>();
         return sendJson(
           reply,
           200,
@@ -142,8 +133,8 @@ export function registerListRoutes(app: App, ctx: ApiContext): void {
               ...(subtype ? { device_subtype: subtype } : {}),
               ...(q.with_status
                 ? {
-                    device_online: onlineSet.has(d.device_uuid),
-                    device_busy: busy.has(d.device_uuid),
+                    device_online: (status.get(d.device_uuid) ?? OFFLINE).online,
+                    device_busy: (status.get(d.device_uuid) ?? OFFLINE).busy,
                   }
                 : {}),
             };
@@ -179,15 +170,10 @@ export function registerListRoutes(app: App, ctx: ApiContext): void {
           list: QBool('Minimal fields only'),
           no_group: QBool('Only participants without a group'),
         }),
-        response: {
-          200: Type.Array(ParticipantListItem),
-          400: Type.Union([JsonText, ArgsErrorBody]),
-          401: UserUnauthorized,
-          429: ErrorBody,
-        },
+        response: listResponses(ParticipantListItem),
       },
       handler: async (request, reply) => {
-        const a = await auth(request);
+        const a = await apiUser(ctx, request);
         if (isRefusal(a)) return sendRefusal(reply, a);
         const parsed = parseArgs(request.query, PARTICIPANT_ARGS);
         if (!parsed.ok) return sendArgsError(reply, parsed.body);
@@ -213,11 +199,7 @@ export function registerListRoutes(app: App, ctx: ApiContext): void {
             no_group: q.no_group,
           })
         ).filter((p) => access.participantUuids.has(p.participant_uuid));
-        const [online, busy] = await Promise.all([
-          ctx.deps.presence.online('participant'),
-          ctx.deps.presence.busy('participant'),
-        ]);
-        const onlineSet = new Set(online);
+        const status = await statuses(ctx, 'participant');
         return sendJson(
           reply,
           200,
@@ -238,8 +220,8 @@ export function registerListRoutes(app: App, ctx: ApiContext): void {
                 ? { participant_token }
                 : {}),
               ...(!q.list && filter.id_participant !== undefined ? { id_site } : {}),
-              participant_online: onlineSet.has(p.participant_uuid),
-              participant_busy: busy.has(p.participant_uuid),
+              participant_online: (status.get(p.participant_uuid) ?? OFFLINE).online,
+              participant_busy: (status.get(p.participant_uuid) ?? OFFLINE).busy,
             }),
           ),
         );

@@ -4,6 +4,7 @@
  * Deleted rows never appear.
  */
 import type { Db } from '../db/connect.js';
+import { DEVICE_ROW_COLUMNS } from './list-queries.js';
 
 export interface SessionTypeInfo {
   id_session_type: number;
@@ -59,22 +60,7 @@ export async function deviceInfo(
     .selectFrom('t_devices as d')
     .innerJoin('t_devices_types as t', 't.id_device_type', 'd.id_device_type')
     .leftJoin('t_devices_subtypes as s', 's.id_device_subtype', 'd.id_device_subtype')
-    .select([
-      'd.id_device',
-      'd.device_uuid',
-      'd.device_name',
-      'd.id_device_type',
-      'd.id_device_subtype',
-      'd.device_token',
-      'd.device_enabled',
-      'd.device_onlineable',
-      'd.device_config',
-      'd.device_infos',
-      'd.device_notes',
-      'd.device_lastonline',
-      't.device_type_name',
-      's.device_subtype_name',
-    ])
+    .select([...DEVICE_ROW_COLUMNS, 't.device_type_name', 's.device_subtype_name'])
     .where('d.id_device', '=', deviceId)
     .where('d.deleted_at', 'is', null)
     .executeTakeFirst();

@@ -4,13 +4,13 @@
  * principals that are online or busy (OpenTera's `status_*` RPC), intersected with the
  * caller's access sets (§5.4), with OpenTera's minimal JSON plus `*_online` and `*_busy`.
  */
-import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { isRefusal } from '../auth/authenticate.js';
 import type { UserAccess } from '../access/access.js';
+import { devicesByUuid, participantsByUuid, usersByUuid } from '../access/principals.js';
 import type { PrincipalKind } from '../principal.js';
 import type { App } from './app.js';
-import { clientAddress, registerPath, type ApiContext } from './context.js';
+import { apiUser, registerPath, type ApiContext } from './context.js';
 import { parseArgs } from './query.js';
 import { sendArgsError, sendJson, sendRefusal } from './replies.js';
 import {
@@ -27,13 +27,16 @@ import {
 
 const tags = ['user'];
 
-interface Status {
+export interface Status {
   online: boolean;
   busy: boolean;
 }
 
+/** The status of a principal that is neither online nor busy. */
+export const OFFLINE: Readonly<Status> = { online: false, busy: false };
+
 /** uuid → {online, busy} for every principal of `kind` that is online or busy. */
-async function statuses(ctx: ApiContext, kind: PrincipalKind): Promise<Map<string, Status>> {
+export async function statuses(ctx: ApiContext, kind: PrincipalKind): Promise<Map<string, Status>> {
   const [online, busy] = await Promise.all([
     ctx.deps.presence.online(kind),
     ctx.deps.presence.busy(kind),
@@ -44,20 +47,29 @@ async function statuses(ctx: ApiContext, kind: PrincipalKind): Promise<Map<strin
   return out;
 }
 
-const visible = (status: Map<string, Status>, allowed: ReadonlySet<string>): string[] =>
-  [...status.keys()].filter((uuid) => allowed.has(uuid));
-
 /** The caller's access sets, or null when the user vanished between auth and now. */
 export async function callerAccess(ctx: ApiContext, uuid: string): Promise<UserAccess | null> {
   return ctx.deps.access.userAccess(uuid);
 }
 
+/**
+ * The status of every online or busy principal of `kind`, and the rows `load` reads for those
+ * the caller may see (`load` is not called when there are none).
+ */
+async function visibleRows<R>(
+  ctx: ApiContext,
+  callerUuid: string,
+  kind: PrincipalKind,
+  load: (uuids: string[]) => Promise<R[]>,
+): Promise<{ status: Map<string, Status>; rows: R[] }> {
+  const access = await callerAccess(ctx, callerUuid);
+  const status = await statuses(ctx, kind);
+  const allowed = access?.[`${kind}Uuids` as const];
+  const uuids = allowed ? [...status.keys()].filter((uuid) => allowed.has(uuid)) : [];
+  return { status, rows: uuids.length ? await load(uuids) : [] };
+}
+
 export function registerOnlineRoutes(app: App, ctx: ApiContext): void {
-  const auth = (request: FastifyRequest) =>
-    ctx.auth.user(
-      { authorization: request.headers.authorization, address: clientAddress(request) },
-      { basic: true, token: true, login: false },
-    );
   const k = ctx.deps.db.kysely;
 
   registerPath(app, [
@@ -71,21 +83,15 @@ export function registerOnlineRoutes(app: App, ctx: ApiContext): void {
         response: { 200: Type.Array(OnlineUser), 401: UserUnauthorized, 429: ErrorBody },
       },
       handler: async (request, reply) => {
-        const a = await auth(request);
+        const a = await apiUser(ctx, request);
         if (isRefusal(a)) return sendRefusal(reply, a);
-        const access = await callerAccess(ctx, a.account.uuid);
-        const status = await statuses(ctx, 'user');
-        const uuids = access ? visible(status, access.userUuids) : [];
-        const rows = uuids.length
-          ? await k
-              .selectFrom('t_users')
-              .select(['id_user', 'user_uuid', 'user_firstname', 'user_lastname', 'user_enabled'])
-              .where('user_uuid', 'in', uuids)
-              .where('deleted_at', 'is', null)
-              .orderBy('user_firstname')
-              .orderBy('id_user')
-              .execute()
-          : [];
+        const { status, rows } = await visibleRows(ctx, a.account.uuid, 'user', (uuids) =>
+          usersByUuid(k, uuids)
+            .select(['id_user', 'user_uuid', 'user_firstname', 'user_lastname', 'user_enabled'])
+            .orderBy('user_firstname')
+            .orderBy('id_user')
+            .execute(),
+        );
         return sendJson(
           reply,
           200,
@@ -120,40 +126,32 @@ export function registerOnlineRoutes(app: App, ctx: ApiContext): void {
         },
       },
       handler: async (request, reply) => {
-        const a = await auth(request);
+        const a = await apiUser(ctx, request);
         if (isRefusal(a)) return sendRefusal(reply, a);
         const parsed = parseArgs(request.query, {
           with_projects: 'boolean',
           with_sites: 'boolean',
         });
         if (!parsed.ok) return sendArgsError(reply, parsed.body);
-        const access = await callerAccess(ctx, a.account.uuid);
-        const status = await statuses(ctx, 'participant');
-        const uuids = access ? visible(status, access.participantUuids) : [];
-        const rows = uuids.length
-          ? await k
-              .selectFrom('t_participants as p')
-              .innerJoin('t_projects as pr', 'pr.id_project', 'p.id_project')
-              .innerJoin('t_sites as s', 's.id_site', 'pr.id_site')
-              .select([
-                'p.id_participant',
-                'p.participant_uuid',
-                'p.participant_name',
-                'p.participant_email',
-                'p.participant_enabled',
-                'p.participant_token_enabled',
-                'p.id_participant_group',
-                'p.id_project',
-                'pr.project_name',
-                's.id_site',
-                's.site_name',
-              ])
-              .where('p.participant_uuid', 'in', uuids)
-              .where('p.deleted_at', 'is', null)
-              .orderBy('p.participant_name')
-              .orderBy('p.id_participant')
-              .execute()
-          : [];
+        const { status, rows } = await visibleRows(ctx, a.account.uuid, 'participant', (uuids) =>
+          participantsByUuid(k, uuids)
+            .select([
+              'p.id_participant',
+              'p.participant_uuid',
+              'p.participant_name',
+              'p.participant_email',
+              'p.participant_enabled',
+              'p.participant_token_enabled',
+              'p.id_participant_group',
+              'p.id_project',
+              'pr.project_name',
+              's.id_site',
+              's.site_name',
+            ])
+            .orderBy('p.participant_name')
+            .orderBy('p.id_participant')
+            .execute(),
+        );
         const { with_projects, with_sites } = parsed.args;
         return sendJson(
           reply,
@@ -181,17 +179,11 @@ export function registerOnlineRoutes(app: App, ctx: ApiContext): void {
         response: { 200: Type.Array(OnlineDevice), 401: UserUnauthorized, 429: ErrorBody },
       },
       handler: async (request, reply) => {
-        const a = await auth(request);
+        const a = await apiUser(ctx, request);
         if (isRefusal(a)) return sendRefusal(reply, a);
-        const access = await callerAccess(ctx, a.account.uuid);
-        const [status, deviceStatus] = await Promise.all([
-          statuses(ctx, 'device'),
-          ctx.deps.presence.deviceStatuses(),
-        ]);
-        const uuids = access ? visible(status, access.deviceUuids) : [];
-        const rows = uuids.length
-          ? await k
-              .selectFrom('t_devices')
+        const [{ status, rows }, deviceStatus] = await Promise.all([
+          visibleRows(ctx, a.account.uuid, 'device', (uuids) =>
+            devicesByUuid(k, uuids)
               .select([
                 'id_device',
                 'device_uuid',
@@ -200,12 +192,12 @@ export function registerOnlineRoutes(app: App, ctx: ApiContext): void {
                 'id_device_subtype',
                 'device_enabled',
               ])
-              .where('device_uuid', 'in', uuids)
-              .where('deleted_at', 'is', null)
               .orderBy('device_name')
               .orderBy('id_device')
-              .execute()
-          : [];
+              .execute(),
+          ),
+          ctx.deps.presence.deviceStatuses(),
+        ]);
         return sendJson(
           reply,
           200,

@@ -2,15 +2,16 @@
  * The participant side of login (spec §2.7, §2.8): /api/participant/login (Basic, static or
  * dynamic token), /refresh_token (dynamic token only) and /logout.
  */
-import type { FastifyRequest } from 'fastify';
 import { isRefusal, type ParticipantAuth } from '../auth/authenticate.js';
 import { LOGIN_TOKEN_TTL_S, REFRESH_TOKEN_TTL_S } from '../auth/tokens.js';
 import type { App } from './app.js';
 import {
-  clientAddress,
+  authRequest,
   publishDisconnect,
+  refuseLogin,
   registerPath,
-  websocketUrl,
+  revokeToken,
+  websocketUrlIfOffline,
   type ApiContext,
 } from './context.js';
 import { sessionTypesOfProjects } from './login-queries.js';
@@ -31,6 +32,11 @@ import {
 
 const tags = ['participant'];
 
+/** Basic, the static token or a dynamic one (OpenTera's `limited` role is enough). */
+const ANY_CREDENTIALS = { basic: true, token: true, full: false };
+/** A dynamic token only (the `full` role; the static token gets 403). */
+const DYNAMIC_TOKEN = { basic: false, token: true, full: true };
+
 const subject = (auth: ParticipantAuth) => ({
   uuid: auth.account.uuid,
   id: auth.account.id,
@@ -38,11 +44,6 @@ const subject = (auth: ParticipantAuth) => ({
 });
 
 export function registerParticipantRoutes(app: App, ctx: ApiContext): void {
-  const authReq = (request: FastifyRequest) => ({
-    authorization: request.headers.authorization,
-    address: clientAddress(request),
-  });
-
   registerPath(app, [
     {
       method: 'GET',
@@ -66,30 +67,20 @@ export function registerParticipantRoutes(app: App, ctx: ApiContext): void {
         },
       },
       handler: async (request, reply) => {
-        const auth = await ctx.auth.participant(authReq(request), {
-          basic: true,
-          token: true,
-          full: false,
-        });
-        if (isRefusal(auth)) {
-          ctx.deps.metrics.logins.inc({ kind: 'participant', outcome: auth.refusal });
-          return sendRefusal(reply, auth);
-        }
+        const auth = await ctx.auth.participant(authRequest(request), ANY_CREDENTIALS);
+        if (isRefusal(auth)) return refuseLogin(ctx, reply, 'participant', auth);
         const parsed = parseArgs(request.query, { with_websocket: 'boolean' });
         if (!parsed.ok) return sendArgsError(reply, parsed.body);
         const a = auth.account;
-        let url: string | undefined;
-        if (!(await ctx.deps.presence.isOnline('participant', a.uuid))) {
-          url = await websocketUrl(ctx, request, 'participant', a.uuid);
-        } else if (parsed.args.with_websocket) {
+        const url = await websocketUrlIfOffline(ctx, request, 'participant', a.uuid);
+        if (url === null && parsed.args.with_websocket)
           return sendText(reply, 403, 'Participant already logged in.');
-        }
         await ctx.auth.accounts.touch('participant', a.id);
         ctx.deps.metrics.logins.inc({ kind: 'participant', outcome: 'success' });
         return sendJson(reply, 200, {
           participant_name: a.name,
           participant_uuid: a.uuid,
-          ...(url !== undefined ? { websocket_url: url } : {}),
+          ...(url !== null ? { websocket_url: url } : {}),
           session_types_info: await sessionTypesOfProjects(ctx.deps.db, [a.projectId]),
           base_token: a.staticToken,
           ...(auth.full
@@ -118,15 +109,9 @@ export function registerParticipantRoutes(app: App, ctx: ApiContext): void {
         response: { 200: RefreshAnswer, 401: UnauthorizedText, 403: UnauthorizedText },
       },
       handler: async (request, reply) => {
-        const auth = await ctx.auth.participant(authReq(request), {
-          basic: false,
-          token: true,
-          full: true,
-        });
+        const auth = await ctx.auth.participant(authRequest(request), DYNAMIC_TOKEN);
         if (isRefusal(auth)) return sendRefusal(reply, auth);
-        const claims = auth.token?.claims;
-        if (claims)
-          await ctx.deps.revocations.revoke('participant', auth.token!.value, claims.exp * 1000);
+        await revokeToken(ctx, 'participant', auth.token);
         return sendJson(reply, 200, {
           refresh_token: await ctx.deps.tokens.signParticipant(subject(auth), REFRESH_TOKEN_TTL_S),
         });
@@ -145,16 +130,10 @@ export function registerParticipantRoutes(app: App, ctx: ApiContext): void {
         response: { 200: JsonText, 401: UnauthorizedText, 429: ErrorBody },
       },
       handler: async (request, reply) => {
-        const auth = await ctx.auth.participant(authReq(request), {
-          basic: true,
-          token: true,
-          full: false,
-        });
+        const auth = await ctx.auth.participant(authRequest(request), ANY_CREDENTIALS);
         if (isRefusal(auth)) return sendRefusal(reply, auth);
         await publishDisconnect(ctx, auth.account.uuid);
-        const claims = auth.token?.claims;
-        if (auth.via === 'dynamic-token' && claims)
-          await ctx.deps.revocations.revoke('participant', auth.token!.value, claims.exp * 1000);
+        if (auth.via === 'dynamic-token') await revokeToken(ctx, 'participant', auth.token);
         return sendText(reply, 200, 'Participant logged out.');
       },
     },

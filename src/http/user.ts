@@ -9,10 +9,13 @@ import { checkClientVersion } from '../auth/client-version.js';
 import { REFRESH_TOKEN_TTL_S, LOGIN_TOKEN_TTL_S } from '../auth/tokens.js';
 import type { App } from './app.js';
 import {
-  clientAddress,
+  apiUser,
+  authRequest,
   publishDisconnect,
+  refuseLogin,
   registerPath,
-  websocketUrl,
+  revokeToken,
+  websocketUrlIfOffline,
   type ApiContext,
 } from './context.js';
 import { parseArgs } from './query.js';
@@ -36,6 +39,10 @@ import {
 import Type from 'typebox';
 
 const tags = ['user'];
+/** /api/user/login takes Basic only, and answers users who must change password or use 2FA. */
+const LOGIN = { basic: true, token: false, login: true };
+/** /api/user/refresh_token takes a token only. */
+const TOKEN = { basic: false, token: true, login: false };
 
 async function userToken(ctx: ApiContext, auth: UserAuth, ttl: number): Promise<string> {
   const a = auth.account;
@@ -95,9 +102,9 @@ async function loginAnswer(
   }
   const answer: Record<string, unknown> = { ...extra };
   if (withWebsocket) {
-    if (await ctx.deps.presence.isOnline('user', a.uuid))
-      return sendText(reply, 403, 'User already logged in.');
-    answer.websocket_url = await websocketUrl(ctx, request, 'user', a.uuid);
+    const url = await websocketUrlIfOffline(ctx, request, 'user', a.uuid);
+    if (url === null) return sendText(reply, 403, 'User already logged in.');
+    answer.websocket_url = url;
   }
   answer.user_uuid = a.uuid;
   answer.user_fullname = fullname(a);
@@ -107,11 +114,6 @@ async function loginAnswer(
 }
 
 export function registerUserRoutes(app: App, ctx: ApiContext): void {
-  const authReq = (request: FastifyRequest) => ({
-    authorization: request.headers.authorization,
-    address: clientAddress(request),
-  });
-
   registerPath(app, [
     {
       method: 'GET',
@@ -133,15 +135,8 @@ export function registerUserRoutes(app: App, ctx: ApiContext): void {
         },
       },
       handler: async (request, reply) => {
-        const auth = await ctx.auth.user(authReq(request), {
-          basic: true,
-          token: false,
-          login: true,
-        });
-        if (isRefusal(auth)) {
-          ctx.deps.metrics.logins.inc({ kind: 'user', outcome: auth.refusal });
-          return sendRefusal(reply, auth);
-        }
+        const auth = await ctx.auth.user(authRequest(request), LOGIN);
+        if (isRefusal(auth)) return refuseLogin(ctx, reply, 'user', auth);
         const parsed = parseArgs(request.query, { with_websocket: 'boolean' }, { strict: true });
         if (!parsed.ok) return sendArgsError(reply, parsed.body);
         return loginAnswer(ctx, request, reply, auth, parsed.args.with_websocket ?? false);
@@ -163,24 +158,18 @@ export function registerUserRoutes(app: App, ctx: ApiContext): void {
         response: { 200: RefreshAnswer, 400: ArgsErrorBody, 401: UnauthorizedText },
       },
       handler: async (request, reply) => {
-        const auth = await ctx.auth.user(authReq(request), {
-          basic: false,
-          token: true,
-          login: false,
-        });
+        const auth = await ctx.auth.user(authRequest(request), TOKEN);
         if (isRefusal(auth)) return sendRefusal(reply, auth);
         const parsed = parseArgs(request.query, { with_websocket: 'boolean' });
         if (!parsed.ok) return sendArgsError(reply, parsed.body);
-        const old = auth.token!;
-        await ctx.deps.revocations.revoke('user', old.value, old.claims.exp * 1000);
+        await revokeToken(ctx, 'user', auth.token);
         const answer: Record<string, unknown> = {
           refresh_token: await userToken(ctx, auth, REFRESH_TOKEN_TTL_S),
         };
-        if (
-          parsed.args.with_websocket &&
-          !(await ctx.deps.presence.isOnline('user', auth.account.uuid))
-        )
-          answer.websocket_url = await websocketUrl(ctx, request, 'user', auth.account.uuid);
+        if (parsed.args.with_websocket) {
+          const url = await websocketUrlIfOffline(ctx, request, 'user', auth.account.uuid);
+          if (url !== null) answer.websocket_url = url;
+        }
         return sendJson(reply, 200, answer);
       },
     },
@@ -197,15 +186,10 @@ export function registerUserRoutes(app: App, ctx: ApiContext): void {
         response: { 200: JsonText, 401: UserUnauthorized, 429: ErrorBody },
       },
       handler: async (request, reply) => {
-        const auth = await ctx.auth.user(authReq(request), {
-          basic: true,
-          token: true,
-          login: false,
-        });
+        const auth = await apiUser(ctx, request);
         if (isRefusal(auth)) return sendRefusal(reply, auth);
         await publishDisconnect(ctx, auth.account.uuid);
-        if (auth.token)
-          await ctx.deps.revocations.revoke('user', auth.token.value, auth.token.claims.exp * 1000);
+        await revokeToken(ctx, 'user', auth.token);
         return sendText(reply, 200, 'User logged out.');
       },
     },

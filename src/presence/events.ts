@@ -3,7 +3,6 @@
  * produce, with the fields OpenTera fills (spec §4.4, §4.8).
  */
 import type { PrincipalRecord } from '../access/principals.js';
-import type { PrincipalKind } from '../principal.js';
 import {
   create,
   DeviceEvent_EventType,
@@ -70,13 +69,4 @@ export function presenceEvent(principal: PrincipalRecord, change: PresenceChange
         }),
       );
   }
-}
-
-/** Which presence change a Join/Leave/CONNECTED type number of `kind` means, if any. */
-export function presenceChangeOf(kind: PrincipalKind, type: number): PresenceChange | undefined {
-  const table: Record<PresenceChange, number> =
-    kind === 'user' ? USER_TYPES : kind === 'participant' ? PARTICIPANT_TYPES : DEVICE_TYPES;
-  for (const change of Object.keys(table) as PresenceChange[])
-    if (table[change] === type) return change;
-  return undefined;
 }

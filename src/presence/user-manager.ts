@@ -1,37 +1,34 @@
 /**
- * The UserManagerModule of spec §4.8 for one node: turns module messages into presence and
- * busy state (held by the Presence seam, not here) and announces the changes on
- * `module.TeraServer.UserManagerModule.events`, one event per TeraEvent.
+ * The UserManagerModule of spec §4.8: the duties OpenTera gives its single UserManagerModule,
+ * done only while this node is the leader (../cluster/leader.ts), so each is done exactly once
+ * across the cluster. Every node subscribes (the bus restores subscriptions after a Redis
+ * restart); a node that is not the leader drops what arrives.
  *
  * Consumes:
- * - `module.TeraServer.UserManagerModule.messages` (TeraModuleMessage):
- *   - User/Participant/DeviceEvent CONNECTED / DISCONNECTED from connections. `head.source`
- *     names the connection (the gateway makes it unique per socket), so presence counts
- *     connections: CONNECTED is announced only when the principal comes online, DISCONNECTED
- *     only when it goes offline (DESIGN.md; spec §10.9). Messages of one principal are applied
- *     in order, so a quick open/close never leaves a ghost online.
- *   - JoinSessionEvent, LeaveSessionEvent, StopSessionEvent, JoinSessionReplyEvent (not
- *     accepted) from services: busy state, and one `*_JOINED_SESSION` / `*_LEFT_SESSION` per
- *     entity with names from the database. As in OpenTera they are announced even when busy
- *     state did not change; uuids unknown to the database are skipped (OpenTera crashed).
+ * - `module.TeraServer.UserManagerModule.messages` (TeraModuleMessage): JoinSessionEvent,
+ *   LeaveSessionEvent, StopSessionEvent, JoinSessionReplyEvent (not accepted) from services:
+ *   busy state (held by the Presence seam), and one `*_JOINED_SESSION` / `*_LEFT_SESSION` per
+ *   entity with names from the database, on `module.TeraServer.UserManagerModule.events`. As in
+ *   OpenTera they are announced even when busy state did not change; uuids unknown to the
+ *   database are skipped (OpenTera crashed). CONNECTED / DISCONNECTED items are ignored: the
+ *   node that owns a connection keeps its presence itself (./local-presence.ts).
+ * - `module.TeraServer.UserManagerModule.rpc`: answered by ./rpc.ts.
  * - `module.TeraServer.DatabaseModule.events.{user,participant,device}`: a DatabaseEvent that
  *   deletes, soft-deletes or disables a principal publishes the disconnect command (§4.6).
- * It also sweeps presence entries left by dead nodes (`Presence.sweep`) every presenceTtl and
- * announces those principals' DISCONNECTED.
- *
- * RPC (`module.TeraServer.UserManagerModule.rpc`: online_*, busy_*, status_*,
- * update_device_status) is not answered yet; a responder subscribing to USER_MANAGER_RPC will
- * read the same Presence seam and needs nothing from this class.
+ * It also sweeps presence entries left by dead nodes (`Presence.sweep`) every presenceTtl/4,
+ * and at once on becoming the leader, and announces those principals' DISCONNECTED.
  */
 import type { Logger } from 'pino';
 import type { Deps } from '../deps.js';
 import type { Subscription } from '../cluster/bus.js';
+import type { Leadership } from '../cluster/leader.js';
 import { PRINCIPAL_KINDS, type PrincipalKind } from '../principal.js';
 import {
   databaseEventsTopic,
   twistedCommandsTopic,
   USER_MANAGER_EVENTS,
   USER_MANAGER_MESSAGES,
+  USER_MANAGER_RPC,
 } from '../topics.js';
 import {
   disconnectCommand,
@@ -41,9 +38,10 @@ import {
   type Any,
   type ClientEvent,
 } from '../protocol/messages.js';
-import { presenceChangeOf, presenceEvent, type PresenceChange } from './events.js';
+import { presenceEvent, type PresenceChange } from './events.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { revokedPrincipal } from './revocation.js';
+import { UserManagerRpc } from './rpc.js';
 
 type Members = Readonly<Record<PrincipalKind, readonly string[]>>;
 
@@ -53,32 +51,54 @@ export class UserManager {
   private subscriptions: Subscription[] = [];
   private sweepTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
+  private readonly rpc: UserManagerRpc;
 
-  constructor(private readonly deps: Deps) {
+  constructor(
+    private readonly deps: Deps,
+    private readonly leader: Leadership,
+  ) {
     this.log = deps.log.child({ module: 'user-manager' });
     this.queue = new KeyedQueue((err, key) =>
       this.log.error({ err, key }, 'user manager task failed'),
     );
+    this.rpc = new UserManagerRpc(deps);
   }
 
   /** Subscribes to its topics; resolves once they are live. */
   async start(): Promise<void> {
     const { bus } = this.deps;
+    const lead =
+      (handle: (payload: Uint8Array) => void) =>
+      (_topic: string, payload: Uint8Array): void => {
+        if (this.leader.isLeader && !this.closing) handle(payload);
+      };
     this.subscriptions.push(
-      await bus.subscribe(USER_MANAGER_MESSAGES, (_t, payload) => this.onModuleMessage(payload)),
+      await bus.subscribe(
+        USER_MANAGER_MESSAGES,
+        lead((payload) => this.onModuleMessage(payload)),
+      ),
+      await bus.subscribe(
+        USER_MANAGER_RPC,
+        lead((payload) => this.queue.run('rpc', () => this.rpc.handle(payload))),
+      ),
     );
     for (const kind of PRINCIPAL_KINDS) {
       this.subscriptions.push(
-        await bus.subscribe(databaseEventsTopic(kind), (_t, payload) =>
-          this.onDatabaseEvent(kind, payload),
+        await bus.subscribe(
+          databaseEventsTopic(kind),
+          lead((payload) => this.onDatabaseEvent(kind, payload)),
         ),
       );
     }
-    this.sweepTimer = setInterval(
-      () => this.queue.run('sweep', () => this.sweep()),
-      this.deps.config.presenceTtl * 1000,
-    );
+    const sweep = (): void => {
+      if (this.leader.isLeader && !this.closing) this.queue.run('sweep', () => this.sweep());
+    };
+    this.leader.onChange((leader) => {
+      if (leader) sweep();
+    });
+    this.sweepTimer = setInterval(sweep, (this.deps.config.presenceTtl * 1000) / 4);
     this.sweepTimer.unref();
+    sweep();
   }
 
   /** Stops consuming and waits for the work already queued. Idempotent. */
@@ -94,11 +114,8 @@ export class UserManager {
 
   private onModuleMessage(payload: Uint8Array): void {
     let data: Any[];
-    let source: string;
     try {
-      const message = this.deps.codec.decodeModuleMessage(payload);
-      data = message.data;
-      source = message.head?.source ?? '';
+      data = this.deps.codec.decodeModuleMessage(payload).data;
     } catch {
       this.deps.metrics.eventsDropped.inc({ reason: 'undecodable' });
       return;
@@ -111,18 +128,12 @@ export class UserManager {
         this.deps.metrics.eventsDropped.inc({ reason: 'undecodable' });
         continue;
       }
-      if (e) this.dispatch(e, any, source);
+      if (e) this.dispatch(e);
     }
   }
 
-  private dispatch(e: ClientEvent, any: Any, source: string): void {
+  private dispatch(e: ClientEvent): void {
     switch (e.type) {
-      case 'UserEvent':
-        return this.presence('user', e.event.userUuid, e.event.type, source, any);
-      case 'ParticipantEvent':
-        return this.presence('participant', e.event.participantUuid, e.event.type, source, any);
-      case 'DeviceEvent':
-        return this.presence('device', e.event.deviceUuid, e.event.type, source, any);
       case 'JoinSessionEvent': {
         const { sessionUuid: session, sessionUsers, sessionParticipants, sessionDevices } = e.event;
         const members = {
@@ -154,27 +165,6 @@ export class UserManager {
       default:
         return;
     }
-  }
-
-  /** CONNECTED / DISCONNECTED of one connection (`source`), applied in order per principal. */
-  private presence(
-    kind: PrincipalKind,
-    uuid: string,
-    type: number,
-    source: string,
-    any: Any,
-  ): void {
-    const change = presenceChangeOf(kind, type);
-    if (!uuid || (change !== 'connected' && change !== 'disconnected')) return;
-    const connectionId = source || `${kind}.${uuid}`;
-    this.queue.run(`${kind}:${uuid}`, async () => {
-      const { presence } = this.deps;
-      const changed =
-        change === 'connected'
-          ? await presence.join(kind, uuid, connectionId)
-          : await presence.leave(kind, uuid, connectionId);
-      if (changed) await this.announce(any);
-    });
   }
 
   private session(sessionUuid: string, task: () => Promise<void>): void {

@@ -51,7 +51,7 @@ export class Connection {
   readonly scope: AccessScope;
   /** Milliseconds timestamp of the last pong or client frame. */
   lastSeen = Date.now();
-  /** Set once the principal's CONNECTED was sent to the UserManager. */
+  /** Set once the connection was counted in presence (LocalPresence.connected). */
   announced = false;
 
   private pending: Frame[] | null = [];

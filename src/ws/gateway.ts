@@ -10,9 +10,10 @@
  * 3. subscribe through the hub: UserManager events, own server commands, own direct events,
  *    FileTransferService events, and the DatabaseEvent topics that may change access;
  * 4. send the client its own CONNECTED event (always first), then what arrived meanwhile;
- * 5. tell the UserManager (CONNECTED module message), which announces the principal to
- *    watchers only if it came online. When the connection ends, DISCONNECTED follows; a
- *    connection that ends before step 5 is never announced, so it leaves no ghost presence.
+ * 5. join the connection's presence (LocalPresence, on this node: the node that owns a
+ *    connection keeps its presence entry), which announces the principal to watchers only if
+ *    it came online. When the connection ends, it leaves; a connection that ends before
+ *    step 5 is never joined, so it leaves no ghost presence.
  *
  * It keeps the live connections grouped by principal (for access refresh) and the sockets
  * still handshaking (so close() can drop them). A plain GET on the paths answers 426.
@@ -30,16 +31,15 @@ import { AccessScope } from '../access/scope.js';
 import { isPrincipalKind, PRINCIPAL_KINDS, type PrincipalKind } from '../principal.js';
 import {
   ACCESS_MODELS,
-  connectionSource,
   databaseEventsTopic,
   directTopic,
   FILE_TRANSFER_EVENTS,
   twistedCommandsTopic,
   USER_MANAGER_EVENTS,
-  USER_MANAGER_MESSAGES,
 } from '../topics.js';
-import { moduleMessage, teraEvent } from '../protocol/messages.js';
+import { teraEvent } from '../protocol/messages.js';
 import { presenceEvent } from '../presence/events.js';
+import type { LocalPresence } from '../presence/local-presence.js';
 import { AccessRefresher } from './access-refresh.js';
 import { Connection } from './connection.js';
 import { Heartbeat } from './heartbeat.js';
@@ -81,11 +81,13 @@ export class Gateway {
   /** `<kind>:<uuid>` → that principal's live connections. */
   private readonly live = new Map<string, Set<Connection>>();
   private readonly handshakes = new Set<Duplex>();
-  private readonly publishes = new Set<Promise<void>>();
   private server: App['server'] | null = null;
   private closing: Promise<void> | null = null;
 
-  constructor(private readonly deps: Deps) {
+  constructor(
+    private readonly deps: Deps,
+    private readonly presence: LocalPresence,
+  ) {
     const { config, log, metrics } = deps;
     this.wss = new WebSocketServer({
       noServer: true,
@@ -195,7 +197,7 @@ export class Gateway {
     const own = teraEvent(USER_MANAGER_EVENTS, [presenceEvent(principal, 'connected')]);
     connection.open(this.deps.codec.encodeFrame(own, connection.format));
     connection.announced = true;
-    this.tellUserManager(connection, 'connected');
+    this.presence.connected(principal, connection.id);
   }
 
   private track(connection: Connection): void {
@@ -216,20 +218,7 @@ export class Gateway {
     this.hub.remove(connection);
     this.heartbeat.remove(connection);
     this.deps.metrics.connections.dec({ kind: connection.principal.kind });
-    if (connection.announced) this.tellUserManager(connection, 'disconnected');
-  }
-
-  /** A CONNECTED/DISCONNECTED module message; `source` names this one connection. */
-  private tellUserManager(connection: Connection, change: 'connected' | 'disconnected'): void {
-    const { kind, uuid } = connection.principal;
-    const source = `${connectionSource(kind, uuid)}#${connection.id}`;
-    const message = moduleMessage(source, USER_MANAGER_MESSAGES, [
-      presenceEvent(connection.principal, change),
-    ]);
-    const done: Promise<void> = this.deps.bus
-      .publish(USER_MANAGER_MESSAGES, this.deps.codec.encodeModuleMessage(message))
-      .finally(() => this.publishes.delete(done));
-    this.publishes.add(done);
+    if (connection.announced) this.presence.disconnected(connection.principal, connection.id);
   }
 
   private async shutdown(): Promise<void> {
@@ -245,7 +234,6 @@ export class Gateway {
     this.heartbeat.close();
     await this.refresher.close();
     await this.hub.close();
-    await Promise.all([...this.publishes]);
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 }

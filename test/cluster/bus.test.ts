@@ -83,27 +83,30 @@ describe('RedisBus', () => {
     assert.deepEqual([...(m?.payload ?? [])], [0, 1, 2]);
   });
 
-  test('publish while Redis is down resolves, is counted and lost', async (t) => {
+  test('publish while Redis is down resolves, is counted, and reaches only this node', async (t) => {
     if ('skip' in server) return t.skip(server.skip);
-    const b = bus({ offlineWaitMs: 100 });
+    const [a, b] = [bus(), bus({ offlineWaitMs: 100 })];
     const topic = `t.${randomUUID()}`;
-    const c = new Collector();
-    await b.subscribe(topic, c.handler);
+    const [other, local] = [new Collector(), new Collector()];
+    await a.subscribe(topic, other.handler);
+    await b.subscribe(topic, local.handler);
     await server.stop();
     try {
-      await b.publish(topic, text('lost'));
+      await b.publish(topic, text('lost 1'));
       await Promise.all([b.publish(topic, text('lost 2')), b.publish(topic, text('lost 3'))]);
       assert.equal(await errors(b.counters, 'publish'), 3);
+      await local.until(3);
+      assert.deepEqual(local.texts(), ['lost 1', 'lost 2', 'lost 3'], 'local order kept');
     } finally {
       await server.start();
     }
     await waitFor(async () => {
       await b.publish(topic, text('back'));
-      return c.received.length > 0;
+      return other.received.length > 0;
     }, 'delivery after Redis is back');
     assert.ok(
-      c.texts().every((s) => s === 'back'),
-      'nothing published while down arrives',
+      other.texts().every((s) => s === 'back'),
+      'nothing published while down reaches another node',
     );
   });
 
@@ -132,7 +135,7 @@ describe('RedisBus', () => {
 
   test('subscribe while Redis is down: resolves when Redis is back in time, else UNAVAILABLE', async (t) => {
     if ('skip' in server) return t.skip(server.skip);
-    const [a, b] = [bus(), bus()];
+    const [a, b] = [bus(), bus({ subscribeTimeoutMs: 30_000 })];
     const quick = bus({ subscribeTimeoutMs: 100 });
     await Promise.all([a.publish('warm', text('')), quick.publish('warm', text(''))]);
     await server.stop();

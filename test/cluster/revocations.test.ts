@@ -1,7 +1,8 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryRevocations } from '../../src/cluster/revocations-memory.js';
 import { DbRevocations } from '../../src/cluster/revocations-db.js';
+import type { Db } from '../../src/db/connect.js';
 import { fakeJwt, revocationsContract } from '../contracts/revocations.contract.js';
 import {
   closing,
@@ -33,11 +34,24 @@ for (const makeBackend of [sqliteFileBackend, postgresBackend]) {
       { durable: true },
     );
 
-    test('purge deletes the expired rows and only those', async (t) => {
-      if ('skip' in backend) return t.skip(backend.skip);
-      const db = await backend.open();
-      const store = new DbRevocations(db, { purgeIntervalMs: 0 });
-      try {
+    /** A test body run with a store (no timed purge) over a fresh connection, both closed after. */
+    const withDbStore =
+      (body: (store: DbRevocations, db: Db) => Promise<void>) =>
+      async (t: TestContext): Promise<void> => {
+        if ('skip' in backend) return t.skip(backend.skip);
+        const db = await backend.open();
+        const store = new DbRevocations(db, { purgeIntervalMs: 0 });
+        try {
+          await body(store, db);
+        } finally {
+          await store.close();
+          await db.close();
+        }
+      };
+
+    test(
+      'purge deletes the expired rows and only those',
+      withDbStore(async (store, db) => {
         const now = Date.now();
         const soon = fakeJwt(now + 1000);
         const later = fakeJwt(now + 3_600_000);
@@ -56,27 +70,19 @@ for (const makeBackend of [sqliteFileBackend, postgresBackend]) {
           (await store.live(now + 2000)).filter((r) => r.token === soon || r.token === later),
           [{ kind: 'participant', token: later, expiresAtMs: now + 3_600_000 }],
         );
-      } finally {
-        await store.close();
-        await db.close();
-      }
-    });
+      }),
+    );
 
-    test('a later revoke never shortens a stored expiry', async (t) => {
-      if ('skip' in backend) return t.skip(backend.skip);
-      const db = await backend.open();
-      const store = new DbRevocations(db, { purgeIntervalMs: 0 });
-      try {
+    test(
+      'a later revoke never shortens a stored expiry',
+      withDbStore(async (store) => {
         const token = fakeJwt(Date.now() + 3_600_000);
         const far = Date.now() + 3_600_000;
         await store.revoke('user', token, far);
         await store.revoke('user', token, Date.now() + 60_000);
         assert.deepEqual(await store.expiries('user', [token, 'absent']), new Map([[token, far]]));
-      } finally {
-        await store.close();
-        await db.close();
-      }
-    });
+      }),
+    );
 
     test('a database failure is UNAVAILABLE, not a crash', async (t) => {
       if ('skip' in backend) return t.skip(backend.skip);

@@ -1,43 +1,27 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { closeRedis, createRedis } from '../../src/cluster/redis.js';
 import { MemoryTicketStore } from '../../src/cluster/tickets-memory.js';
 import { RedisTicketStore, TICKET_KEY_PREFIX } from '../../src/cluster/tickets-redis.js';
 import { newTicket } from '../../src/cluster/ticket-format.js';
 import { ticketStoreContract } from '../contracts/tickets.contract.js';
-import { startPrivateRedis, type PrivateRedis } from '../support/redis.js';
+import { redisSuite } from './redis-suite.js';
 
 describe('MemoryTicketStore', () => {
   ticketStoreContract(async () => new MemoryTicketStore());
 });
 
 describe('RedisTicketStore', () => {
-  let server: PrivateRedis | { skip: string };
-  const clients: Redis[] = [];
-  const client = (url: string): Redis => {
-    const redis = createRedis(url, { name: 'test' });
-    clients.push(redis);
-    return redis;
-  };
-
-  before(async () => {
-    server = await startPrivateRedis();
-  });
-  after(async () => {
-    await Promise.all(clients.map((c) => closeRedis(c)));
-    if (!('skip' in server)) await server.close();
-  });
+  const suite = redisSuite();
 
   ticketStoreContract(async () => {
-    if ('skip' in server) return server;
-    return new RedisTicketStore({ redis: client(server.url) });
+    if ('skip' in suite.server) return suite.server;
+    return new RedisTicketStore({ redis: suite.client() });
   });
 
   test('a ticket is a prefixed key holding kind:uuid with the ttl; raw keys are not tickets', async (t) => {
-    if ('skip' in server) return t.skip(server.skip);
-    const redis = client(server.url);
+    if ('skip' in suite.server) return t.skip(suite.server.skip);
+    const redis = suite.client();
     const store = new RedisTicketStore({ redis });
     const uuid = randomUUID();
     const ticket = await store.issue('participant', uuid, 60_000);
@@ -57,9 +41,9 @@ describe('RedisTicketStore', () => {
   });
 
   test('a ticket issued on one node is redeemed once across nodes', async (t) => {
-    if ('skip' in server) return t.skip(server.skip);
-    const a = new RedisTicketStore({ redis: client(server.url) });
-    const b = new RedisTicketStore({ redis: client(server.url) });
+    if ('skip' in suite.server) return t.skip(suite.server.skip);
+    const a = new RedisTicketStore({ redis: suite.client() });
+    const b = new RedisTicketStore({ redis: suite.client() });
     const uuid = randomUUID();
     const ticket = await a.issue('device', uuid, 60_000);
     const results = await Promise.all(
@@ -73,8 +57,8 @@ describe('RedisTicketStore', () => {
   });
 
   test('junk never reaches Redis; a real ticket with Redis gone is UNAVAILABLE', async (t) => {
-    if ('skip' in server) return t.skip(server.skip);
-    const redis = client(server.url);
+    if ('skip' in suite.server) return t.skip(suite.server.skip);
+    const redis = suite.client();
     const store = new RedisTicketStore({ redis });
     await redis.ping();
     redis.disconnect(); // every later command on this client fails at once

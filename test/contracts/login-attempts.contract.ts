@@ -8,24 +8,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { LoginAttempts } from '../../src/cluster/login-attempts.js';
 import { eventually } from './eventually.js';
+import { storeTest, type Opened } from './with-store.js';
 
-export type OpenLoginAttempts = () => Promise<LoginAttempts | { skip: string }>;
+export type OpenLoginAttempts = () => Promise<Opened<LoginAttempts>>;
 
 const MINUTE = 60_000;
 
 /** Registers the contract tests in the current describe block. */
 export function loginAttemptsContract(open: OpenLoginAttempts): void {
-  const withStore =
-    (body: (store: LoginAttempts) => Promise<void>) =>
-    async (t: { skip(reason: string): void }): Promise<void> => {
-      const store = await open();
-      if ('skip' in store) return t.skip(store.skip);
-      try {
-        await body(store);
-      } finally {
-        await store.close();
-      }
-    };
+  const withStore = storeTest(open);
   const key = (): string => `user:${randomUUID()}|203.0.113.7`;
 
   test(

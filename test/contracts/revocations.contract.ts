@@ -10,8 +10,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { RevocableKind, Revocations } from '../../src/cluster/revocations.js';
 import { eventually } from './eventually.js';
+import { storeTest, type Opened } from './with-store.js';
 
-export type OpenRevocations = () => Promise<Revocations | { skip: string }>;
+export type OpenRevocations = () => Promise<Opened<Revocations>>;
 
 const HOUR = 3_600_000;
 
@@ -30,17 +31,7 @@ export function revocationsContract(
   open: OpenRevocations,
   options: { durable?: boolean } = {},
 ): void {
-  const withStore =
-    (body: (store: Revocations) => Promise<void>) =>
-    async (t: { skip(reason: string): void }): Promise<void> => {
-      const store = await open();
-      if ('skip' in store) return t.skip(store.skip);
-      try {
-        await body(store);
-      } finally {
-        await store.close();
-      }
-    };
+  const withStore = storeTest(open);
   const token = (): string => fakeJwt(Date.now() + HOUR);
 
   test(

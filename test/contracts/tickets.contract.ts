@@ -8,24 +8,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { TicketStore } from '../../src/cluster/tickets.js';
 import type { PrincipalKind } from '../../src/principal.js';
+import { storeTest, type Opened } from './with-store.js';
 
-export type OpenTicketStore = () => Promise<TicketStore | { skip: string }>;
+export type OpenTicketStore = () => Promise<Opened<TicketStore>>;
 
 const MINUTE = 60_000;
 
 /** Registers the contract tests in the current describe block. */
 export function ticketStoreContract(open: OpenTicketStore): void {
-  const withStore =
-    (body: (store: TicketStore) => Promise<void>) =>
-    async (t: { skip(reason: string): void }): Promise<void> => {
-      const store = await open();
-      if ('skip' in store) return t.skip(store.skip);
-      try {
-        await body(store);
-      } finally {
-        await store.close();
-      }
-    };
+  const withStore = storeTest(open);
 
   test(
     'issue then redeem gives the uuid once, for each kind',

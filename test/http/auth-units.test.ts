@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readCredentials, secretsEqual, splitScheme } from '../../src/auth/credentials.js';
 import { compareClientVersion, parseClientVersions } from '../../src/auth/client-version.js';
 import { parseArgs } from '../../src/http/query.js';
-import { jsonDepthExceeds } from '../../src/http/python-json.js';
+import { jsonDepthExceeds } from '../../src/protocol/python-json.js';
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 

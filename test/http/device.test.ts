@@ -1,14 +1,14 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, bearer, type TestServer } from '../kit.js';
+import { bearer } from '../kit.js';
 import {
   DeviceEventSchema,
   DeviceEvent_EventType,
   anyUnpack,
 } from '../../src/protocol/messages.js';
 import { USER_MANAGER_EVENTS, twistedCommandsTopic } from '../../src/topics.js';
-import { pythonJsonDumps } from '../../src/http/python-json.js';
-import { OpenApiChecker, device, deviceToken, listen, markOnline } from './helpers.js';
+import { pythonJsonDumps } from '../../src/protocol/python-json.js';
+import { device, deviceToken, listen, markOnline, participant, serveApi } from './helpers.js';
 
 interface DeviceLogin {
   device_info: Record<string, unknown>;
@@ -18,17 +18,11 @@ interface DeviceLogin {
 }
 
 describe('device login and logout', () => {
-  let server: TestServer;
-  let api: OpenApiChecker;
-  before(async () => {
-    server = await startTestServer();
-    api = await OpenApiChecker.load(server);
-  });
-  after(() => server.close());
+  const suite = serveApi();
 
   test('by Authorization header: full device_info with type name, linked participants, session types, URL', async () => {
-    const watch = await device(server, 'Apple Watch #W05P1');
-    const r = await api.get('/api/device/login', bearer(watch.device_token!));
+    const watch = await device(suite.server, 'Apple Watch #W05P1');
+    const r = await suite.api.get('/api/device/login', bearer(watch.device_token!));
     assert.equal(r.status, 200);
     const body = r.json<DeviceLogin>();
     assert.equal(body.device_info.device_uuid, 'b707e0b2-e649-47e7-a938-2b949c423f73');
@@ -48,95 +42,83 @@ describe('device login and logout', () => {
     )?.[1];
     assert.ok(id);
     assert.equal(
-      await server.deps.tickets.redeem(id, 'user'),
+      await suite.server.deps.tickets.redeem(id, 'user'),
       null,
       'a device ticket is not a user ticket',
     );
   });
 
   test('by ?token=: same answer', async () => {
-    const token = await deviceToken(server, 'Kit Télé #1');
-    const r = await api.get(`/api/device/login?token=${encodeURIComponent(token)}`);
+    const token = await deviceToken(suite.server, 'Kit Télé #1');
+    const r = await suite.api.get(`/api/device/login?token=${encodeURIComponent(token)}`);
     assert.equal(r.status, 200);
     assert.equal(r.json<DeviceLogin>().device_info.device_type, 'Vidéoconférence');
   });
 
   test('OpenTera\'s refusals: disabled 401 "Disabled device" (header) or "Unauthorized" (?token=), bad token, malformed header', async () => {
-    const robot = await deviceToken(server, 'Robot A');
-    let r = await api.get('/api/device/login', bearer(robot));
+    const robot = await deviceToken(suite.server, 'Robot A');
+    let r = await suite.api.get('/api/device/login', bearer(robot));
     assert.equal(r.status, 401);
     assert.equal(r.json(), 'Disabled device');
-    r = await api.get(`/api/device/login?token=${encodeURIComponent(robot)}`);
+    r = await suite.api.get(`/api/device/login?token=${encodeURIComponent(robot)}`);
     assert.equal(r.status, 401);
     assert.equal(r.json(), 'Unauthorized');
     for (const auth of [bearer('nope'), 'Basic abc', undefined]) {
-      r = await api.get('/api/device/login', auth);
+      r = await suite.api.get('/api/device/login', auth);
       assert.equal(r.status, 401);
       assert.equal(r.json(), 'Unauthorized');
     }
-    r = await api.get('/api/device/login', 'OpenTera');
+    r = await suite.api.get('/api/device/login', 'OpenTera');
     assert.equal(r.status, 401);
     assert.equal(r.json(), 'Invalid token');
-    const participantToken = (
-      await server.deps.db.kysely
-        .selectFrom('t_participants')
-        .select('participant_token')
-        .where('participant_name', '=', 'Participant #1')
-        .executeTakeFirstOrThrow()
-    ).participant_token!;
+    const participantToken = (await participant(suite.server, 'Participant #1')).participant_token!;
     assert.equal(
-      (await api.get('/api/device/login', bearer(participantToken))).status,
+      (await suite.api.get('/api/device/login', bearer(participantToken))).status,
       401,
       'a participant token is not a device token',
     );
   });
 
   test('a device sending with_websocket gets 400 (strict arguments)', async () => {
-    const r = await api.get(
+    const r = await suite.api.get(
       '/api/device/login?with_websocket=true',
-      bearer(await deviceToken(server, 'Kit Télé #1')),
+      bearer(await deviceToken(suite.server, 'Kit Télé #1')),
     );
     assert.equal(r.status, 400);
     assert.deepEqual(r.json(), { message: 'Unknown arguments: with_websocket' });
   });
 
   test('an already-online device gets 403 "Device already logged in."', async () => {
-    const kit = await device(server, 'Kit Télé #1');
-    await markOnline(server, 'device', kit.device_uuid);
-    const r = await api.get('/api/device/login', bearer(kit.device_token!));
+    const kit = await device(suite.server, 'Kit Télé #1');
+    await markOnline(suite.server, 'device', kit.device_uuid);
+    const r = await suite.api.get('/api/device/login', bearer(kit.device_token!));
     assert.equal(r.status, 403);
     assert.equal(r.json(), 'Device already logged in.');
   });
 
   test('logout: "Device logged out." and a disconnect command', async () => {
-    const watch = await device(server, 'Apple Watch #W05P1');
-    const commands = await listen(server, twistedCommandsTopic(watch.device_uuid));
-    const r = await api.get('/api/device/logout', bearer(watch.device_token!));
+    const watch = await device(suite.server, 'Apple Watch #W05P1');
+    const commands = await listen(suite.server, twistedCommandsTopic(watch.device_uuid));
+    const r = await suite.api.get('/api/device/logout', bearer(watch.device_token!));
     assert.equal(r.status, 200);
     assert.equal(r.json(), 'Device logged out.');
-    assert.ok(server.deps.codec.decodeModuleMessage(await commands.next()).data.length === 1);
+    assert.ok(suite.server.deps.codec.decodeModuleMessage(await commands.next()).data.length === 1);
     await commands.close();
   });
 });
 
 describe('POST /api/device/status', () => {
-  let server: TestServer;
-  let api: OpenApiChecker;
-  before(async () => {
-    server = await startTestServer();
-    api = await OpenApiChecker.load(server);
-  });
-  after(() => server.close());
+  const suite = serveApi();
 
   const post = (token: string, body: unknown) =>
-    api.request('/api/device/status', {
+    suite.api.request('/api/device/status', {
       method: 'POST',
       headers: { authorization: bearer(token) },
       body: body as object,
     });
 
   test('an offline device gets 403', async () => {
-    const r = await post(await deviceToken(server, 'Kit Télé #1'), {
+    const r = await post(await deviceToken(suite.server, 'Kit Télé #1'), {
       status: { battery: 80 },
       timestamp: 1,
     });
@@ -145,9 +127,9 @@ describe('POST /api/device/status', () => {
   });
 
   test('an online device: stored, answered, and DEVICE_STATUS_CHANGED published with Python JSON text', async () => {
-    const watch = await device(server, 'Apple Watch #W05P1');
-    await markOnline(server, 'device', watch.device_uuid);
-    const events = await listen(server, USER_MANAGER_EVENTS);
+    const watch = await device(suite.server, 'Apple Watch #W05P1');
+    await markOnline(suite.server, 'device', watch.device_uuid);
+    const events = await listen(suite.server, USER_MANAGER_EVENTS);
     const status = { battery: 55.5, label: 'Télé "1"', nested: { ok: true, list: [1, null] } };
     const r = await post(watch.device_token!, { status, timestamp: 1700000000.25 });
     assert.equal(r.status, 200);
@@ -158,11 +140,11 @@ describe('POST /api/device/status', () => {
       status: expectedStatus,
       timestamp: 1700000000.25,
     });
-    assert.deepEqual((await server.deps.presence.deviceStatuses()).get(watch.device_uuid), {
+    assert.deepEqual((await suite.server.deps.presence.deviceStatuses()).get(watch.device_uuid), {
       status: expectedStatus,
       timestamp: 1700000000.25,
     });
-    const event = server.deps.codec.decodeEvent(await events.next());
+    const event = suite.server.deps.codec.decodeEvent(await events.next());
     assert.equal(event.header?.topic, USER_MANAGER_EVENTS);
     assert.equal(event.header?.version, 1);
     assert.equal(event.events.length, 1);
@@ -179,7 +161,7 @@ describe('POST /api/device/status', () => {
   });
 
   test('missing or mistyped fields are 400; GET is 405; no auth is 401', async () => {
-    const token = await deviceToken(server, 'Apple Watch #W05P1');
+    const token = await deviceToken(suite.server, 'Apple Watch #W05P1');
     for (const body of [
       { status: {} },
       { timestamp: 1 },
@@ -191,13 +173,16 @@ describe('POST /api/device/status', () => {
       assert.equal(r.status, 400, JSON.stringify(body));
     }
     assert.equal(
-      (await server.request('/api/device/status', { headers: { authorization: bearer(token) } }))
-        .status,
+      (
+        await suite.server.request('/api/device/status', {
+          headers: { authorization: bearer(token) },
+        })
+      ).status,
       405,
     );
     assert.equal(
       (
-        await api.request('/api/device/status', {
+        await suite.api.request('/api/device/status', {
           method: 'POST',
           body: { status: {}, timestamp: 1 },
         })

@@ -1,40 +1,34 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, basic, type TestServer } from '../kit.js';
+import { basic } from '../kit.js';
 import { twistedCommandsTopic } from '../../src/topics.js';
-import { OpenApiChecker, device, listen, participant, userUuid } from './helpers.js';
+import { device, listen, participant, serveApi, userUuid } from './helpers.js';
 
 describe('GET /api/user/disconnect', () => {
-  let server: TestServer;
-  let api: OpenApiChecker;
-  before(async () => {
-    server = await startTestServer();
-    api = await OpenApiChecker.load(server);
-  });
-  after(() => server.close());
+  const suite = serveApi();
 
-  const as = (who: string, q: string) => api.get(`/api/user/disconnect${q}`, basic(who, who));
+  const as = (who: string, q: string) => suite.api.get(`/api/user/disconnect${q}`, basic(who, who));
 
   test('no target is 400 "Invalid request"; yourself is 400', async () => {
     let r = await as('siteadmin', '');
     assert.equal(r.status, 400);
     assert.equal(r.json(), 'Invalid request');
-    r = await as('siteadmin', `?user_uuid=${await userUuid(server, 'siteadmin')}`);
+    r = await as('siteadmin', `?user_uuid=${await userUuid(suite.server, 'siteadmin')}`);
     assert.equal(r.status, 400);
     assert.equal(r.json(), 'Use Logout instead to disconnect current user');
   });
 
   test('without admin access to the target: 403 "Forbidden"', async () => {
-    const p1 = await participant(server, 'Participant #1');
-    const secret = await participant(server, 'Secret Participant');
-    const kit = await device(server, 'Kit Télé #1');
+    const p1 = await participant(suite.server, 'Participant #1');
+    const secret = await participant(suite.server, 'Secret Participant');
+    const kit = await device(suite.server, 'Kit Télé #1');
     const cases: Array<[string, string]> = [
       ['user', `?participant_uuid=${p1.participant_uuid}`],
       ['user3', `?id_device=${kit.id_device}`],
       ['siteadmin', `?participant_uuid=${secret.participant_uuid}`],
-      ['siteadmin', `?user_uuid=${await userUuid(server, 'admin')}`],
+      ['siteadmin', `?user_uuid=${await userUuid(suite.server, 'admin')}`],
       ['siteadmin', '?id_user=999'],
-      ['user4', `?user_uuid=${await userUuid(server, 'user')}`],
+      ['user4', `?user_uuid=${await userUuid(suite.server, 'user')}`],
     ];
     for (const [who, q] of cases) {
       const r = await as(who, q);
@@ -44,9 +38,9 @@ describe('GET /api/user/disconnect', () => {
   });
 
   test('with admin access: 200 "Success" and the disconnect command for that uuid', async () => {
-    const p1 = await participant(server, 'Participant #1');
-    const watch = await device(server, 'Apple Watch #W05P1');
-    const user = await userUuid(server, 'user');
+    const p1 = await participant(suite.server, 'Participant #1');
+    const watch = await device(suite.server, 'Apple Watch #W05P1');
+    const user = await userUuid(suite.server, 'user');
     const targets: Array<[string, string, string]> = [
       ['user3', `?id_participant=${p1.id_participant}`, p1.participant_uuid],
       ['siteadmin', `?device_uuid=${watch.device_uuid}`, watch.device_uuid],
@@ -54,12 +48,12 @@ describe('GET /api/user/disconnect', () => {
       ['admin', `?id_user=3`, user],
     ];
     for (const [who, q, uuid] of targets) {
-      const commands = await listen(server, twistedCommandsTopic(uuid));
+      const commands = await listen(suite.server, twistedCommandsTopic(uuid));
       const r = await as(who, q);
       assert.equal(r.status, 200, `${who} ${q}`);
       assert.equal(r.json(), 'Success');
       assert.equal(
-        server.deps.codec.decodeModuleMessage(await commands.next()).head?.dest,
+        suite.server.deps.codec.decodeModuleMessage(await commands.next()).head?.dest,
         twistedCommandsTopic(uuid),
       );
       await commands.close();
@@ -68,6 +62,6 @@ describe('GET /api/user/disconnect', () => {
 
   test('a bad id is 400; no auth is 401', async () => {
     assert.equal((await as('admin', '?id_device=x')).status, 400);
-    assert.equal((await api.get('/api/user/disconnect?id_user=3')).status, 401);
+    assert.equal((await suite.api.get('/api/user/disconnect?id_user=3')).status, 401);
   });
 });

@@ -1,14 +1,49 @@
 /**
- * Helpers shared by the REST tests: seed lookups, JWT payload reading, bus listeners, and the
- * OpenAPI checker that validates live answers against the served document.
+ * Helpers shared by the REST tests: a server per suite or per test, seed lookups and row
+ * changes, logins, JWT payload reading, bus listeners, and the OpenAPI checker that validates
+ * live answers against the served document.
  */
+import { after, before, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import Value from 'typebox/value';
 import type { TSchema } from 'typebox';
-import { basic, type RequestOptions, type TestResponse, type TestServer } from '../kit.js';
+import {
+  basic,
+  startTestServer,
+  type RequestOptions,
+  type TestResponse,
+  type TestServer,
+} from '../kit.js';
+import type { ConfigKey } from '../../src/config.js';
+import type { ParticipantUpdate, UserUpdate } from '../../src/db/schema.js';
 import type { PrincipalKind } from '../../src/principal.js';
 
-export { basic };
+/** What sends requests: a TestServer, or an OpenApiChecker (which also checks the answers). */
+type Requester = Pick<TestServer, 'request'>;
+
+/**
+ * A server and its OpenApiChecker for the current describe block: started before its tests,
+ * closed after them. Read `server` and `api` inside tests and hooks only.
+ */
+export function serveApi(): { readonly server: TestServer; readonly api: OpenApiChecker } {
+  const suite = {} as { server: TestServer; api: OpenApiChecker };
+  before(async () => {
+    suite.server = await startTestServer();
+    suite.api = await OpenApiChecker.load(suite.server);
+  });
+  after(() => suite.server.close());
+  return suite;
+}
+
+/** A server of its own for one test, closed when that test ends. */
+export async function serverFor(
+  t: TestContext,
+  overrides: Partial<Record<ConfigKey, unknown>> = {},
+): Promise<TestServer> {
+  const server = await startTestServer(overrides);
+  t.after(() => server.close());
+  return server;
+}
 
 export async function userUuid(server: TestServer, username: string): Promise<string> {
   const r = await server.deps.db.kysely
@@ -41,6 +76,57 @@ export async function deviceToken(server: TestServer, name: string): Promise<str
   return d.device_token;
 }
 
+/** Sets columns of a user's row. */
+export async function updateUser(
+  server: TestServer,
+  username: string,
+  set: UserUpdate,
+): Promise<void> {
+  await server.deps.db.kysely
+    .updateTable('t_users')
+    .set(set)
+    .where('user_username', '=', username)
+    .execute();
+}
+
+/** Runs `body` with `set` applied to a user's row, then applies `restore` (even if `body` fails). */
+export async function withUserChanged(
+  server: TestServer,
+  username: string,
+  set: UserUpdate,
+  restore: UserUpdate,
+  body: () => Promise<void>,
+): Promise<void> {
+  await updateUser(server, username, set);
+  try {
+    await body();
+  } finally {
+    await updateUser(server, username, restore);
+  }
+}
+
+/** Runs `body` with `set` applied to a participant's row (by name), then applies `restore`. */
+export async function withParticipantChanged(
+  server: TestServer,
+  name: string,
+  set: ParticipantUpdate,
+  restore: ParticipantUpdate,
+  body: () => Promise<void>,
+): Promise<void> {
+  const update = (values: ParticipantUpdate) =>
+    server.deps.db.kysely
+      .updateTable('t_participants')
+      .set(values)
+      .where('participant_name', '=', name)
+      .execute();
+  await update(set);
+  try {
+    await body();
+  } finally {
+    await update(restore);
+  }
+}
+
 /** The claims of a JWT (unverified: the tests check what the server put in). */
 export function jwtPayload(token: string): Record<string, unknown> {
   const part = token.split('.')[1];
@@ -48,36 +134,29 @@ export function jwtPayload(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
-/** GET with Basic auth. */
-export function getBasic(
-  server: TestServer,
-  path: string,
-  username: string,
-  password: string,
-  extra: Record<string, string> = {},
-) {
-  return server.request(path, { headers: { authorization: basic(username, password), ...extra } });
-}
-
-/** GET with `Authorization: OpenTera <token>`. */
-export function getToken(
-  server: TestServer,
-  path: string,
-  token: string,
-  extra: Record<string, string> = {},
-) {
-  return server.request(path, { headers: { authorization: `OpenTera ${token}`, ...extra } });
-}
-
 /** A user's token from a plain login. */
 export async function userTokenOf(
-  server: TestServer,
+  server: Requester,
   username: string,
   password = username,
 ): Promise<string> {
-  const r = await getBasic(server, '/api/user/login', username, password);
+  const r = await server.request('/api/user/login', {
+    headers: { authorization: basic(username, password) },
+  });
   assert.equal(r.status, 200, r.text);
   return r.json<{ user_token: string }>().user_token;
+}
+
+/** `participant1`'s tokens from a Basic login: the dynamic one and the static `base_token`. */
+export async function participantTokensOf(
+  server: Requester,
+): Promise<{ dynamic: string; staticToken: string }> {
+  const r = await server.request('/api/participant/login', {
+    headers: { authorization: basic('participant1', 'opentera') },
+  });
+  assert.equal(r.status, 200, r.text);
+  const body = r.json<{ participant_token: string; base_token: string }>();
+  return { dynamic: body.participant_token, staticToken: body.base_token };
 }
 
 export async function markOnline(

@@ -1,7 +1,7 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, basic, bearer, type TestServer } from '../kit.js';
-import { OpenApiChecker, device, markOnline, participant, userTokenOf } from './helpers.js';
+import { basic, bearer } from '../kit.js';
+import { device, markOnline, participant, serveApi, userTokenOf } from './helpers.js';
 
 type Dev = Record<string, unknown> & { device_name: string; device_token?: string | null };
 type Part = Record<string, unknown> & {
@@ -12,19 +12,13 @@ type Part = Record<string, unknown> & {
 const WATCH = 'b707e0b2-e649-47e7-a938-2b949c423f73';
 
 describe('GET /api/user/devices', () => {
-  let server: TestServer;
-  let api: OpenApiChecker;
+  const suite = serveApi();
   const devices = async (q: string, who: string) => {
-    const r = await api.get(`/api/user/devices${q}`, basic(who, who));
+    const r = await suite.api.get(`/api/user/devices${q}`, basic(who, who));
     assert.equal(r.status, 200, r.text);
     return r.json<Dev[]>();
   };
   const names = (rows: Array<{ device_name: string }>) => rows.map((d) => d.device_name);
-  before(async () => {
-    server = await startTestServer();
-    api = await OpenApiChecker.load(server);
-  });
-  after(() => server.close());
 
   test('without a filter: every accessible device, per caller', async () => {
     assert.deepEqual(names(await devices('', 'admin')), [
@@ -38,7 +32,7 @@ describe('GET /api/user/devices', () => {
   });
 
   test('device_token only for superadmins and admins of a site of the device', async () => {
-    const watch = await device(server, 'Apple Watch #W05P1');
+    const watch = await device(suite.server, 'Apple Watch #W05P1');
     for (const who of ['admin', 'siteadmin']) {
       const rows = await devices('', who);
       assert.equal(rows[0]!.device_token, watch.device_token, who);
@@ -60,8 +54,8 @@ describe('GET /api/user/devices', () => {
   });
 
   test('filters: id, uuid, name, project, site, type, enabled, with_status', async () => {
-    const watch = await device(server, 'Apple Watch #W05P1');
-    const kit = await device(server, 'Kit Télé #1');
+    const watch = await device(suite.server, 'Apple Watch #W05P1');
+    const kit = await device(suite.server, 'Kit Télé #1');
     assert.deepEqual(names(await devices(`?id_device=${kit.id_device}`, 'user')), ['Kit Télé #1']);
     assert.deepEqual(names(await devices(`?device_uuid=${WATCH}`, 'user')), ['Apple Watch #W05P1']);
     assert.deepEqual(names(await devices(`?uuid=${WATCH}`, 'user')), ['Apple Watch #W05P1']);
@@ -85,7 +79,7 @@ describe('GET /api/user/devices', () => {
       [],
       'an inaccessible device is not found',
     );
-    await markOnline(server, 'device', kit.device_uuid);
+    await markOnline(suite.server, 'device', kit.device_uuid);
     const status = await devices('?with_status=1', 'user');
     assert.deepEqual(
       status.map((d) => [d.device_name, d.device_online, d.device_busy]),
@@ -97,10 +91,13 @@ describe('GET /api/user/devices', () => {
   });
 
   test('more than one selector is 400; a bad integer is 400', async () => {
-    const r = await api.get('/api/user/devices?id_device=1&id_site=1', basic('admin', 'admin'));
+    const r = await suite.api.get(
+      '/api/user/devices?id_device=1&id_site=1',
+      basic('admin', 'admin'),
+    );
     assert.equal(r.status, 400);
     assert.equal(r.json(), 'Too many IDs');
-    const bad = await api.get('/api/user/devices?id_device=abc', basic('admin', 'admin'));
+    const bad = await suite.api.get('/api/user/devices?id_device=abc', basic('admin', 'admin'));
     assert.equal(bad.status, 400);
     assert.deepEqual(bad.json<{ errors: object }>().errors, {
       id_device: "invalid literal for int() with base 10: 'abc'",
@@ -109,29 +106,26 @@ describe('GET /api/user/devices', () => {
 });
 
 describe('GET /api/user/participants', () => {
-  let server: TestServer;
-  let api: OpenApiChecker;
+  const suite = serveApi();
   const list = async (q: string, who: string) => {
-    const r = await api.get(`/api/user/participants${q}`, bearer(await userTokenOf(server, who)));
+    const r = await suite.api.get(
+      `/api/user/participants${q}`,
+      bearer(await userTokenOf(suite.server, who)),
+    );
     assert.equal(r.status, 200, r.text);
     return r.json<Part[]>();
   };
   const names = (rows: Part[]) => rows.map((p) => p.participant_name);
-  before(async () => {
-    server = await startTestServer();
-    api = await OpenApiChecker.load(server);
-  });
-  after(() => server.close());
 
   test('an argument is required', async () => {
-    const r = await api.get('/api/user/participants', basic('admin', 'admin'));
+    const r = await suite.api.get('/api/user/participants', basic('admin', 'admin'));
     assert.equal(r.status, 400);
     assert.equal(r.json(), 'Missing arguments');
   });
 
   test('filters: project, site, uuid, username, name, id, device, enabled, no_group', async () => {
-    const p1 = await participant(server, 'Participant #1');
-    const kit = await device(server, 'Kit Télé #1');
+    const p1 = await participant(suite.server, 'Participant #1');
+    const kit = await device(suite.server, 'Kit Télé #1');
     assert.deepEqual(names(await list('?id_project=1', 'user')), [
       'Participant #1',
       'Participant #2',
@@ -172,7 +166,7 @@ describe('GET /api/user/participants', () => {
   });
 
   test('participant_token only for project admins, site admins and superadmins', async () => {
-    const p1 = await participant(server, 'Participant #1');
+    const p1 = await participant(suite.server, 'Participant #1');
     for (const who of ['admin', 'siteadmin', 'user3']) {
       const rows = await list('?id_project=1', who);
       assert.equal(
@@ -192,8 +186,8 @@ describe('GET /api/user/participants', () => {
   });
 
   test('online and busy status on every row', async () => {
-    const p3 = await participant(server, 'Participant #3');
-    await markOnline(server, 'participant', p3.participant_uuid);
+    const p3 = await participant(suite.server, 'Participant #3');
+    await markOnline(suite.server, 'participant', p3.participant_uuid);
     const rows = await list('?id_project=1', 'user');
     assert.deepEqual(
       rows.map((p) => [p.participant_name, p.participant_online, p.participant_busy]),

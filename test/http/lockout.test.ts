@@ -1,6 +1,7 @@
-import { afterEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, basic, type TestServer } from '../kit.js';
+import { basic, type TestServer } from '../kit.js';
+import { serverFor } from './helpers.js';
 import { ADDRESS_LIMIT, PAIR_LIMIT } from '../../src/auth/lockout.js';
 
 /** GET /api/user/login as `username` from a given loopback address. */
@@ -17,14 +18,8 @@ const loginFrom = (
   });
 
 describe('login attempts', () => {
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
-
-  test('5 failures lock the (account, address) pair; another address and another account are unaffected', async () => {
-    server = await startTestServer();
+  test('5 failures lock the (account, address) pair; another address and another account are unaffected', async (t) => {
+    const server = await serverFor(t);
     for (let i = 0; i < PAIR_LIMIT; i++)
       assert.equal((await loginFrom(server, '127.0.0.2', 'user', 'wrong')).status, 401);
     const locked = await loginFrom(server, '127.0.0.2', 'user', 'user');
@@ -42,19 +37,18 @@ describe('login attempts', () => {
     );
   });
 
-  test('a success before the limit starts the pair afresh', async () => {
-    server = await startTestServer();
+  test('a success before the limit starts the pair afresh', async (t) => {
+    const server = await serverFor(t);
     for (let i = 0; i < PAIR_LIMIT - 1; i++) await loginFrom(server, '127.0.0.2', 'user3', 'wrong');
     assert.equal((await loginFrom(server, '127.0.0.2', 'user3', 'user3')).status, 200);
     for (let i = 0; i < PAIR_LIMIT - 1; i++) await loginFrom(server, '127.0.0.2', 'user3', 'wrong');
     assert.equal((await loginFrom(server, '127.0.0.2', 'user3', 'user3')).status, 200);
   });
 
-  test('a burst of concurrent guesses for one pair gets no more than 5 password checks', async () => {
-    server = await startTestServer();
-    const s = server;
+  test('a burst of concurrent guesses for one pair gets no more than 5 password checks', async (t) => {
+    const server = await serverFor(t);
     const answers = await Promise.all(
-      Array.from({ length: 12 }, () => loginFrom(s, '127.0.0.2', 'user4', 'wrong')),
+      Array.from({ length: 12 }, () => loginFrom(server, '127.0.0.2', 'user4', 'wrong')),
     );
     assert.ok(answers.every((r) => r.status === 401));
     assert.equal(
@@ -66,23 +60,24 @@ describe('login attempts', () => {
     assert.equal(await server.deps.attempts.get('address:127.0.0.2'), PAIR_LIMIT);
   });
 
-  test('unknown usernames are locked per pair too', async () => {
-    server = await startTestServer();
+  test('unknown usernames are locked per pair too', async (t) => {
+    const server = await serverFor(t);
     for (let i = 0; i < PAIR_LIMIT; i++)
       assert.equal((await loginFrom(server, '127.0.0.2', 'ghost', 'x')).status, 401);
     assert.equal(await server.deps.attempts.get('pair:user:name:ghost:127.0.0.2'), PAIR_LIMIT);
   });
 
-  test('more than 30 failures a minute from one address, across accounts, get 429; other addresses do not', async () => {
-    server = await startTestServer();
-    const s = server;
+  test('more than 30 failures a minute from one address, across accounts, get 429; other addresses do not', async (t) => {
+    const server = await serverFor(t);
     const accounts = ['admin', 'siteadmin', 'user', 'user2', 'user3', 'user4', 'nobody'];
     const failures = Array.from(
       { length: ADDRESS_LIMIT },
       (_, i) => accounts[i % accounts.length]!,
     );
     // At most 5 per account (the pair limit) and 30 in all.
-    const answers = await Promise.all(failures.map((u) => loginFrom(s, '127.0.0.4', u, 'wrong')));
+    const answers = await Promise.all(
+      failures.map((u) => loginFrom(server, '127.0.0.4', u, 'wrong')),
+    );
     assert.ok(answers.every((r) => r.status === 401));
     const throttled = await loginFrom(server, '127.0.0.4', 'user', 'user');
     assert.equal(throttled.status, 429);
@@ -96,8 +91,8 @@ describe('login attempts', () => {
     assert.equal((await loginFrom(server, '127.0.0.5', 'user', 'user')).status, 200);
   });
 
-  test('behind a trusted proxy the forwarded client address is counted; an untrusted peer cannot pick its address', async () => {
-    server = await startTestServer({ trustProxy: '127.0.0.9' });
+  test('behind a trusted proxy the forwarded client address is counted; an untrusted peer cannot pick its address', async (t) => {
+    const server = await serverFor(t, { trustProxy: '127.0.0.9' });
     for (let i = 0; i < PAIR_LIMIT; i++)
       await loginFrom(server, '127.0.0.9', 'user', 'wrong', { 'X-Forwarded-For': '203.0.113.7' });
     assert.equal(

@@ -1,23 +1,14 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, basic, bearer, type TestServer } from '../kit.js';
-import {
-  OpenApiChecker,
-  device,
-  markOnline,
-  participant,
-  userTokenOf,
-  userUuid,
-} from './helpers.js';
+import { basic, bearer } from '../kit.js';
+import { device, markOnline, participant, serveApi, userTokenOf, userUuid } from './helpers.js';
 
 const USERS = ['admin', 'siteadmin', 'user', 'user2', 'user3', 'user4'];
 
 describe('who is online, per caller', () => {
-  let server: TestServer;
-  let api: OpenApiChecker;
+  const suite = serveApi();
   before(async () => {
-    server = await startTestServer();
-    api = await OpenApiChecker.load(server);
+    const server = suite.server;
     for (const u of USERS) await markOnline(server, 'user', await userUuid(server, u));
     for (const p of ['Participant #1', 'Secret Participant'])
       await markOnline(server, 'participant', (await participant(server, p)).participant_uuid);
@@ -30,12 +21,11 @@ describe('who is online, per caller', () => {
     for (const d of ['Apple Watch #W05P1', 'Kit Télé #1', 'Robot A'])
       await markOnline(server, 'device', (await device(server, d)).device_uuid);
   });
-  after(() => server.close());
 
   const names = <T>(rows: T[], key: keyof T) => rows.map((r) => r[key]);
 
   test('users: admin sees all, a site admin the users of its projects and itself, a user without access only itself', async () => {
-    const all = (await api.get('/api/user/users/online', basic('admin', 'admin'))).json<
+    const all = (await suite.api.get('/api/user/users/online', basic('admin', 'admin'))).json<
       Array<{ user_name: string; user_online: boolean; user_busy: boolean }>
     >();
     assert.deepEqual(names(all, 'user_name'), [
@@ -48,7 +38,10 @@ describe('who is online, per caller', () => {
     ]);
     assert.ok(all.every((u) => u.user_online && !u.user_busy));
     const site = (
-      await api.get('/api/user/users/online', bearer(await userTokenOf(server, 'siteadmin')))
+      await suite.api.get(
+        '/api/user/users/online',
+        bearer(await userTokenOf(suite.server, 'siteadmin')),
+      )
     ).json<Array<{ user_name: string }>>();
     assert.deepEqual(names(site, 'user_name'), [
       'MultiSite User',
@@ -56,11 +49,11 @@ describe('who is online, per caller', () => {
       'Site Admin',
       'Site User',
     ]);
-    const project = (await api.get('/api/user/users/online', basic('user', 'user'))).json<
+    const project = (await suite.api.get('/api/user/users/online', basic('user', 'user'))).json<
       Array<{ user_name: string }>
     >();
     assert.deepEqual(names(project, 'user_name'), ['MultiSite User', 'Project Admin', 'Site User']);
-    const none = (await api.get('/api/user/users/online', basic('user4', 'user4'))).json<
+    const none = (await suite.api.get('/api/user/users/online', basic('user4', 'user4'))).json<
       Array<{ user_name: string }>
     >();
     assert.deepEqual(names(none, 'user_name'), ['No Access User!']);
@@ -75,9 +68,9 @@ describe('who is online, per caller', () => {
       site_name?: string;
       id_site?: number;
     };
-    const plain = (await api.get('/api/user/participants/online', basic('user', 'user'))).json<
-      P[]
-    >();
+    const plain = (
+      await suite.api.get('/api/user/participants/online', basic('user', 'user'))
+    ).json<P[]>();
     assert.deepEqual(
       plain.map((p) => [p.participant_name, p.participant_online, p.participant_busy]),
       [
@@ -87,7 +80,7 @@ describe('who is online, per caller', () => {
     );
     assert.equal(plain[0]!.project_name, undefined);
     const full = (
-      await api.get(
+      await suite.api.get(
         '/api/user/participants/online?with_projects=true&with_sites=1',
         basic('user', 'user'),
       )
@@ -95,27 +88,28 @@ describe('who is online, per caller', () => {
     assert.equal(full[0]!.project_name, 'Default Project #1');
     assert.equal(full[0]!.site_name, 'Default Site');
     assert.equal(full[0]!.id_site, 1);
-    const admin = (await api.get('/api/user/participants/online', basic('admin', 'admin'))).json<
-      P[]
-    >();
+    const admin = (
+      await suite.api.get('/api/user/participants/online', basic('admin', 'admin'))
+    ).json<P[]>();
     assert.deepEqual(names(admin, 'participant_name'), [
       'Participant #1',
       'Participant #3',
       'Secret Participant',
     ]);
     assert.deepEqual(
-      (await api.get('/api/user/participants/online', basic('user4', 'user4'))).json(),
+      (await suite.api.get('/api/user/participants/online', basic('user4', 'user4'))).json(),
       [],
     );
     assert.equal(
-      (await api.get('/api/user/participants/online?with_sites=x', basic('user', 'user'))).status,
+      (await suite.api.get('/api/user/participants/online?with_sites=x', basic('user', 'user')))
+        .status,
       400,
     );
   });
 
   test('devices: accessible ones with their last status entry', async () => {
-    const watch = await device(server, 'Apple Watch #W05P1');
-    await server.request('/api/device/status', {
+    const watch = await device(suite.server, 'Apple Watch #W05P1');
+    await suite.server.request('/api/device/status', {
       method: 'POST',
       headers: { authorization: bearer(watch.device_token!) },
       body: { status: { battery: 10 }, timestamp: 42 },
@@ -125,7 +119,9 @@ describe('who is online, per caller', () => {
       device_online: boolean;
       device_status: { online: boolean; busy: boolean; status: unknown };
     };
-    const rows = (await api.get('/api/user/devices/online', basic('user', 'user'))).json<D[]>();
+    const rows = (await suite.api.get('/api/user/devices/online', basic('user', 'user'))).json<
+      D[]
+    >();
     assert.deepEqual(names(rows, 'device_name'), ['Apple Watch #W05P1', 'Kit Télé #1']);
     assert.deepEqual(rows[0]!.device_status, {
       online: true,
@@ -133,10 +129,12 @@ describe('who is online, per caller', () => {
       status: { status: '{"battery": 10}', timestamp: 42 },
     });
     assert.deepEqual(rows[1]!.device_status, { online: true, busy: false, status: null });
-    const admin = (await api.get('/api/user/devices/online', basic('admin', 'admin'))).json<D[]>();
+    const admin = (await suite.api.get('/api/user/devices/online', basic('admin', 'admin'))).json<
+      D[]
+    >();
     assert.deepEqual(names(admin, 'device_name'), ['Apple Watch #W05P1', 'Kit Télé #1', 'Robot A']);
     assert.deepEqual(
-      (await api.get('/api/user/devices/online', basic('user4', 'user4'))).json(),
+      (await suite.api.get('/api/user/devices/online', basic('user4', 'user4'))).json(),
       [],
     );
   });
@@ -147,9 +145,9 @@ describe('who is online, per caller', () => {
       '/api/user/participants/online',
       '/api/user/devices/online',
     ]) {
-      assert.equal((await api.get(path)).status, 401);
-      const p = await participant(server, 'Participant #1');
-      assert.equal((await api.get(path, bearer(p.participant_token!))).status, 401);
+      assert.equal((await suite.api.get(path)).status, 401);
+      const p = await participant(suite.server, 'Participant #1');
+      assert.equal((await suite.api.get(path, bearer(p.participant_token!))).status, 401);
     }
   });
 });

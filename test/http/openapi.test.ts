@@ -1,7 +1,7 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, basic, type TestServer } from '../kit.js';
-import { OpenApiChecker } from './helpers.js';
+import { basic } from '../kit.js';
+import { serveApi } from './helpers.js';
 
 /** Every OpenTera route this server implements, with the statuses it documents at least. */
 const ROUTES: Array<[method: string, path: string, statuses: number[]]> = [
@@ -23,17 +23,11 @@ const ROUTES: Array<[method: string, path: string, statuses: number[]]> = [
 ];
 
 describe('the OpenAPI document', () => {
-  let server: TestServer;
-  let api: OpenApiChecker;
-  before(async () => {
-    server = await startTestServer();
-    api = await OpenApiChecker.load(server);
-  });
-  after(() => server.close());
+  const suite = serveApi();
 
   test('documents every route with its response schemas, security and arguments', () => {
     for (const [method, path, statuses] of ROUTES) {
-      const op = api.doc.paths[path]?.[method] as
+      const op = suite.api.doc.paths[path]?.[method] as
         | {
             responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
             security?: unknown[];
@@ -50,9 +44,9 @@ describe('the OpenAPI document', () => {
         );
       // The 405 catch-alls are not documented.
       for (const other of ['put', 'delete', 'patch'])
-        assert.equal(api.doc.paths[path]?.[other], undefined, `${path} ${other}`);
+        assert.equal(suite.api.doc.paths[path]?.[other], undefined, `${path} ${other}`);
     }
-    const login = api.doc.paths['/api/user/login']!.get as unknown as {
+    const login = suite.api.doc.paths['/api/user/login']!.get as unknown as {
       parameters: Array<{ name: string; in: string }>;
     };
     assert.deepEqual(
@@ -68,29 +62,29 @@ describe('the OpenAPI document', () => {
       text,
       json: <T>() => JSON.parse(text) as T,
     });
-    assert.throws(() => api.check('GET', '/api/user/login', fake(200, '{"user_uuid": 1}')));
+    assert.throws(() => suite.api.check('GET', '/api/user/login', fake(200, '{"user_uuid": 1}')));
     assert.throws(() =>
-      api.check(
+      suite.api.check(
         'GET',
         '/api/user/login',
         fake(200, '{"user_uuid":"u","user_fullname":"f","user_token":"t","extra":1}'),
       ),
     );
     assert.throws(
-      () => api.check('GET', '/api/user/login', fake(418, '"teapot"')),
+      () => suite.api.check('GET', '/api/user/login', fake(418, '"teapot"')),
       /documents status 418/,
     );
-    api.check('GET', '/api/user/login', fake(401, 'Unauthorized', 'text/html'));
+    suite.api.check('GET', '/api/user/login', fake(401, 'Unauthorized', 'text/html'));
   });
 
   test('live answers of every route match their documented schema', async () => {
     // Each request below is validated by the checker against /openapi.json (as are those of
     // every other test file in test/http). A fresh token per route: refresh and logout revoke theirs.
     const freshToken = async () =>
-      `OpenTera ${(await api.get('/api/user/login', basic('admin', 'admin'))).json<{ user_token: string }>().user_token}`;
+      `OpenTera ${(await suite.api.get('/api/user/login', basic('admin', 'admin'))).json<{ user_token: string }>().user_token}`;
     for (const [method, path] of ROUTES) {
       if (method === 'post') {
-        await api.request(path, { method: 'POST', body: { status: {}, timestamp: 1 } });
+        await suite.api.request(path, { method: 'POST', body: { status: {}, timestamp: 1 } });
         continue;
       }
       const auth = path.startsWith('/api/user/')
@@ -98,10 +92,10 @@ describe('the OpenAPI document', () => {
         : path.startsWith('/api/participant/')
           ? basic('participant1', 'opentera')
           : undefined;
-      await api.get(path, auth);
-      await api.get(path);
+      await suite.api.get(path, auth);
+      await suite.api.get(path);
     }
-    const statuses = new Set(api.checked.map((c) => c.split(' ').slice(0, 2).join(' ')));
+    const statuses = new Set(suite.api.checked.map((c) => c.split(' ').slice(0, 2).join(' ')));
     for (const [method, path] of ROUTES)
       assert.ok(statuses.has(`${method.toUpperCase()} ${path}`), `${path} was exercised`);
   });

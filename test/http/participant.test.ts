@@ -1,7 +1,15 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, basic, bearer, type TestServer } from '../kit.js';
-import { OpenApiChecker, jwtPayload, markOnline, participant } from './helpers.js';
+import { basic, bearer } from '../kit.js';
+import {
+  jwtPayload,
+  markOnline,
+  participant,
+  participantTokensOf,
+  serveApi,
+  userTokenOf,
+  withParticipantChanged,
+} from './helpers.js';
 
 interface Login {
   participant_name: string;
@@ -13,17 +21,11 @@ interface Login {
 }
 
 describe('GET /api/participant/login', () => {
-  let server: TestServer;
-  let api: OpenApiChecker;
-  before(async () => {
-    server = await startTestServer();
-    api = await OpenApiChecker.load(server);
-  });
-  after(() => server.close());
+  const suite = serveApi();
 
   test('Basic: full access — URL, dynamic token, static base_token, session types of the project', async () => {
-    const p1 = await participant(server, 'Participant #1');
-    const r = await api.get('/api/participant/login', basic('participant1', 'opentera'));
+    const p1 = await participant(suite.server, 'Participant #1');
+    const r = await suite.api.get('/api/participant/login', basic('participant1', 'opentera'));
     assert.equal(r.status, 200);
     const body = r.json<Login>();
     assert.equal(body.participant_name, 'Participant #1');
@@ -32,7 +34,7 @@ describe('GET /api/participant/login', () => {
       body.websocket_url ?? '',
     );
     assert.ok(m, 'a URL even without with_websocket');
-    assert.equal(await server.deps.tickets.redeem(m[1]!, 'participant'), p1.participant_uuid);
+    assert.equal(await suite.server.deps.tickets.redeem(m[1]!, 'participant'), p1.participant_uuid);
     assert.equal(body.base_token, p1.participant_token);
     assert.deepEqual(
       body.session_types_info.map((s) => s.id_session_type),
@@ -47,8 +49,8 @@ describe('GET /api/participant/login', () => {
 
   test('static token: limited access — URL and base_token, no participant_token', async () => {
     for (const name of ['Participant #1', 'Secret Participant']) {
-      const p = await participant(server, name);
-      const r = await api.get('/api/participant/login', bearer(p.participant_token!));
+      const p = await participant(suite.server, name);
+      const r = await suite.api.get('/api/participant/login', bearer(p.participant_token!));
       assert.equal(r.status, 200, name);
       const body = r.json<Login>();
       assert.equal(body.participant_uuid, p.participant_uuid);
@@ -59,16 +61,14 @@ describe('GET /api/participant/login', () => {
   });
 
   test('dynamic token: full access again', async () => {
-    const first = (
-      await api.get('/api/participant/login', basic('participant1', 'opentera'))
-    ).json<Login>();
-    const r = await api.get('/api/participant/login', bearer(first.participant_token!));
+    const { dynamic } = await participantTokensOf(suite.api);
+    const r = await suite.api.get('/api/participant/login', bearer(dynamic));
     assert.equal(r.status, 200);
     assert.ok(r.json<Login>().participant_token);
   });
 
   test('refusals: wrong password, unknown name, no auth, bad token, disabled participant, user token', async () => {
-    const secret = await participant(server, 'Secret Participant');
+    const secret = await participant(suite.server, 'Secret Participant');
     const cases = [
       basic('participant1', 'wrong'),
       basic('nobody', 'opentera'),
@@ -78,71 +78,54 @@ describe('GET /api/participant/login', () => {
       'OpenTera',
     ];
     for (const auth of cases) {
-      const r = await api.get('/api/participant/login', auth);
+      const r = await suite.api.get('/api/participant/login', auth);
       assert.equal(r.status, 401, String(auth));
       assert.equal(r.text, 'Unauthorized');
     }
-    const k = server.deps.db.kysely;
-    await k
-      .updateTable('t_participants')
-      .set({ participant_enabled: false })
-      .where('id_participant', '=', secret.id_participant)
-      .execute();
-    try {
-      assert.equal(
-        (await api.get('/api/participant/login', bearer(secret.participant_token!))).status,
-        401,
-      );
-    } finally {
-      await k
-        .updateTable('t_participants')
-        .set({ participant_enabled: true })
-        .where('id_participant', '=', secret.id_participant)
-        .execute();
-    }
-    await k
-      .updateTable('t_participants')
-      .set({ participant_login_enabled: false })
-      .where('participant_username', '=', 'participant1')
-      .execute();
-    try {
-      assert.equal(
-        (await api.get('/api/participant/login', basic('participant1', 'opentera'))).status,
-        401,
-      );
-    } finally {
-      await k
-        .updateTable('t_participants')
-        .set({ participant_login_enabled: true })
-        .where('participant_username', '=', 'participant1')
-        .execute();
-    }
-    const userToken = (await api.get('/api/user/login', basic('admin', 'admin'))).json<{
-      user_token: string;
-    }>().user_token;
+    await withParticipantChanged(
+      suite.server,
+      'Secret Participant',
+      { participant_enabled: false },
+      { participant_enabled: true },
+      async () => {
+        const r = await suite.api.get('/api/participant/login', bearer(secret.participant_token!));
+        assert.equal(r.status, 401);
+      },
+    );
+    await withParticipantChanged(
+      suite.server,
+      'Participant #1',
+      { participant_login_enabled: false },
+      { participant_login_enabled: true },
+      async () => {
+        const r = await suite.api.get('/api/participant/login', basic('participant1', 'opentera'));
+        assert.equal(r.status, 401);
+      },
+    );
+    const userToken = await userTokenOf(suite.api, 'admin');
     assert.equal(
-      (await api.get('/api/participant/login', bearer(userToken))).status,
+      (await suite.api.get('/api/participant/login', bearer(userToken))).status,
       401,
       'a user token is not a participant token',
     );
   });
 
   test('already online: 403 with with_websocket, 200 without a URL otherwise', async () => {
-    const p = await participant(server, 'Secret Participant');
-    await markOnline(server, 'participant', p.participant_uuid);
-    const refused = await api.get(
+    const p = await participant(suite.server, 'Secret Participant');
+    await markOnline(suite.server, 'participant', p.participant_uuid);
+    const refused = await suite.api.get(
       '/api/participant/login?with_websocket=true',
       bearer(p.participant_token!),
     );
     assert.equal(refused.status, 403);
     assert.equal(refused.json(), 'Participant already logged in.');
-    const r = await api.get('/api/participant/login', bearer(p.participant_token!));
+    const r = await suite.api.get('/api/participant/login', bearer(p.participant_token!));
     assert.equal(r.status, 200);
     assert.equal('websocket_url' in r.json<object>(), false);
   });
 
   test('a bad with_websocket value is 400', async () => {
-    const r = await api.get(
+    const r = await suite.api.get(
       '/api/participant/login?with_websocket=yes',
       basic('participant1', 'opentera'),
     );

@@ -1,6 +1,7 @@
-import { afterEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, basic, type TestServer } from '../kit.js';
+import { basic, type TestServer } from '../kit.js';
+import { serverFor } from './helpers.js';
 
 const url = async (
   server: TestServer,
@@ -17,19 +18,13 @@ const url = async (
 };
 
 describe('the websocket_url origin', () => {
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
-
-  test('without --public-url: the listening host and port', async () => {
-    server = await startTestServer();
+  test('without --public-url: the listening host and port', async (t) => {
+    const server = await serverFor(t);
     assert.equal(await url(server, '127.0.0.1'), `wss://127.0.0.1:${server.port}`);
   });
 
-  test('--public-url wins, and proxy headers from an untrusted peer are ignored', async () => {
-    server = await startTestServer({ publicUrl: 'wss://relay.example.org:8443' });
+  test('--public-url wins, and proxy headers from an untrusted peer are ignored', async (t) => {
+    const server = await serverFor(t, { publicUrl: 'wss://relay.example.org:8443' });
     assert.equal(await url(server, '127.0.0.1'), 'wss://relay.example.org:8443');
     const forged = await url(server, '127.0.0.1', {
       'X-ExternalServer': 'evil.example',
@@ -43,8 +38,8 @@ describe('the websocket_url origin', () => {
     assert.equal(forgedUnderscore, 'wss://relay.example.org:8443');
   });
 
-  test('a trusted proxy sets host and port (dash or underscore names); untrusted addresses still cannot', async () => {
-    server = await startTestServer({
+  test('a trusted proxy sets host and port (dash or underscore names); untrusted addresses still cannot', async (t) => {
+    const server = await serverFor(t, {
       publicUrl: 'wss://relay.example.org:8443',
       trustProxy: '127.0.0.2',
     });
@@ -72,8 +67,8 @@ describe('the websocket_url origin', () => {
     );
   });
 
-  test('a trusted proxy cannot inject anything but a host name and a port', async () => {
-    server = await startTestServer({ trustProxy: '127.0.0.2' });
+  test('a trusted proxy cannot inject anything but a host name and a port', async (t) => {
+    const server = await serverFor(t, { trustProxy: '127.0.0.2' });
     const base = `wss://127.0.0.1:${server.port}`;
     assert.equal(
       await url(server, '127.0.0.2', { 'X-ExternalServer': 'evil.example/path?x=' }),

@@ -15,11 +15,14 @@ import {
   anyUnpack,
 } from '../../src/protocol/messages.js';
 import { twistedCommandsTopic } from '../../src/topics.js';
+import type { ConfigKey } from '../../src/config.js';
 import {
-  OpenApiChecker,
   jwtPayload,
   listen,
   markOnline,
+  participant,
+  participantTokensOf,
+  serveApi,
   userTokenOf,
   userUuid,
 } from './helpers.js';
@@ -103,84 +106,69 @@ describe('TokenService keys', () => {
 
   test('issued tokens survive a server restart on the same database; --rotate-keys kills them', async () => {
     const url = `sqlite:${join(dir, 'restart.db')}`;
-    let server = await startTestServer({ db: url });
-    const token = await userTokenOf(server, 'user');
-    await server.stop();
-    server = await startTestServer({ db: url });
-    try {
-      assert.equal(
-        (
-          await server.request('/api/user/users/online', {
-            headers: { authorization: bearer(token) },
-          })
-        ).status,
-        200,
-      );
-    } finally {
-      await server.stop();
-    }
-    server = await startTestServer({ db: url, rotateKeys: true });
-    try {
-      assert.equal(
-        (
-          await server.request('/api/user/users/online', {
-            headers: { authorization: bearer(token) },
-          })
-        ).status,
-        401,
-      );
-    } finally {
-      await server.close();
-    }
+    /** Starts a server on that database, runs `body` with it, then closes it. */
+    const withServer = async <T>(
+      overrides: Partial<Record<ConfigKey, unknown>>,
+      body: (server: TestServer) => Promise<T>,
+    ): Promise<T> => {
+      const server = await startTestServer({ db: url, ...overrides });
+      try {
+        return await body(server);
+      } finally {
+        await server.close();
+      }
+    };
+    const token = await withServer({}, (server) => userTokenOf(server, 'user'));
+    const online = (server: TestServer) =>
+      server.request('/api/user/users/online', { headers: { authorization: bearer(token) } });
+    assert.equal((await withServer({}, online)).status, 200);
+    assert.equal((await withServer({ rotateKeys: true }, online)).status, 401);
   });
 });
 
 describe('refresh and logout revoke the old token', () => {
-  let server: TestServer;
-  let api: OpenApiChecker;
-  before(async () => {
-    server = await startTestServer();
-    api = await OpenApiChecker.load(server);
-  });
-  after(() => server.close());
+  const suite = serveApi();
 
   test('user refresh: a 30-minute token; the old one is refused from then on', async () => {
-    const old = await userTokenOf(server, 'user');
-    const r = await api.get('/api/user/refresh_token', bearer(old));
+    const old = await userTokenOf(suite.server, 'user');
+    const r = await suite.api.get('/api/user/refresh_token', bearer(old));
     assert.equal(r.status, 200);
     const fresh = r.json<{ refresh_token: string; websocket_url?: string }>();
     assert.equal(fresh.websocket_url, undefined);
     const claims = jwtPayload(fresh.refresh_token);
     assert.equal(Number(claims.exp) - Number(claims.iat), 1800);
-    assert.equal((await api.get('/api/user/refresh_token', bearer(old))).status, 401);
-    assert.equal((await api.get('/api/user/users/online', bearer(old))).status, 401);
+    assert.equal((await suite.api.get('/api/user/refresh_token', bearer(old))).status, 401);
+    assert.equal((await suite.api.get('/api/user/users/online', bearer(old))).status, 401);
     assert.equal(
-      (await api.get('/api/user/users/online', bearer(fresh.refresh_token))).status,
+      (await suite.api.get('/api/user/users/online', bearer(fresh.refresh_token))).status,
       200,
     );
   });
 
   test('user refresh takes a token only (Basic gets 401), any scheme case, and other methods get 405', async () => {
-    assert.equal((await api.get('/api/user/refresh_token', basic('user', 'user'))).status, 401);
-    assert.equal((await api.get('/api/user/refresh_token')).status, 401);
-    const token = await userTokenOf(server, 'user');
-    assert.equal((await api.get('/api/user/refresh_token', `opentera ${token}`)).status, 200);
-    const post = await server.request('/api/user/refresh_token', {
+    assert.equal(
+      (await suite.api.get('/api/user/refresh_token', basic('user', 'user'))).status,
+      401,
+    );
+    assert.equal((await suite.api.get('/api/user/refresh_token')).status, 401);
+    const token = await userTokenOf(suite.server, 'user');
+    assert.equal((await suite.api.get('/api/user/refresh_token', `opentera ${token}`)).status, 200);
+    const post = await suite.server.request('/api/user/refresh_token', {
       method: 'POST',
       headers: { authorization: bearer(token) },
     });
     assert.equal(post.status, 405);
-    const del = await server.request('/api/user/refresh_token', { method: 'DELETE' });
+    const del = await suite.server.request('/api/user/refresh_token', { method: 'DELETE' });
     assert.equal(del.status, 405);
   });
 
   test('user refresh with_websocket gives a URL only while the user is offline', async () => {
-    const token = await userTokenOf(server, 'user2');
-    const r = await api.get('/api/user/refresh_token?with_websocket=1', bearer(token));
+    const token = await userTokenOf(suite.server, 'user2');
+    const r = await suite.api.get('/api/user/refresh_token?with_websocket=1', bearer(token));
     const next = r.json<{ refresh_token: string; websocket_url?: string }>();
     assert.match(next.websocket_url ?? '', /\/wss\/user\?id=/);
-    await markOnline(server, 'user', await userUuid(server, 'user2'));
-    const again = await api.get(
+    await markOnline(suite.server, 'user', await userUuid(suite.server, 'user2'));
+    const again = await suite.api.get(
       '/api/user/refresh_token?with_websocket=1',
       bearer(next.refresh_token),
     );
@@ -189,20 +177,20 @@ describe('refresh and logout revoke the old token', () => {
   });
 
   test('user logout: "User logged out.", the token is revoked, and a disconnect command goes out', async () => {
-    const uuid = await userUuid(server, 'user3');
-    const commands = await listen(server, twistedCommandsTopic(uuid));
-    const token = await userTokenOf(server, 'user3');
-    const r = await api.get('/api/user/logout', bearer(token));
+    const uuid = await userUuid(suite.server, 'user3');
+    const commands = await listen(suite.server, twistedCommandsTopic(uuid));
+    const token = await userTokenOf(suite.server, 'user3');
+    const r = await suite.api.get('/api/user/logout', bearer(token));
     assert.equal(r.status, 200);
     assert.equal(r.json(), 'User logged out.');
-    const message = server.deps.codec.decodeModuleMessage(await commands.next());
+    const message = suite.server.deps.codec.decodeModuleMessage(await commands.next());
     assert.equal(message.head?.dest, twistedCommandsTopic(uuid));
     assert.equal(message.head?.source, 'module.TeraServer.FlaskModule.messages');
     const command = anyUnpack(message.data[0]!, ServerCommandSchema);
     assert.equal(command?.type, ServerCommand_CommandType.CMD_CLIENT_DISCONNECT);
-    assert.equal((await api.get('/api/user/logout', bearer(token))).status, 401);
+    assert.equal((await suite.api.get('/api/user/logout', bearer(token))).status, 401);
     assert.equal(
-      (await api.get('/api/user/logout', basic('user3', 'user3'))).status,
+      (await suite.api.get('/api/user/logout', basic('user3', 'user3'))).status,
       200,
       'Basic logout works',
     );
@@ -210,48 +198,40 @@ describe('refresh and logout revoke the old token', () => {
   });
 
   test('participant refresh: dynamic token only (static gets 403), the old one revoked', async () => {
-    const login = await api.get('/api/participant/login', basic('participant1', 'opentera'));
-    const { participant_token: dynamic, base_token: staticToken } = login.json<{
-      participant_token: string;
-      base_token: string;
-    }>();
-    const refusedStatic = await api.get('/api/participant/refresh_token', bearer(staticToken));
+    const { dynamic, staticToken } = await participantTokensOf(suite.api);
+    const refusedStatic = await suite.api.get(
+      '/api/participant/refresh_token',
+      bearer(staticToken),
+    );
     assert.equal(refusedStatic.status, 403);
     assert.equal(refusedStatic.text, 'Unauthorized');
     assert.equal(
-      (await api.get('/api/participant/refresh_token', basic('participant1', 'opentera'))).status,
+      (await suite.api.get('/api/participant/refresh_token', basic('participant1', 'opentera')))
+        .status,
       401,
     );
-    const r = await api.get('/api/participant/refresh_token', bearer(dynamic));
+    const r = await suite.api.get('/api/participant/refresh_token', bearer(dynamic));
     assert.equal(r.status, 200);
     const fresh = r.json<{ refresh_token: string }>().refresh_token;
     const claims = jwtPayload(fresh);
     assert.equal(Number(claims.exp) - Number(claims.iat), 1800);
     assert.equal(claims.user_fullname, 'Participant #1');
-    assert.equal((await api.get('/api/participant/login', bearer(dynamic))).status, 401);
-    assert.equal((await api.get('/api/participant/login', bearer(fresh))).status, 200);
+    assert.equal((await suite.api.get('/api/participant/login', bearer(dynamic))).status, 401);
+    assert.equal((await suite.api.get('/api/participant/login', bearer(fresh))).status, 200);
   });
 
   test('participant logout revokes a dynamic token but never the static one', async () => {
-    const login = await api.get('/api/participant/login', basic('participant1', 'opentera'));
-    const { participant_token: dynamic, base_token: staticToken } = login.json<{
-      participant_token: string;
-      base_token: string;
-    }>();
-    const p = await server.deps.db.kysely
-      .selectFrom('t_participants')
-      .select('participant_uuid')
-      .where('participant_username', '=', 'participant1')
-      .executeTakeFirstOrThrow();
-    const commands = await listen(server, twistedCommandsTopic(p.participant_uuid));
-    const r = await api.get('/api/participant/logout', bearer(dynamic));
+    const { dynamic, staticToken } = await participantTokensOf(suite.api);
+    const p = await participant(suite.server, 'Participant #1');
+    const commands = await listen(suite.server, twistedCommandsTopic(p.participant_uuid));
+    const r = await suite.api.get('/api/participant/logout', bearer(dynamic));
     assert.equal(r.status, 200);
     assert.equal(r.json(), 'Participant logged out.');
     await commands.next();
-    assert.equal((await api.get('/api/participant/login', bearer(dynamic))).status, 401);
-    assert.equal((await api.get('/api/participant/logout', bearer(staticToken))).status, 200);
+    assert.equal((await suite.api.get('/api/participant/login', bearer(dynamic))).status, 401);
+    assert.equal((await suite.api.get('/api/participant/logout', bearer(staticToken))).status, 200);
     assert.equal(
-      (await api.get('/api/participant/login', bearer(staticToken))).status,
+      (await suite.api.get('/api/participant/login', bearer(staticToken))).status,
       200,
       'the static token still works',
     );

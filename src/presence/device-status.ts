@@ -1,0 +1,38 @@
+/**
+ * Setting an online device's status, shared by POST /api/device/status and the RPC
+ * `update_device_status` (spec §2.9, §4.8): store `{status, timestamp}` in Presence, then
+ * announce DEVICE_STATUS_CHANGED on the UserManager's event topic with `device_status` =
+ * Python's `json.dumps({"status": <status text>, "timestamp": <ts>})`.
+ */
+import type { Deps } from '../deps.js';
+import { pythonJsonDumps } from '../protocol/python-json.js';
+import {
+  create,
+  DeviceEvent_EventType,
+  DeviceEventSchema,
+  packEvent,
+  teraEvent,
+} from '../protocol/messages.js';
+import { USER_MANAGER_EVENTS } from '../topics.js';
+
+/** False (nothing stored or announced) when the device is offline. */
+export async function updateDeviceStatus(
+  deps: Pick<Deps, 'presence' | 'bus' | 'codec'>,
+  device: { uuid: string; name: string },
+  statusText: string,
+  timestamp: number,
+): Promise<boolean> {
+  if (!(await deps.presence.setDeviceStatus(device.uuid, { status: statusText, timestamp })))
+    return false;
+  const event = create(DeviceEventSchema, {
+    type: DeviceEvent_EventType.DEVICE_STATUS_CHANGED,
+    deviceUuid: device.uuid,
+    deviceName: device.name,
+    deviceStatus: pythonJsonDumps({ status: statusText, timestamp }),
+  });
+  const payload = deps.codec.encodeEvent(
+    teraEvent(USER_MANAGER_EVENTS, [packEvent(DeviceEventSchema, event)]),
+  );
+  await deps.bus.publish(USER_MANAGER_EVENTS, payload);
+  return true;
+}
