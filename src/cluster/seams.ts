@@ -98,7 +98,9 @@ function buildRedisSeams(ctx: SeamContext, url: string): Seams {
   const presence = new RedisPresence({
     redis,
     nodeId: ctx.nodeId,
-    ttlMs: ctx.config.presenceTtl * 1000,
+    // Entries outlive their last refresh by 3/4 of --presence-ttl, and the leader sweeps every
+    // 1/4: a dead node's principals are announced offline within --presence-ttl.
+    ttlMs: ctx.config.presenceTtl * 750,
     log,
     onRestored: (refs) => restoredListener(refs),
   });

@@ -20,7 +20,7 @@ type Username = (typeof USERS)[number];
 
 /** The presence events (`*_CONNECTED` / `*_DISCONNECTED`) one watcher received, in order. */
 class Watcher {
-  readonly events: Array<{ uuid: string; type: 'CONNECTED' | 'DISCONNECTED' }> = [];
+  readonly events: Array<{ uuid: string; type: 'CONNECTED' | 'DISCONNECTED'; at: number }> = [];
   readonly direct: string[] = [];
   private wakers = new Set<() => void>();
 
@@ -29,8 +29,10 @@ class Watcher {
       const f = parseFrame(data.toString('utf8'));
       const type = String(f.fields.type);
       const uuid = String(f.fields.userUuid ?? f.fields.participantUuid ?? f.fields.deviceUuid);
-      if (type.endsWith('_DISCONNECTED')) this.events.push({ uuid, type: 'DISCONNECTED' });
-      else if (type.endsWith('_CONNECTED')) this.events.push({ uuid, type: 'CONNECTED' });
+      if (type.endsWith('_DISCONNECTED'))
+        this.events.push({ uuid, type: 'DISCONNECTED', at: Date.now() });
+      else if (type.endsWith('_CONNECTED'))
+        this.events.push({ uuid, type: 'CONNECTED', at: Date.now() });
       else if (f.type === 'JoinSessionEvent') this.direct.push(String(f.fields.sessionUuid));
       for (const wake of [...this.wakers]) wake();
     });
@@ -154,7 +156,9 @@ describe('two nodes on one Redis and one PostgreSQL', () => {
     }
     assert.deepEqual(await onlineUsers(), sorted(...USERS));
 
-    // A dies: each of its principals goes offline on B exactly once.
+    // A dies: each of its principals goes offline on B exactly once, within the presence TTL
+    // (plus one second of slack for process scheduling and delivery).
+    const killedAt = Date.now();
     await A.kill();
     for (const w of [admin, siteadmin]) {
       for (const name of ['user', 'user2'] as const)
@@ -171,6 +175,14 @@ describe('two nodes on one Redis and one PostgreSQL', () => {
       for (const name of ['user', 'user2'] as const)
         assert.equal(w.count(uuids[name], 'DISCONNECTED'), 1, `${name} DISCONNECTED once`);
       assert.equal(w.last(uuids.user3), 'CONNECTED');
+      for (const name of ['user', 'user2'] as const) {
+        const at = w.events.find((e) => e.uuid === uuids[name] && e.type === 'DISCONNECTED')!.at;
+        t.diagnostic(`${name} offline on B ${at - killedAt} ms after kill -9 of A (ttl ${TTL} s)`);
+        assert.ok(
+          at - killedAt <= TTL * 1000 + 1000,
+          `${name} offline ${at - killedAt} ms after the kill`,
+        );
+      }
     }
     assert.deepEqual(
       user4.events.filter((e) => e.uuid !== uuids.user4),
