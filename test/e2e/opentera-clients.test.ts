@@ -174,3 +174,23 @@ describe('OpenTera clients against one TeraRelay node', () => {
     assert.equal((await openSocket(me.websocket_url)).status, 403);
   });
 });
+
+describe('stopping a node', () => {
+  test('open websockets get 1001 and the port closes', async () => {
+    const server = await startTestServer();
+    try {
+      const login = await server.request('/api/user/login?with_websocket=true', {
+        headers: { authorization: basic('user', 'user') },
+      });
+      const { socket } = await openSocket(login.json<{ websocket_url: string }>().websocket_url);
+      assert.ok(socket);
+      await socket.next();
+      const stopping = server.stop();
+      assert.deepEqual(await socket.waitClose(), { code: 1001, reason: 'Server shutting down' });
+      await stopping;
+      await assert.rejects(server.request('/healthz'), 'the port is closed once stopped');
+    } finally {
+      await server.close();
+    }
+  });
+});
