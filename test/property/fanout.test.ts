@@ -27,7 +27,7 @@ import {
   UserEventSchema,
   type Any,
 } from '../../src/protocol/messages.js';
-import { connect, pack, parseFrame, publish, type ParsedFrame } from '../ws/support.js';
+import { connect, frameTag, pack, parseFrame, publish, type ParsedFrame } from '../ws/support.js';
 import { Oracle, TOPIC, type Kind, type PlainEvent, type Published } from './oracle.js';
 import { generateTopology, Rng, type Topology } from './topology.js';
 
@@ -76,15 +76,7 @@ function toAny(e: PlainEvent): Any {
 }
 
 const tagOf = (f: ParsedFrame): string | undefined => {
-  const v =
-    f.fields.userFullname ??
-    f.fields.participantName ??
-    f.fields.deviceName ??
-    f.fields.joinMsg ??
-    f.fields.replyMsg ??
-    f.fields.serviceUuid ??
-    f.fields.archiveUrl ??
-    f.fields.objectType;
+  const v = frameTag(f);
   return typeof v === 'string' && v.startsWith('prop:') ? v : undefined;
 };
 

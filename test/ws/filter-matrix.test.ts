@@ -34,7 +34,7 @@ import {
   type Any,
 } from '../../src/protocol/messages.js';
 import type { PrincipalKind } from '../../src/principal.js';
-import { connect, pack, parseFrame, publish, seeded, type ParsedFrame } from './support.js';
+import { connect, frameTag, pack, parseFrame, publish, seeded } from './support.js';
 
 const OBSERVERS = [
   'admin',
@@ -123,15 +123,7 @@ const MATRIX: Row[] = [
   { tag: 'split: DEVICE_CONNECTED kit', topic: 'um', group: 'split', event: device('kit', D.DEVICE_CONNECTED), receivers: STAFF },
 ];
 
-const tagOf = (f: ParsedFrame): unknown =>
-  f.fields.userFullname ??
-  f.fields.participantName ??
-  f.fields.deviceName ??
-  f.fields.joinMsg ??
-  f.fields.replyMsg ??
-  f.fields.serviceUuid ??
-  f.fields.archiveUrl ??
-  f.fields.objectType;
+const tagOf = frameTag;
 
 describe('filtering matrix on the §8.2 dataset', () => {
   let server: TestServer;

@@ -168,3 +168,14 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** The field a test writes its own marker into, whichever event type the frame carries. */
+export const frameTag = (f: ParsedFrame): unknown =>
+  f.fields.userFullname ??
+  f.fields.participantName ??
+  f.fields.deviceName ??
+  f.fields.joinMsg ??
+  f.fields.replyMsg ??
+  f.fields.serviceUuid ??
+  f.fields.archiveUrl ??
+  f.fields.objectType;
