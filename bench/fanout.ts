@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket, { WebSocketServer } from 'ws';
-import { startTestServer, basic } from '../test/kit.js';
+import { startTestServer, basic } from '../test/kit/server.js';
 import { USER_MANAGER_EVENTS } from '../src/topics.js';
 import {
   ParticipantEvent_EventType,

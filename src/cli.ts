@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type ConfigKey } from './config.js';
-import type { SeedReport } from './db/seed.js';
+import type { SeedReport } from './store/seed/seed.js';
 
 const program = new Command('terarelay')
   .description('OpenTera-compatible real-time event server')
@@ -133,8 +133,8 @@ withSettings(
     .description('print a service token that authenticates the service to TeraRelay'),
 ).action(async (serviceKey: string, opts) => {
   const config = configFrom({ ...(opts as Record<string, unknown>), seed: 'none' });
-  const { openDb } = await import('./db/connect.js');
-  const { migrateToLatest } = await import('./db/migrate.js');
+  const { openDb } = await import('./store/connect.js');
+  const { migrateToLatest } = await import('./store/migrate.js');
   const { TokenService } = await import('./auth/tokens.js');
   const db = await openDb(config.db);
   try {

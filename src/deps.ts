@@ -4,14 +4,14 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import type { Db } from './db/connect.js';
+import type { Db } from './store/connect.js';
 import type { AccessStore } from './access/access-store.js';
 import type { PrincipalStore } from './access/principals.js';
-import type { Bus } from './cluster/bus.js';
-import type { Presence } from './cluster/presence.js';
-import type { TicketStore } from './cluster/tickets.js';
-import type { Revocations } from './cluster/revocations.js';
-import type { LoginAttempts } from './cluster/login-attempts.js';
+import type { Bus } from './seams/bus/bus.js';
+import type { Presence } from './seams/presence/presence.js';
+import type { TicketStore } from './seams/tickets/tickets.js';
+import type { Revocations } from './seams/revocations/revocations.js';
+import type { LoginAttempts } from './seams/login-attempts/login-attempts.js';
 import type { Codec } from './protocol/codec.js';
 import type { TokenService } from './auth/tokens.js';
 import type { Metrics } from './metrics.js';

@@ -7,9 +7,9 @@ import pino, { type Logger } from 'pino';
 import type { LogEvent } from 'kysely';
 import { ConfigError, publicOrigin, type Config } from './config.js';
 import type { Deps } from './deps.js';
-import { openDb, type Db } from './db/connect.js';
-import { migrateToLatest } from './db/migrate.js';
-import { seedIfEmpty, type SeedReport } from './db/seed.js';
+import { openDb, type Db } from './store/connect.js';
+import { migrateToLatest } from './store/migrate.js';
+import { seedIfEmpty, type SeedReport } from './store/seed/seed.js';
 import { AccessStore } from './access/access-store.js';
 import { PrincipalStore } from './access/principals.js';
 import { createCodec } from './protocol/codec.js';
@@ -18,11 +18,11 @@ import { Metrics } from './metrics.js';
 import { resolveTls } from './tls.js';
 import { buildApp, type App, type AppState } from './http/app.js';
 import { registerApi } from './http/routes.js';
-import { registerServiceRoutes } from './http/service-events.js';
-import { Gateway } from './ws/gateway.js';
+import { registerServiceRoutes } from './http/api/service-events.js';
+import { Gateway } from './realtime/gateway.js';
 import { UserManager } from './presence/user-manager.js';
 import { LocalPresence } from './presence/local-presence.js';
-import { buildSeams, type Seams } from './cluster/seams.js';
+import { buildSeams, type Seams } from './seams/index.js';
 
 export interface RunningServer {
   /** https://host:port (or http:// with --tls off) actually listened on. */

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requestUrl } from './kit.js';
+import { requestUrl } from './kit/server.js';
 
 const CLI = join(import.meta.dirname, '..', 'src', 'cli.ts');
 

@@ -5,7 +5,7 @@
  * that does not grow with the data (joins and IN-subqueries; the role merge runs in TS).
  * Callers cache the result per connection and recompute it when access changes.
  */
-import type { Db } from '../db/connect.js';
+import type { Db } from '../store/connect.js';
 import type { PrincipalKind } from '../principal.js';
 import type {
   AccessSets,
@@ -22,7 +22,7 @@ import {
   queryParticipants,
   queryProjectUsers,
   querySiteAdminProjects,
-} from './user-queries.js';
+} from '../store/queries/user-access.js';
 
 export class AccessStore {
   constructor(private readonly db: Db) {}

@@ -7,7 +7,7 @@
  * `devicesByUuid`); other readers of the same rows (the REST online lists) pick their own
  * columns and order from them.
  */
-import type { Db } from '../db/connect.js';
+import type { Db } from '../store/connect.js';
 import type { Principal, PrincipalKind } from '../principal.js';
 
 export interface PrincipalRecord extends Principal {

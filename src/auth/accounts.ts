@@ -5,7 +5,7 @@
  * answers, and are never logged.
  */
 import { DEVICE_COLUMNS } from '../access/principals.js';
-import type { Db } from '../db/connect.js';
+import type { Db } from '../store/connect.js';
 
 export interface UserAccount {
   id: number;

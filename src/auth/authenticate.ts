@@ -4,9 +4,9 @@
  * and body. Password checks go through the LoginThrottle; tokens through TokenService and the
  * Revocations seam; accounts are re-read from the database on every request.
  */
-import type { Revocations } from '../cluster/revocations.js';
-import type { LoginAttempts } from '../cluster/login-attempts.js';
-import type { Db } from '../db/connect.js';
+import type { Revocations } from '../seams/revocations/revocations.js';
+import type { LoginAttempts } from '../seams/login-attempts/login-attempts.js';
+import type { Db } from '../store/connect.js';
 import {
   Accounts,
   type DeviceAccount,

@@ -5,8 +5,8 @@
  * refuses the login with 426. Unknown clients and clients without the headers log in as usual.
  * `OpenTeraPlus` 1.0.0 is known even when the setting does not list it (OpenTera's default).
  */
-import type { Db } from '../db/connect.js';
-import { SETTING, getSetting } from '../db/settings.js';
+import type { Db } from '../store/connect.js';
+import { SETTING, getSetting } from '../store/queries/settings.js';
 
 export interface ClientVersionInfo {
   client_name: string;

@@ -11,7 +11,7 @@
  * than 5 checks); the address counts failures. Windows start at the first count and are never
  * extended. Token logins are not counted: tokens are not guessable.
  */
-import type { LoginAttempts } from '../cluster/login-attempts.js';
+import type { LoginAttempts } from '../seams/login-attempts/login-attempts.js';
 
 export const PAIR_LIMIT = 5;
 export const PAIR_WINDOW_MS = 120_000;

@@ -17,8 +17,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
-import type { Db } from '../db/connect.js';
-import { SETTING, getSetting, randomKey, setSetting } from '../db/settings.js';
+import type { Db } from '../store/connect.js';
+import { SETTING, getSetting, randomKey, setSetting } from '../store/queries/settings.js';
 
 export const TOKEN_ISSUER = 'TeraServer';
 /** Lifetimes, seconds (spec §2.2). */

@@ -18,7 +18,7 @@ import {
   type UserAuth,
 } from '../auth/authenticate.js';
 import { WebsocketUrls } from '../auth/public-origin.js';
-import type { RevocableKind } from '../cluster/revocations.js';
+import type { RevocableKind } from '../seams/revocations/revocations.js';
 import type { Deps } from '../deps.js';
 import { MODULE, moduleMessagesTopic, twistedCommandsTopic } from '../topics.js';
 import { disconnectCommand } from '../protocol/messages.js';

@@ -6,12 +6,12 @@
 import type { Deps } from '../deps.js';
 import type { App } from './app.js';
 import { createApiContext } from './context.js';
-import { registerDeviceRoutes } from './device.js';
-import { registerDisconnectRoute } from './disconnect.js';
-import { registerListRoutes } from './lists.js';
-import { registerOnlineRoutes } from './online.js';
-import { registerParticipantRoutes } from './participant.js';
-import { registerUserRoutes } from './user.js';
+import { registerDeviceRoutes } from './api/device.js';
+import { registerDisconnectRoute } from './api/disconnect.js';
+import { registerListRoutes } from './api/lists.js';
+import { registerOnlineRoutes } from './api/online.js';
+import { registerParticipantRoutes } from './api/participant.js';
+import { registerUserRoutes } from './api/user.js';
 
 export function registerApi(app: App, deps: Deps): void {
   const ctx = createApiContext(deps);

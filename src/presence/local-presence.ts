@@ -18,11 +18,11 @@
 import type { Logger } from 'pino';
 import type { Deps } from '../deps.js';
 import type { PrincipalRecord } from '../access/principals.js';
-import type { PrincipalRef } from '../cluster/presence.js';
+import type { PrincipalRef } from '../seams/presence/presence.js';
 import { USER_MANAGER_EVENTS } from '../topics.js';
 import { teraEvent, type Any } from '../protocol/messages.js';
 import { presenceEvent } from './events.js';
-import { KeyedQueue } from './keyed-queue.js';
+import { KeyedQueue } from '../util/keyed-queue.js';
 
 export interface LocalPresenceOptions {
   deps: Pick<Deps, 'presence' | 'bus' | 'codec' | 'log'>;

@@ -1,6 +1,6 @@
 /**
  * The UserManagerModule of spec §4.8: the duties OpenTera gives its single UserManagerModule,
- * done only while this node is the leader (../cluster/leader.ts), so each is done exactly once
+ * done only while this node is the leader (../seams/leadership/leadership.ts), so each is done exactly once
  * across the cluster. Every node subscribes (the bus restores subscriptions after a Redis
  * restart); a node that is not the leader drops what arrives.
  *
@@ -20,8 +20,8 @@
  */
 import type { Logger } from 'pino';
 import type { Deps } from '../deps.js';
-import type { Subscription } from '../cluster/bus.js';
-import type { Leadership } from '../cluster/leader.js';
+import type { Subscription } from '../seams/bus/bus.js';
+import type { Leadership } from '../seams/leadership/leadership.js';
 import { PRINCIPAL_KINDS, type PrincipalKind } from '../principal.js';
 import {
   databaseEventsTopic,
@@ -39,7 +39,7 @@ import {
   type ClientEvent,
 } from '../protocol/messages.js';
 import { presenceEvent, type PresenceChange } from './events.js';
-import { KeyedQueue } from './keyed-queue.js';
+import { KeyedQueue } from '../util/keyed-queue.js';
 import { revokedPrincipal } from './revocation.js';
 import { UserManagerRpc } from './rpc.js';
 

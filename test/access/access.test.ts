@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { openDb, type Db } from '../../src/db/connect.js';
-import { createTestDatabase } from '../support/postgres.js';
+import { openDb, type Db } from '../../src/store/connect.js';
+import { createTestDatabase } from '../kit/postgres.js';
 import { accessContract } from '../contracts/access.contract.js';
 
 describe('access on sqlite::memory:', () => {

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDb, type Db } from '../../src/db/connect.js';
+import { openDb, type Db } from '../../src/store/connect.js';
 import { AccessStore } from '../../src/access/access-store.js';
 import { PrincipalStore } from '../../src/access/principals.js';
 import { loadNames, openSeeded, type Names } from '../contracts/access-support.js';

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../../src/db/schema.js';
+import type { Database } from '../../src/store/schema.js';
 
 type K = Kysely<Database>;
 

@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Db } from '../../src/db/connect.js';
+import type { Db } from '../../src/store/connect.js';
 import type { UserAccess } from '../../src/access/access.js';
 import { AccessStore } from '../../src/access/access-store.js';
 import { PrincipalStore } from '../../src/access/principals.js';

@@ -1,7 +1,7 @@
 /** Shared by the access contract files: opening a seeded database and naming its rows. */
-import type { Db } from '../../src/db/connect.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import { seedIfEmpty } from '../../src/db/seed.js';
+import type { Db } from '../../src/store/connect.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { seedIfEmpty } from '../../src/store/seed/seed.js';
 import type { PrincipalKind } from '../../src/principal.js';
 
 export type OpenEmptyDb = () => Promise<Db | { skip: string }>;

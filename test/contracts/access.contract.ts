@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../src/db/connect.js';
+import type { Db } from '../../src/store/connect.js';
 import { AccessStore } from '../../src/access/access-store.js';
 import { PrincipalStore } from '../../src/access/principals.js';
 import type { UserAccessTier } from '../../src/access/access.js';

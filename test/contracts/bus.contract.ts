@@ -1,13 +1,13 @@
 /**
- * The Bus contract (src/cluster/bus.ts), run against every implementation. `open` makes a fresh
+ * The Bus contract (src/seams/bus/bus.ts), run against every implementation. `open` makes a fresh
  * bus per test (or a skip reason when its backend is unreachable); the suite closes it. Every
  * test uses its own random topic names.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Bus } from '../../src/cluster/bus.js';
-import { Collector, pause, text } from './waiting.js';
+import type { Bus } from '../../src/seams/bus/bus.js';
+import { Collector, pause, text } from '../kit/waiting.js';
 
 export type OpenBus = () => Promise<Bus | { skip: string }>;
 

@@ -1,14 +1,14 @@
 /**
- * The LoginAttempts contract (src/cluster/login-attempts.ts), run against every implementation.
+ * The LoginAttempts contract (src/seams/login-attempts/login-attempts.ts), run against every implementation.
  * `open` makes a fresh store per test (or a skip reason when its backend is unreachable);
  * the suite closes it. Keys are random per test so implementations may share a backend.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { LoginAttempts } from '../../src/cluster/login-attempts.js';
-import { eventually } from './eventually.js';
-import { storeTest, type Opened } from './with-store.js';
+import type { LoginAttempts } from '../../src/seams/login-attempts/login-attempts.js';
+import { eventually } from '../kit/eventually.js';
+import { storeTest, type Opened } from '../kit/with-store.js';
 
 export type OpenLoginAttempts = () => Promise<Opened<LoginAttempts>>;
 

@@ -1,5 +1,5 @@
 /**
- * The Presence contract (src/cluster/presence.ts), run against every implementation.
+ * The Presence contract (src/seams/presence/presence.ts), run against every implementation.
  * `open(n)` gives n handles on one fresh, shared presence state, as n nodes would see it (the
  * memory implementation returns one instance n times), or a skip reason; the suite closes them.
  * A connection is always left through the handle that joined it, as a node would.
@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Presence } from '../../src/cluster/presence.js';
+import type { Presence } from '../../src/seams/presence/presence.js';
 import { PRINCIPAL_KINDS } from '../../src/principal.js';
 
 export type OpenPresence = (nodes: number) => Promise<Presence[] | { skip: string }>;

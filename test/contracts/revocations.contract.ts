@@ -1,5 +1,5 @@
 /**
- * The Revocations contract (src/cluster/revocations.ts), run against every implementation.
+ * The Revocations contract (src/seams/revocations/revocations.ts), run against every implementation.
  * `open` makes a store (or a skip reason when its backend is unreachable); the suite closes it.
  * With `durable`, `open` must reach the same persisted state each time (same database file or
  * server), and the suite checks that a revocation outlives the store that made it.
@@ -8,9 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { RevocableKind, Revocations } from '../../src/cluster/revocations.js';
-import { eventually } from './eventually.js';
-import { storeTest, type Opened } from './with-store.js';
+import type { RevocableKind, Revocations } from '../../src/seams/revocations/revocations.js';
+import { eventually } from '../kit/eventually.js';
+import { storeTest, type Opened } from '../kit/with-store.js';
 
 export type OpenRevocations = () => Promise<Opened<Revocations>>;
 

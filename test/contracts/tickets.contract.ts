@@ -1,14 +1,14 @@
 /**
- * The TicketStore contract (src/cluster/tickets.ts), run against every implementation.
+ * The TicketStore contract (src/seams/tickets/tickets.ts), run against every implementation.
  * `open` makes a fresh store per test (or a skip reason when its backend is unreachable);
  * the suite closes it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { TicketStore } from '../../src/cluster/tickets.js';
+import type { TicketStore } from '../../src/seams/tickets/tickets.js';
 import type { PrincipalKind } from '../../src/principal.js';
-import { storeTest, type Opened } from './with-store.js';
+import { storeTest, type Opened } from '../kit/with-store.js';
 
 export type OpenTicketStore = () => Promise<Opened<TicketStore>>;
 

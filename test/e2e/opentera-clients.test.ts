@@ -12,7 +12,7 @@ import {
   startTestServer,
   type TestServer,
   type TestSocket,
-} from '../kit.js';
+} from '../kit/server.js';
 
 interface Frame {
   message: {

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bearer } from '../kit.js';
+import { bearer } from '../kit/server.js';
 import {
   DeviceEventSchema,
   DeviceEvent_EventType,
@@ -8,7 +8,7 @@ import {
 } from '../../src/protocol/messages.js';
 import { USER_MANAGER_EVENTS, twistedCommandsTopic } from '../../src/topics.js';
 import { pythonJsonDumps } from '../../src/protocol/python-json.js';
-import { device, deviceToken, listen, markOnline, participant, serveApi } from './helpers.js';
+import { device, deviceToken, listen, markOnline, participant, serveApi } from '../kit/http.js';
 
 interface DeviceLogin {
   device_info: Record<string, unknown>;

@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basic } from '../kit.js';
+import { basic } from '../kit/server.js';
 import { twistedCommandsTopic } from '../../src/topics.js';
-import { device, listen, participant, serveApi, userUuid } from './helpers.js';
+import { device, listen, participant, serveApi, userUuid } from '../kit/http.js';
 
 describe('GET /api/user/disconnect', () => {
   const suite = serveApi();

@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:tls';
-import { startTestServer, basic, bearer, type TestServer } from '../kit.js';
-import { MAX_STATUS_DEPTH } from '../../src/http/device.js';
-import { device, markOnline } from './helpers.js';
+import { startTestServer, basic, bearer, type TestServer } from '../kit/server.js';
+import { MAX_STATUS_DEPTH } from '../../src/http/api/device.js';
+import { device, markOnline } from '../kit/http.js';
 
 /**
  * Sends raw bytes over TLS and resolves with the status code of the answer (0 if none). The

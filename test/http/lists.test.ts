@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basic, bearer } from '../kit.js';
-import { device, markOnline, participant, serveApi, userTokenOf } from './helpers.js';
+import { basic, bearer } from '../kit/server.js';
+import { device, markOnline, participant, serveApi, userTokenOf } from '../kit/http.js';
 
 type Dev = Record<string, unknown> & { device_name: string; device_token?: string | null };
 type Part = Record<string, unknown> & {

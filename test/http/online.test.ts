@@ -1,7 +1,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basic, bearer } from '../kit.js';
-import { device, markOnline, participant, serveApi, userTokenOf, userUuid } from './helpers.js';
+import { basic, bearer } from '../kit/server.js';
+import { device, markOnline, participant, serveApi, userTokenOf, userUuid } from '../kit/http.js';
 
 const USERS = ['admin', 'siteadmin', 'user', 'user2', 'user3', 'user4'];
 

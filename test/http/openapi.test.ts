@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basic } from '../kit.js';
-import { serveApi } from './helpers.js';
+import { basic } from '../kit/server.js';
+import { serveApi } from '../kit/http.js';
 
 /** Every OpenTera route this server implements, with the statuses it documents at least. */
 const ROUTES: Array<[method: string, path: string, statuses: number[]]> = [

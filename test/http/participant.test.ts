@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basic, bearer } from '../kit.js';
+import { basic, bearer } from '../kit/server.js';
 import {
   jwtPayload,
   markOnline,
@@ -9,7 +9,7 @@ import {
   serveApi,
   userTokenOf,
   withParticipantChanged,
-} from './helpers.js';
+} from '../kit/http.js';
 
 interface Login {
   participant_name: string;

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basic, type TestServer } from '../kit.js';
-import { serverFor } from './helpers.js';
+import { basic, type TestServer } from '../kit/server.js';
+import { serverFor } from '../kit/http.js';
 
 const url = async (
   server: TestServer,

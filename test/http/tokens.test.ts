@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { startTestServer, basic, bearer, type TestServer } from '../kit.js';
-import { openDb } from '../../src/db/connect.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import { getSetting } from '../../src/db/settings.js';
+import { startTestServer, basic, bearer, type TestServer } from '../kit/server.js';
+import { openDb } from '../../src/store/connect.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { getSetting } from '../../src/store/queries/settings.js';
 import { TokenService } from '../../src/auth/tokens.js';
 import {
   ServerCommand_CommandType,
@@ -25,7 +25,7 @@ import {
   serveApi,
   userTokenOf,
   userUuid,
-} from './helpers.js';
+} from '../kit/http.js';
 
 describe('TokenService keys', () => {
   let dir: string;

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basic, bearer } from '../kit.js';
-import { setSetting } from '../../src/db/settings.js';
+import { basic, bearer } from '../kit/server.js';
+import { setSetting } from '../../src/store/queries/settings.js';
 import {
   jwtPayload,
   markOnline,
@@ -10,7 +10,7 @@ import {
   userTokenOf,
   userUuid,
   withUserChanged,
-} from './helpers.js';
+} from '../kit/http.js';
 
 const WS_URL = /^wss:\/\/127\.0\.0\.1:(\d+)\/wss\/user\?id=([A-Za-z0-9_-]{43})$/;
 

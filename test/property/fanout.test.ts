@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { startTestServer, type TestServer, type TestSocket } from '../kit.js';
+import { startTestServer, type TestServer, type TestSocket } from '../kit/server.js';
 import {
   ArchiveEventSchema,
   DatabaseEventSchema,
@@ -27,7 +27,7 @@ import {
   UserEventSchema,
   type Any,
 } from '../../src/protocol/messages.js';
-import { connect, frameTag, pack, parseFrame, publish, type ParsedFrame } from '../ws/support.js';
+import { connect, frameTag, pack, parseFrame, publish, type ParsedFrame } from '../kit/sockets.js';
 import { Oracle, TOPIC, type Kind, type PlainEvent, type Published } from './oracle.js';
 import { generateTopology, Rng, type Topology } from './topology.js';
 

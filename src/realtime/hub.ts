@@ -1,0 +1,246 @@
+/**
+ * The hub: bus topics → the live connections subscribed to them, and the fan-out path.
+ *
+ * It keeps, per topic, the set of member connections, the topic's role and the one bus
+ * subscription shared by all of them (made by the first member, dropped with the last), so a
+ * node holds one subscription per topic however many sockets listen (spec §10.19).
+ *
+ * Roles:
+ * - `events`: binary TeraEvents. Decoded once; a TeraEvent carrying several events is split
+ *   and each event is filtered on its own (spec §10.12); each surviving event is encoded at
+ *   most once per wire format and the same bytes go to every member allowed to see it.
+ * - `commands`: binary TeraModuleMessages on `module.TeraServer.TwistedModule.events.<uuid>`;
+ *   a ServerCommand CMD_CLIENT_DISCONNECT closes every member with 4000 (spec §4.6).
+ * - `access`: DatabaseEvents that may change access; handed untouched to `onAccessEvent`.
+ *
+ * The fan-out path (DESIGN rule 4) is synchronous and total: no await, no throw, no database
+ * query; a failure affects one message or one member, never the others or the bus.
+ */
+import type { Logger } from 'pino';
+import type { Bus, Subscription } from '../seams/bus/bus.js';
+import type { Metrics } from '../metrics.js';
+import type { Codec, WireFormat } from '../protocol/codec.js';
+import {
+  anyUnpack,
+  create,
+  eventTypeName,
+  ServerCommand_CommandType,
+  ServerCommandSchema,
+  TeraEventSchema,
+  unpackClientEvent,
+  type ClientEvent,
+  type TeraEvent,
+} from '../protocol/messages.js';
+import type { AccessScope, Channel } from '../access/scope.js';
+import type { CloseKind } from '../errors.js';
+import type { Frame } from './connection.js';
+
+export type TopicRole = 'events' | 'commands' | 'access';
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly role: TopicRole;
+}
+
+/** What the hub needs of a connection (src/realtime/connection.ts implements it). */
+export interface HubMember {
+  readonly format: WireFormat;
+  readonly scope: Pick<AccessScope, 'accepts'>;
+  send(frame: Frame): void;
+  close(kind: CloseKind): void;
+}
+
+export interface HubOptions {
+  bus: Bus;
+  codec: Codec;
+  log?: Logger;
+  metrics?: Metrics;
+  /** Receives every message on an `access` topic while at least one member listens to it. */
+  onAccessEvent?: (topic: string, payload: Uint8Array) => void;
+}
+
+interface TopicEntry {
+  readonly role: TopicRole;
+  readonly members: Set<HubMember>;
+  /** Resolves to null when the bus refused the subscription. */
+  readonly subscription: Promise<Subscription | null>;
+}
+
+const SERVER_COMMAND = ServerCommandSchema.typeName;
+
+export class Hub {
+  private readonly topics = new Map<string, TopicEntry>();
+  private readonly memberTopics = new Map<HubMember, readonly string[]>();
+  private readonly unsubscribing = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(private readonly options: HubOptions) {}
+
+  /**
+   * Makes `member` receive what is published on `topics`. The member is registered at once
+   * (a connection buffers until it opens); the promise resolves when every subscription is
+   * live on the bus, and rejects (member removed) if the bus refused one.
+   */
+  async add(member: HubMember, topics: readonly TopicSpec[]): Promise<void> {
+    if (this.closed) throw new Error('hub is closed');
+    if (this.memberTopics.has(member)) throw new Error('member already added');
+    this.memberTopics.set(
+      member,
+      topics.map((t) => t.topic),
+    );
+    const pending = topics.map(({ topic, role }) => {
+      let entry = this.topics.get(topic);
+      if (!entry) {
+        entry = { role, members: new Set(), subscription: this.subscribe(topic, role) };
+        this.topics.set(topic, entry);
+      }
+      entry.members.add(member);
+      return entry.subscription;
+    });
+    const subscriptions = await Promise.all(pending);
+    if (subscriptions.includes(null)) {
+      this.remove(member);
+      throw new Error('bus subscription failed');
+    }
+  }
+
+  /** Stops delivering to `member`; a topic's bus subscription goes with its last member. */
+  remove(member: HubMember): void {
+    const topics = this.memberTopics.get(member);
+    if (!topics) return;
+    this.memberTopics.delete(member);
+    for (const topic of topics) {
+      const entry = this.topics.get(topic);
+      if (!entry) continue;
+      entry.members.delete(member);
+      if (entry.members.size > 0) continue;
+      this.topics.delete(topic);
+      const done = entry.subscription
+        .then((s) => s?.unsubscribe())
+        .catch((err: unknown) => this.options.log?.warn({ err, topic }, 'unsubscribe failed'))
+        .finally(() => this.unsubscribing.delete(done));
+      this.unsubscribing.add(done);
+    }
+  }
+
+  /** Number of members on a topic (observability and tests). */
+  memberCount(topic: string): number {
+    return this.topics.get(topic)?.members.size ?? 0;
+  }
+
+  /** Removes every member and drops every bus subscription. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const member of [...this.memberTopics.keys()]) this.remove(member);
+    await Promise.all([...this.unsubscribing]);
+  }
+
+  private async subscribe(topic: string, role: TopicRole): Promise<Subscription | null> {
+    try {
+      return await this.options.bus.subscribe(topic, (t, payload) =>
+        this.deliver(t, role, payload),
+      );
+    } catch (err) {
+      this.options.log?.error({ err, topic }, 'bus subscription failed');
+      this.options.metrics?.busErrors.inc({ op: 'subscribe' });
+      return null;
+    }
+  }
+
+  /** The bus handler. Total: a failure drops this message only. */
+  private deliver(topic: string, role: TopicRole, payload: Uint8Array): void {
+    const entry = this.topics.get(topic);
+    if (!entry || entry.members.size === 0) return;
+    try {
+      if (role === 'events') this.fanOut(topic, entry.members, payload);
+      else if (role === 'commands') this.command(entry.members, payload);
+      else this.options.onAccessEvent?.(topic, payload);
+    } catch (err) {
+      this.options.log?.error({ err, topic }, 'delivery failed');
+      this.drop('error');
+    }
+  }
+
+  private fanOut(topic: string, members: ReadonlySet<HubMember>, payload: Uint8Array): void {
+    let message: TeraEvent;
+    try {
+      message = this.options.codec.decodeEvent(payload);
+    } catch {
+      return this.drop('undecodable');
+    }
+    const channel: Channel = topic.startsWith('websocket.') ? 'direct' : 'broadcast';
+    const split = message.events.length > 1;
+    for (const any of message.events) {
+      let event: ClientEvent | undefined;
+      try {
+        event = unpackClientEvent(any);
+      } catch {
+        this.drop('undecodable');
+        continue;
+      }
+      if (!event) {
+        this.drop('unknown-type');
+        continue;
+      }
+      const single = split
+        ? create(TeraEventSchema, { header: message.header, events: [any] })
+        : message;
+      this.fanOutOne(single, event, channel, members);
+    }
+  }
+
+  /** One event to every member that may see it: one encode per wire format at most. */
+  private fanOutOne(
+    single: TeraEvent,
+    event: ClientEvent,
+    channel: Channel,
+    members: ReadonlySet<HubMember>,
+  ): void {
+    let json: Frame | null | undefined;
+    let binary: Frame | null | undefined;
+    let sent = 0;
+    for (const member of members) {
+      if (!member.scope.accepts(event, channel)) continue;
+      let frame: Frame | null;
+      if (member.format === 'json') frame = json ??= this.encode(single, 'json');
+      else frame = binary ??= this.encode(single, 'binary');
+      if (frame === null) continue;
+      try {
+        member.send(frame);
+        sent++;
+      } catch {
+        // Connection.send never throws; a foreign member must not break the loop either.
+      }
+    }
+    if (sent > 0) this.options.metrics?.eventsDelivered.inc(sent);
+  }
+
+  private encode(event: TeraEvent, format: WireFormat): Frame | null {
+    try {
+      return this.options.codec.encodeFrame(event, format);
+    } catch {
+      this.drop('unencodable');
+      return null;
+    }
+  }
+
+  private command(members: ReadonlySet<HubMember>, payload: Uint8Array): void {
+    let disconnect = false;
+    try {
+      const message = this.options.codec.decodeModuleMessage(payload);
+      for (const any of message.data) {
+        if (eventTypeName(any) !== SERVER_COMMAND) continue;
+        const command = anyUnpack(any, ServerCommandSchema);
+        if (command?.type === ServerCommand_CommandType.CMD_CLIENT_DISCONNECT) disconnect = true;
+      }
+    } catch {
+      return this.drop('undecodable');
+    }
+    if (!disconnect) return;
+    for (const member of [...members]) member.close('CLIENT_DISCONNECT');
+  }
+
+  private drop(reason: string): void {
+    this.options.metrics?.eventsDropped.inc({ reason });
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * MemoryBus: the Bus of a single node (and of several servers sharing one process in tests).
+ * It keeps a map of exact topic → live handlers. Each publish schedules one delivery as a
+ * microtask, so delivery happens after `publish` returns, in publish order across all topics;
+ * the handlers called are those subscribed when the delivery runs. Payloads are passed by
+ * reference: a publisher must not modify a payload after publishing it, a handler must not
+ * modify what it receives (every implementation may share one buffer between handlers).
+ */
+import type { Logger } from 'pino';
+import { AppError } from '../../errors.js';
+import type { Metrics } from '../../metrics.js';
+import type { Bus, BusHandler, Subscription } from './bus.js';
+
+export interface MemoryBusOptions {
+  /** Where throwing handlers are reported. Default: nowhere. */
+  log?: Logger;
+  metrics?: Metrics;
+}
+
+interface Entry {
+  readonly handler: BusHandler;
+  active: boolean;
+}
+
+export class MemoryBus implements Bus {
+  private readonly topics = new Map<string, Set<Entry>>();
+  private readonly log: Logger | undefined;
+  private closed = false;
+
+  constructor(options: MemoryBusOptions = {}) {
+    this.log = options.log;
+  }
+
+  /** Never rejects; after `close()` the message is dropped. */
+  async publish(topic: string, payload: Uint8Array): Promise<void> {
+    if (this.closed) return;
+    queueMicrotask(() => this.deliver(topic, payload));
+  }
+
+  /** Live at once. Rejects with AppError UNAVAILABLE after `close()`. */
+  async subscribe(topic: string, handler: BusHandler): Promise<Subscription> {
+    if (this.closed) throw new AppError('UNAVAILABLE', 'bus is closed');
+    const entry: Entry = { handler, active: true };
+    let set = this.topics.get(topic);
+    if (!set) this.topics.set(topic, (set = new Set()));
+    set.add(entry);
+    return {
+      unsubscribe: async () => {
+        if (!entry.active) return;
+        entry.active = false;
+        const current = this.topics.get(topic);
+        current?.delete(entry);
+        if (current?.size === 0) this.topics.delete(topic);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const set of this.topics.values()) for (const entry of set) entry.active = false;
+    this.topics.clear();
+  }
+
+  private deliver(topic: string, payload: Uint8Array): void {
+    const set = this.topics.get(topic);
+    if (!set) return;
+    for (const entry of [...set]) {
+      if (!entry.active) continue;
+      try {
+        entry.handler(topic, payload);
+      } catch (err) {
+        this.log?.error({ err, topic }, 'bus handler threw; other handlers unaffected');
+      }
+    }
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * POST /api/service/events: a service, authenticated by its service token, sends a direct
+ * event that reaches the principal's connections through their filters.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from '../kit/server.js';
+import { connect, nextMatching, parseFrame, seeded, type Seeded } from '../kit/sockets.js';
+
+describe('service events endpoint', () => {
+  let server: TestServer;
+  let ids: Seeded;
+  let token: string;
+
+  before(async () => {
+    server = await startTestServer();
+    ids = await seeded(server);
+    const service = await server.deps.db.kysely
+      .selectFrom('t_services')
+      .select('service_uuid')
+      .where('service_key', '=', 'VideoRehabService')
+      .executeTakeFirstOrThrow();
+    token = await server.deps.tokens.signService(service.service_uuid);
+  });
+  after(() => server.close());
+
+  const post = (body: unknown, authorization = `OpenTera ${token}`) =>
+    server.request('/api/service/events', {
+      method: 'POST',
+      headers: { authorization },
+      body: body as object,
+    });
+
+  test('delivers a direct event to every connection of the principal', async () => {
+    const user = ids.users.user!;
+    const a = await connect(server, 'user', user);
+    const b = await connect(server, 'user', user, { protocols: ['opentera-protobuf'] });
+    const event = {
+      '@type': 'type.googleapis.com/opentera.protobuf.JoinSessionEvent',
+      sessionUrl: 'https://example.org/rehab/1',
+      sessionCreatorName: 'Site Admin',
+      sessionUuid: 'f00dfeed-0000-4000-8000-000000000001',
+      sessionUsers: [user],
+      joinMsg: 'Join me',
+    };
+    const res = await post({ kind: 'user', uuid: user, event });
+    assert.equal(res.status, 202, res.text);
+    assert.deepEqual(res.json(), { topic: `websocket.user.${user}.events` });
+    for (const socket of [a, b]) {
+      const f = await nextMatching(socket, (x) => x.type === 'JoinSessionEvent');
+      assert.equal(f.topic, `websocket.user.${user}.events`);
+      assert.equal(f.fields.sessionUrl, 'https://example.org/rehab/1');
+      assert.deepEqual(f.fields.sessionUsers, [user]);
+    }
+    a.close();
+    b.close();
+  });
+
+  test('the event goes through the filters', async () => {
+    const p1 = ids.participants['Participant #1']!;
+    const socket = await connect(server, 'participant', p1);
+    // A JoinSessionEvent that does not name the participant is dropped; an ArchiveEvent it owns passes.
+    const notNamed = {
+      '@type': 'type.googleapis.com/opentera.protobuf.JoinSessionEvent',
+      sessionUuid: 'f00dfeed-0000-4000-8000-000000000002',
+      sessionUsers: [ids.users.user!],
+    };
+    const owned = {
+      '@type': 'type.googleapis.com/opentera.protobuf.ArchiveEvent',
+      archiveUuid: 'a1',
+      ownerUuid: p1,
+      status: 'STATUS_COMPLETED',
+    };
+    assert.equal((await post({ kind: 'participant', uuid: p1, event: notNamed })).status, 202);
+    assert.equal((await post({ kind: 'participant', uuid: p1, event: owned })).status, 202);
+    const f = parseFrame(await socket.next());
+    assert.equal(f.type, 'ArchiveEvent', 'the JoinSessionEvent was filtered out');
+    assert.equal(f.fields.status, 'STATUS_COMPLETED');
+    socket.close();
+  });
+
+  test('refuses a missing or bad service token with 401', async () => {
+    const body = {
+      kind: 'user',
+      uuid: ids.users.user!,
+      event: {
+        '@type': 'type.googleapis.com/opentera.protobuf.StopSessionEvent',
+        sessionUuid: 's',
+      },
+    };
+    const bad = await post(body, 'OpenTera not.a.token');
+    assert.equal(bad.status, 401);
+    assert.equal(bad.json<{ code: string }>().code, 'UNAUTHORIZED');
+    assert.equal((await post(body, '')).status, 401);
+    const userToken = await server.request('/api/user/login', {
+      headers: { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` },
+    });
+    const ut = userToken.json<{ user_token: string }>().user_token;
+    assert.equal(
+      (await post(body, `OpenTera ${ut}`)).status,
+      401,
+      'a user token is not a service token',
+    );
+  });
+
+  test('refuses bad bodies with 400', async () => {
+    const uuid = ids.users.user!;
+    const cases: unknown[] = [
+      {
+        kind: 'service',
+        uuid,
+        event: { '@type': 'type.googleapis.com/opentera.protobuf.StopSessionEvent' },
+      },
+      {
+        kind: 'user',
+        uuid: 'has spaces',
+        event: { '@type': 'type.googleapis.com/opentera.protobuf.StopSessionEvent' },
+      },
+      {
+        kind: 'user',
+        uuid,
+        event: { '@type': 'type.googleapis.com/opentera.protobuf.NoSuchEvent' },
+      },
+      {
+        kind: 'user',
+        uuid,
+        event: { '@type': 'type.googleapis.com/opentera.protobuf.StopSessionEvent', nope: 1 },
+      },
+      {
+        kind: 'user',
+        uuid,
+        event: { '@type': 'type.googleapis.com/opentera.protobuf.RPCMessage', method: 'x' },
+      },
+      {
+        kind: 'user',
+        uuid,
+        event: { '@type': 'type.googleapis.com/opentera.protobuf.DatabaseEvent' },
+      },
+      { kind: 'user', uuid },
+    ];
+    for (const body of cases) {
+      const res = await post(body);
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.equal(typeof res.json<{ message: string }>().message, 'string');
+    }
+  });
+});

@@ -1,0 +1,177 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { MemoryBus } from '../../src/seams/bus/memory.js';
+import { RedisBus, type RedisBusOptions } from '../../src/seams/bus/redis.js';
+import { isAppError } from '../../src/errors.js';
+import { Metrics } from '../../src/metrics.js';
+import { busContract } from '../contracts/bus.contract.js';
+import { Collector, pause, text, waitFor } from '../kit/waiting.js';
+import { startPrivateRedis, type PrivateRedis } from '../kit/redis.js';
+
+const log = pino({ level: 'silent' });
+
+describe('MemoryBus', () => {
+  busContract(async () => new MemoryBus({ log }));
+});
+
+describe('RedisBus', () => {
+  let server: PrivateRedis | { skip: string };
+  const open: Array<{ close(): unknown }> = [];
+  const bus = (options: Partial<RedisBusOptions> = {}): RedisBus & { counters: Metrics } => {
+    if ('skip' in server) throw new Error(server.skip);
+    const metrics = new Metrics();
+    const b = Object.assign(new RedisBus({ url: server.url, log, metrics, ...options }), {
+      counters: metrics,
+    });
+    open.push(b);
+    return b;
+  };
+  const admin = (): Redis => {
+    if ('skip' in server) throw new Error(server.skip);
+    const r = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    r.on('error', () => {});
+    open.push({ close: () => r.disconnect() });
+    return r;
+  };
+  const numsub = async (r: Redis, topic: string): Promise<number> => {
+    const reply = (await r.pubsub('NUMSUB', topic)) as [string, number];
+    return Number(reply[1]);
+  };
+  const errors = async (metrics: Metrics, op: string): Promise<number> => {
+    const values = (await metrics.busErrors.get()).values;
+    return values.find((v) => v.labels.op === op)?.value ?? 0;
+  };
+
+  before(async () => {
+    server = await startPrivateRedis();
+  });
+  after(async () => {
+    for (const o of open) await o.close();
+    if (!('skip' in server)) await server.close();
+  });
+
+  busContract(async () => ('skip' in server ? server : bus()));
+
+  test('two nodes: one subscriber link per node, SUBSCRIBE ref-counted per topic', async (t) => {
+    if ('skip' in server) return t.skip(server.skip);
+    const [a, b, r] = [bus({ name: 'node-a' }), bus({ name: 'node-b' }), admin()];
+    const topic = `websocket.user.${randomUUID()}.events`;
+    const other = `${topic}.other`;
+    const [c1, c2, c3] = [new Collector(), new Collector(), new Collector()];
+    const s1 = await b.subscribe(topic, c1.handler);
+    const s2 = await b.subscribe(topic, c2.handler);
+    await b.subscribe(other, c3.handler);
+    assert.equal(await numsub(r, topic), 1, 'two handlers, one Redis subscription');
+    const clients = String(await r.client('LIST'));
+    assert.equal(clients.match(/name=terarelay:node-b:sub /g)?.length, 1);
+    assert.equal(clients.match(/name=terarelay:node-b:pub /g)?.length, 1);
+
+    await a.publish(topic, text('from a'));
+    await Promise.all([c1.until(1), c2.until(1)]);
+    await s1.unsubscribe();
+    assert.equal(await numsub(r, topic), 1, 'one handler left');
+    await s2.unsubscribe();
+    assert.equal(await numsub(r, topic), 0, 'UNSUBSCRIBE after the last handler');
+    assert.equal(await numsub(r, other), 1);
+
+    // A Python service (or any plain client) publishing on the channel reaches the node.
+    await r.publish(other, Buffer.from([0, 1, 2]));
+    const [m] = await c3.until(1);
+    assert.deepEqual([...(m?.payload ?? [])], [0, 1, 2]);
+  });
+
+  test('publish while Redis is down resolves, is counted, and reaches only this node', async (t) => {
+    if ('skip' in server) return t.skip(server.skip);
+    const [a, b] = [bus(), bus({ offlineWaitMs: 100 })];
+    const topic = `t.${randomUUID()}`;
+    const [other, local] = [new Collector(), new Collector()];
+    await a.subscribe(topic, other.handler);
+    await b.subscribe(topic, local.handler);
+    await server.stop();
+    try {
+      await b.publish(topic, text('lost 1'));
+      await Promise.all([b.publish(topic, text('lost 2')), b.publish(topic, text('lost 3'))]);
+      assert.equal(await errors(b.counters, 'publish'), 3);
+      await local.until(3);
+      assert.deepEqual(local.texts(), ['lost 1', 'lost 2', 'lost 3'], 'local order kept');
+    } finally {
+      await server.start();
+    }
+    await waitFor(async () => {
+      await b.publish(topic, text('back'));
+      return other.received.length > 0;
+    }, 'delivery after Redis is back');
+    assert.ok(
+      other.texts().every((s) => s === 'back'),
+      'nothing published while down reaches another node',
+    );
+  });
+
+  test('after a Redis restart the old topics deliver again, once', async (t) => {
+    if ('skip' in server) return t.skip(server.skip);
+    const [a, b, r] = [bus(), bus(), admin()];
+    const topics = [`t.${randomUUID()}`, `t.${randomUUID()}`];
+    const got = topics.map(() => new Collector());
+    for (const [i, topic] of topics.entries()) await b.subscribe(topic, got[i]!.handler);
+    await server.stop(true);
+    await server.start();
+    for (const [i, topic] of topics.entries()) {
+      await waitFor(async () => {
+        await a.publish(topic, text('after restart'));
+        return got[i]!.received.length > 0;
+      }, `delivery on ${topic} after the restart`);
+    }
+    await waitFor(async () => (await numsub(r, topics[0]!)) === 1, 'one subscription');
+    // Exactly one delivery per publish from now on (no duplicate subscriptions).
+    const count = got[1]!.received.length;
+    await a.publish(topics[1]!, text('single'));
+    await got[1]!.until(count + 1);
+    await pause(150);
+    assert.equal(got[1]!.received.length, count + 1);
+  });
+
+  test('subscribe while Redis is down: resolves when Redis is back in time, else UNAVAILABLE', async (t) => {
+    if ('skip' in server) return t.skip(server.skip);
+    const [a, b] = [bus(), bus({ subscribeTimeoutMs: 30_000 })];
+    const quick = bus({ subscribeTimeoutMs: 100 });
+    await Promise.all([a.publish('warm', text('')), quick.publish('warm', text(''))]);
+    await server.stop();
+    const topic = `t.${randomUUID()}`;
+    const c = new Collector();
+    let pendingSettled = false;
+    const pending = b.subscribe(topic, c.handler).finally(() => (pendingSettled = true));
+    try {
+      await assert.rejects(
+        quick.subscribe(`t.${randomUUID()}`, () => {}),
+        (e) => {
+          return isAppError(e) && e.code === 'UNAVAILABLE';
+        },
+      );
+      assert.equal(await errors(quick.counters, 'subscribe'), 1);
+      assert.equal(pendingSettled, false, 'still waiting for Redis');
+    } finally {
+      await server.start();
+    }
+    await pending;
+    await waitFor(async () => {
+      await a.publish(topic, text('late subscriber'));
+      return c.received.length > 0;
+    }, 'delivery to a subscription made while Redis was down');
+  });
+
+  test('close is idempotent and ends both links', async (t) => {
+    if ('skip' in server) return t.skip(server.skip);
+    const r = admin();
+    const b = bus({ name: 'closing' });
+    await b.subscribe(`t.${randomUUID()}`, () => {});
+    await b.close();
+    await b.close();
+    await waitFor(
+      async () => !String(await r.client('LIST')).includes('name=terarelay:closing:'),
+      'links closed',
+    );
+  });
+});
