@@ -16,7 +16,7 @@
  * the account's state and the static-token database match are the caller's (auth/*.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
+import { SignJWT, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import type { Db } from '../store/connect.js';
 import { SETTING, getSetting, randomKey, setSetting } from '../store/queries/settings.js';
 
@@ -226,5 +226,18 @@ export class TokenService {
       DeviceStaticTokenAPIKey: this.keys.deviceStatic,
       ParticipantStaticTokenAPIKey: this.keys.participantStatic,
     };
+  }
+}
+
+/**
+ * The `exp` claim of a JWT in ms, read WITHOUT verifying it: only for expiring stored
+ * revocations, never to trust a token. Undefined for anything that is not a JWT with `exp`.
+ */
+export function jwtExpiryMs(token: string): number | undefined {
+  try {
+    const exp = decodeJwt(token).exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
   }
 }

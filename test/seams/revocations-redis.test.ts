@@ -6,9 +6,9 @@ import {
   DISABLED_TOKEN_SETS,
   REVOCATIONS_SYNCED_KEY,
   RedisRevocations,
-  jwtExpiryMs,
 } from '../../src/seams/revocations/redis.js';
 import { DbRevocations } from '../../src/seams/revocations/db.js';
+import { jwtExpiryMs } from '../../src/auth/tokens.js';
 import type { Db } from '../../src/store/connect.js';
 import { fakeJwt, revocationsContract } from '../contracts/revocations.contract.js';
 import { eventually } from '../kit/eventually.js';

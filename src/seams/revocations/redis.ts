@@ -25,6 +25,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Db } from '../../store/connect.js';
+import { jwtExpiryMs } from '../../auth/tokens.js';
 import { AppError } from '../../errors.js';
 import { DbRevocations } from './db.js';
 import { isRevocableKind, reason, revocationExpiry } from './rules.js';
@@ -230,17 +231,4 @@ function repliesOf(replies: [Error | null, unknown][] | null): unknown[] {
     if (err) throw err;
     return value;
   });
-}
-
-/** The `exp` claim of a JWT in ms, read without verification (only to expire set members). */
-export function jwtExpiryMs(token: string): number | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3 || parts[1] === undefined) return undefined;
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    const exp = (claims as { exp?: unknown } | null)?.exp;
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
 }
