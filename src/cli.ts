@@ -1,14 +1,25 @@
 #!/usr/bin/env node
 /**
- * Command line. `serve` runs a node; `service-token` prints a service token. A bad setting
- * exits with code 2 and one line on stderr naming the setting and the value.
+ * Command line. `serve` runs a node; `service-token` prints a service token; `--version` prints
+ * the package version. A bad setting exits with code 2 and one line on stderr naming the setting
+ * and the value. Only the command line and config load up front; a command loads what it runs.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type ConfigKey } from './config.js';
 import type { SeedReport } from './store/seed/seed.js';
 
+/** The version in the package.json one folder above this file (it runs from src/ or dist/). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version?: unknown;
+  };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
+
 const program = new Command('terarelay')
   .description('OpenTera-compatible real-time event server')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n') });
 
@@ -20,11 +31,12 @@ function fail(message: string): never {
 function withSettings(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'JSON config file (flags > TERARELAY_* env > file > defaults)')
-    .option('--host <address>', 'listen address (default 0.0.0.0)')
+    .option('--host <address>', 'listen address (default 0.0.0.0; 127.0.0.1 with --dev)')
     .option('--port <port>', 'listen port, 0 = any free port (default 40075)')
     .option(
       '--db <url>',
-      'sqlite:<path>, sqlite::memory: or postgres://… (default sqlite:./data/terarelay.db)',
+      'sqlite:<path>, sqlite::memory: or postgres://…[?sslmode=verify-full] ' +
+        '(default sqlite:<data-dir>/terarelay.db)',
     )
     .addOption(
       new Option(
@@ -57,7 +69,8 @@ function withSettings(cmd: Command): Command {
     )
     .option(
       '--redis <url>',
-      'redis://host:port: share presence, tickets and events with other nodes',
+      'redis://[user:password@]host:port, or rediss:// for TLS: share presence, tickets and ' +
+        'events with other nodes',
     )
     .option(
       '--rotate-keys',
@@ -80,7 +93,19 @@ function withSettings(cmd: Command): Command {
     .option(
       '--presence-ttl <seconds>',
       'with --redis: how long a dead node keeps its principals online (default 30)',
-    );
+    )
+    .option(
+      '--login-address-limit <n>',
+      'failed password logins from one address before 429 (default 30)',
+    )
+    .option('--login-address-window <seconds>', 'window of --login-address-limit (default 60)')
+    .option(
+      '--login-account-limit <n>',
+      'failed password logins for one account from one address before 401 (default 5)',
+    )
+    .option('--login-account-window <seconds>', 'window of --login-account-limit (default 120)')
+    .option('--password-checks <n>', 'bcrypt checks at once on this node (default 4)')
+    .option('--checks-per-address <n>', 'bcrypt checks at once for one client address (default 2)');
 }
 
 function configFrom(opts: Record<string, unknown>) {
@@ -136,14 +161,11 @@ withSettings(
   const { openDb } = await import('./store/connect.js');
   const { migrateToLatest } = await import('./store/migrate.js');
   const { TokenService } = await import('./auth/tokens.js');
+  const { serviceByKey } = await import('./store/queries/services.js');
   const db = await openDb(config.db);
   try {
     await migrateToLatest(db);
-    const service = await db.kysely
-      .selectFrom('t_services')
-      .select(['service_uuid', 'service_enabled'])
-      .where('service_key', '=', serviceKey)
-      .executeTakeFirst();
+    const service = await serviceByKey(db, serviceKey);
     if (!service) fail(`invalid service-key: ${JSON.stringify(serviceKey)} (no such service)`);
     if (!service.service_enabled)
       fail(`invalid service-key: ${JSON.stringify(serviceKey)} (service disabled)`);

@@ -4,8 +4,9 @@
  * Only this module reads the environment. A bad value is a ConfigError naming the setting
  * and the value; the CLI prints it as one line and exits with code 2.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 
@@ -21,9 +22,13 @@ const LogLevel = Type.Union([
 const Seed = Type.Union([Type.Literal('none'), Type.Literal('defaults'), Type.Literal('test')]);
 
 export const ConfigSchema = Type.Object({
+  /** Listen address; when not given, 127.0.0.1 with `dev` (known passwords), else 0.0.0.0. */
   host: Type.String(),
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
-  /** `sqlite:<path>`, `sqlite::memory:` or `postgres://…`. */
+  /**
+   * `sqlite:<path>`, `sqlite::memory:` or `postgres://…`. When not given: `terarelay.db` in
+   * `dataDir` (created if missing); a given SQLite path must be in an existing folder.
+   */
   db: Type.String(),
   seed: Seed,
   dev: Type.Boolean(),
@@ -38,7 +43,10 @@ export const ConfigSchema = Type.Object({
   /** Proxy addresses or CIDRs whose forwarding headers are believed. */
   trustProxy: Type.Array(Type.String()),
   logLevel: LogLevel,
-  /** `redis://…`; null keeps every seam in process (one node). */
+  /**
+   * `redis://…` or `rediss://…` (TLS), with `user:password@` for an ACL user; null keeps every
+   * seam in process (one node).
+   */
   redis: Type.Union([Type.String(), Type.Null()]),
   /** Regenerate the token signing keys at start (every issued token dies). */
   rotateKeys: Type.Boolean(),
@@ -53,6 +61,18 @@ export const ConfigSchema = Type.Object({
   maxClientFrame: Type.Integer({ minimum: 16, maximum: 1_048_576 }),
   /** Presence entry lifetime in Redis, seconds: a dead node's principals go offline within it. */
   presenceTtl: Type.Integer({ minimum: 2, maximum: 3600 }),
+  /** Failed password checks from one client address, across accounts, before it gets 429. */
+  loginAddressLimit: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+  /** The window of loginAddressLimit, seconds, from its first failure. */
+  loginAddressWindow: Type.Integer({ minimum: 1, maximum: 86_400 }),
+  /** Failed password checks for one account from one address before that pair gets 401. */
+  loginAccountLimit: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+  /** The window of loginAccountLimit, seconds, from its first failure. */
+  loginAccountWindow: Type.Integer({ minimum: 1, maximum: 86_400 }),
+  /** bcrypt checks running at once on this node, shared in turns between client addresses. */
+  passwordChecks: Type.Integer({ minimum: 1, maximum: 1024 }),
+  /** bcrypt checks running at once for one client address (the rest wait their turn). */
+  checksPerAddress: Type.Integer({ minimum: 1, maximum: 1024 }),
 });
 
 export type Config = Readonly<Static<typeof ConfigSchema>>;
@@ -79,6 +99,12 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   sendBufferLimit: 1_048_576,
   maxClientFrame: 65_536,
   presenceTtl: 30,
+  loginAddressLimit: 30,
+  loginAddressWindow: 60,
+  loginAccountLimit: 5,
+  loginAccountWindow: 120,
+  passwordChecks: 4,
+  checksPerAddress: 2,
 };
 
 export class ConfigError extends Error {
@@ -91,6 +117,11 @@ export class ConfigError extends Error {
     super(`invalid ${setting}: ${JSON.stringify(value)} (${expected})`);
     this.name = 'ConfigError';
   }
+}
+
+/** `url` with any password (`scheme://user:password@…`) replaced by `***`, safe to print. */
+export function maskUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^@/?#]*@/i, '$1***@');
 }
 
 /** The flag name a setting is known by (`publicUrl` → `--public-url`). */
@@ -181,8 +212,12 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     }
   }
   if (merged.dev === true && !given.has('seed')) merged.seed = 'test';
+  if (merged.dev === true && !given.has('host')) merged.host = '127.0.0.1';
+  if (!given.has('db'))
+    merged.db = `sqlite:${String(merged.dataDir).replace(/\/+$/, '') || '.'}/terarelay.db`;
   const config = merged as Static<typeof ConfigSchema>;
   checkSemantics(config);
+  checkDbTarget(config.db, given.has('db'));
   return Object.freeze({
     ...config,
     trustProxy: Object.freeze([...config.trustProxy]) as string[],
@@ -215,11 +250,15 @@ function checkSemantics(c: Static<typeof ConfigSchema>): void {
   if (!/^(sqlite::memory:|sqlite:.+|postgres(ql)?:\/\/.+)$/.test(c.db))
     throw new ConfigError(
       flagName('db'),
-      c.db,
+      maskUrl(c.db),
       'expected sqlite:<path>, sqlite::memory: or postgres://…',
     );
-  if (c.redis !== null && !/^rediss?:\/\/.+/.test(c.redis))
-    throw new ConfigError(flagName('redis'), c.redis, 'expected redis://host:port');
+  if (c.redis !== null && !isRedisUrl(c.redis))
+    throw new ConfigError(
+      flagName('redis'),
+      maskUrl(c.redis),
+      'expected redis://[user:password@]host[:port][/db] or rediss://… for TLS',
+    );
   if (c.publicUrl !== null) {
     let url: URL | null;
     try {
@@ -255,6 +294,77 @@ function checkSemantics(c: Static<typeof ConfigSchema>): void {
       c.pongTimeout,
       'must be at least --ping-interval',
     );
+  if (c.checksPerAddress > c.passwordChecks)
+    throw new ConfigError(
+      flagName('checksPerAddress'),
+      c.checksPerAddress,
+      'must be at most --password-checks',
+    );
+  // Checks of one address count as failures until they succeed: more at once than the account
+  // limit would refuse a correct password sent concurrently from one address.
+  if (c.checksPerAddress > c.loginAccountLimit)
+    throw new ConfigError(
+      flagName('checksPerAddress'),
+      c.checksPerAddress,
+      'must be at most --login-account-limit',
+    );
+}
+
+function isRedisUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  return (
+    /^rediss?:\/\//.test(text) &&
+    url.hostname !== '' &&
+    /^(\/\d*)?$/.test(url.pathname) &&
+    url.search === '' &&
+    url.hash === ''
+  );
+}
+
+/** The file a `sqlite:` URL names (`sqlite:path`, `sqlite://path`), or `:memory:`. */
+export function sqliteFile(url: string): string {
+  const rest = url.slice('sqlite:'.length);
+  if (rest === ':memory:' || rest === '') return ':memory:';
+  return rest.startsWith('//') ? rest.slice(2) : rest;
+}
+
+/** PostgreSQL's own databases (maintenance and templates), never an application's. */
+const POSTGRES_OWN = new Set(['postgres', 'template0', 'template1']);
+
+/**
+ * Refuses a `--db` that names one of PostgreSQL's own databases (the path, or when there is none
+ * the user name, as PostgreSQL defaults it), and a given SQLite path whose folder does not
+ * exist; the default SQLite file's folder (the data dir) is created when the database opens.
+ */
+function checkDbTarget(db: string, given: boolean): void {
+  if (/^postgres(ql)?:/i.test(db)) {
+    let name: string;
+    try {
+      const url = new URL(db);
+      name = decodeURIComponent(url.pathname.slice(1) || url.username);
+    } catch {
+      return;
+    }
+    if (POSTGRES_OWN.has(name))
+      throw new ConfigError(
+        flagName('db'),
+        maskUrl(db),
+        `"${name}" is PostgreSQL's own database: create one for TeraRelay, e.g. CREATE DATABASE terarelay`,
+      );
+    return;
+  }
+  const file = db.startsWith('sqlite:') ? sqliteFile(db) : ':memory:';
+  if (!given || file === ':memory:') return;
+  const folder = dirname(resolve(file));
+  if (!existsSync(folder))
+    throw new ConfigError(flagName('db'), db, `folder ${folder} does not exist`);
+  if (!statSync(folder).isDirectory())
+    throw new ConfigError(flagName('db'), db, `${folder} is not a folder`);
 }
 
 function parseCidr(

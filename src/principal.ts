@@ -13,5 +13,8 @@ export interface Principal {
 }
 
 export function isPrincipalKind(value: unknown): value is PrincipalKind {
-  return value === 'user' || value === 'participant' || value === 'device';
+  return (PRINCIPAL_KINDS as readonly unknown[]).includes(value);
 }
+
+/** The one key naming a principal in maps and logs: `<kind>:<uuid>`. */
+export const principalKey = (kind: PrincipalKind, uuid: string): string => `${kind}:${uuid}`;

@@ -18,9 +18,18 @@ import { Metrics } from './metrics.js';
 import { resolveTls } from './tls.js';
 import { buildApp, type App, type AppState } from './http/app.js';
 import { registerApi } from './http/routes.js';
-import { registerServiceRoutes } from './http/api/service-events.js';
-import { Gateway } from './realtime/gateway.js';
+import { Authenticator } from './auth/authenticate.js';
+import { Accounts } from './auth/accounts.js';
+import { LoginThrottle } from './auth/lockout.js';
+import { PasswordChecks } from './auth/password-checks.js';
+import { WebsocketUrls } from './auth/public-origin.js';
+import { affectedKinds, Gateway } from './realtime/gateway.js';
+import { Hub } from './realtime/hub.js';
+import { AccessRefresher } from './realtime/access-refresh.js';
+import { Heartbeat } from './realtime/heartbeat.js';
+import type { Connection } from './realtime/connection.js';
 import { UserManager } from './presence/user-manager.js';
+import { UserManagerRpc } from './presence/rpc.js';
 import { LocalPresence } from './presence/local-presence.js';
 import { buildSeams, type Seams } from './seams/index.js';
 
@@ -91,6 +100,7 @@ export async function startServer(
     const metrics = new Metrics({ defaultMetrics: !config.dev });
     const seams: Seams = await buildSeams({ config, db, log, metrics, nodeId });
     cleanups.push(() => seams.close());
+    const redisLifecycle = seams.redis;
     const tokens = await TokenService.load(db, { rotate: config.rotateKeys });
     const deps: Deps = {
       config,
@@ -108,18 +118,56 @@ export async function startServer(
     const state: AppState = { ready: false };
     const app = await buildApp(deps, tls, state);
     cleanups.push(() => app.close());
-    const userManager = new UserManager(deps, seams.leader);
+    const userManager = new UserManager(deps, seams.leader, new UserManagerRpc(deps));
     await userManager.start();
     cleanups.push(() => userManager.close());
-    const localPresence = new LocalPresence({ deps, resync: () => seams.resync() });
-    seams.onRestored((refs) => localPresence.restored(refs));
+    // Live connections: the hub is their one registry; the others read it.
+    const hub: Hub<Connection> = new Hub<Connection>({
+      bus: deps.bus,
+      codec: deps.codec,
+      log,
+      metrics,
+      onAccessEvent: (topic) => refresher.request(affectedKinds(topic)),
+    });
+    cleanups.push(() => hub.close());
+    const refresher = new AccessRefresher({
+      access: deps.access,
+      targets: () => Array.from(hub.principals(), (group) => Array.from(group, (c) => c.scope)),
+      log,
+    });
+    cleanups.push(() => refresher.close());
+    const heartbeat = new Heartbeat({
+      connections: () => hub.members(),
+      interval: config.pingInterval,
+      timeout: config.pongTimeout,
+    });
+    heartbeat.start();
+    cleanups.push(async () => heartbeat.close());
+    const localPresence = new LocalPresence({
+      deps,
+      live: hub,
+      resync: redisLifecycle && (() => redisLifecycle.resync()),
+    });
+    redisLifecycle?.onRestored((refs) => localPresence.restored(refs));
     cleanups.push(() => localPresence.close());
-    const gateway = new Gateway(deps, localPresence);
+    const gateway = new Gateway(deps, { hub, refresher, presence: localPresence });
     gateway.register(app);
     cleanups.push(() => gateway.close());
-    registerApi(app, deps);
-    registerServiceRoutes(app, deps);
-    await seams.start({ tokenKeys: tokens.redisKeys() });
+    const throttle = new LoginThrottle(deps.attempts, config);
+    const auth = new Authenticator({
+      accounts: new Accounts(db),
+      throttle,
+      passwords: new PasswordChecks({
+        throttle,
+        total: config.passwordChecks,
+        perAddress: config.checksPerAddress,
+        registry: metrics.registry,
+      }),
+      tokens,
+      revocations: deps.revocations,
+    });
+    registerApi(app, { deps, auth, urls: new WebsocketUrls(config) });
+    await redisLifecycle?.publishTokenKeys(tokens.redisKeys());
 
     try {
       await app.listen({ host: config.host, port: config.port });

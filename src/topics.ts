@@ -7,10 +7,8 @@ import type { PrincipalKind } from './principal.js';
 export const MODULE = {
   flask: 'TeraServer.FlaskModule',
   twisted: 'TeraServer.TwistedModule',
-  login: 'TeraServer.LoginModule',
   userManager: 'TeraServer.UserManagerModule',
   database: 'TeraServer.DatabaseModule',
-  serviceLauncher: 'TeraServer.ServiceLauncherModule',
 } as const;
 
 export type ModuleName = (typeof MODULE)[keyof typeof MODULE];
@@ -39,9 +37,6 @@ export const directTopic = (kind: PrincipalKind, uuid: string): string =>
   `websocket.${kind}.${uuid}.events`;
 
 export const serviceEventsTopic = (serviceKey: string): string => `service.${serviceKey}.events`;
-export const serviceMessagesTopic = (serviceKey: string): string =>
-  `service.${serviceKey}.messages`;
-export const serviceRpcTopic = (serviceKey: string): string => `service.${serviceKey}.rpc`;
 
 /** OpenTera's FileTransferService publishes ArchiveEvents here; every connection listens. */
 export const FILE_TRANSFER_EVENTS = serviceEventsTopic('FileTransferService');

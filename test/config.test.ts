@@ -9,6 +9,7 @@ import {
   envName,
   flagName,
   loadConfig,
+  maskUrl,
   publicOrigin,
   trustedProxies,
 } from '../src/config.js';
@@ -64,6 +65,12 @@ const bad: Array<[string, Parameters<typeof loadConfig>[0], string]> = [
   ['cert without key', { env: {}, flags: { tlsCert: '/x.pem' } }, '--tls-key'],
   ['tls mode', { env: {}, flags: { tls: 'maybe' } }, '--tls'],
   ['redis url', { env: {}, flags: { redis: 'localhost:6379' } }, '--redis'],
+  ['redis url with options', { env: {}, flags: { redis: 'redis://h:6379/0?tls=1' } }, '--redis'],
+  ['redis database', { env: {}, flags: { redis: 'rediss://h:6380/zero' } }, '--redis'],
+  ['postgres maintenance db', { env: {}, flags: { db: 'postgres://u:pw@h/postgres' } }, '--db'],
+  ['postgres template db', { env: { TERARELAY_DB: 'postgresql://h:5432/template1' } }, '--db'],
+  ['postgres db by user name', { env: {}, flags: { db: 'postgres://postgres:pw@h' } }, '--db'],
+  ['sqlite in a missing folder', { env: {}, flags: { db: `sqlite:${tmp}/no/such/x.db` } }, '--db'],
 ];
 for (const [name, sources, setting] of bad) {
   test(`bad setting is named: ${name}`, () => {
@@ -129,4 +136,77 @@ test('trusted proxies match addresses and CIDRs, IPv4-mapped included', () => {
   assert.equal(trusted('127.0.0.2'), false);
   assert.equal(trusted(undefined), false);
   assert.equal(trustedProxies(loadConfig({ env: {} }))('127.0.0.1'), false);
+});
+
+test('--dev listens on 127.0.0.1 unless a host is given; without --dev on every address', () => {
+  assert.equal(loadConfig({ env: {}, flags: { dev: true } }).host, '127.0.0.1');
+  assert.equal(loadConfig({ env: { TERARELAY_DEV: '1' } }).host, '127.0.0.1');
+  assert.equal(loadConfig({ env: {}, flags: { dev: true, host: '0.0.0.0' } }).host, '0.0.0.0');
+  assert.equal(loadConfig({ env: { TERARELAY_HOST: '::' }, flags: { dev: true } }).host, '::');
+  assert.equal(loadConfig({ env: {} }).host, '0.0.0.0');
+});
+
+test('the default database is terarelay.db in the data dir, which need not exist yet', () => {
+  const dataDir = join(tmp, 'not', 'yet');
+  assert.equal(loadConfig({ env: {}, flags: { dataDir } }).db, `sqlite:${dataDir}/terarelay.db`);
+  assert.equal(
+    loadConfig({ env: {}, flags: { dataDir: `${dataDir}/` } }).db,
+    `sqlite:${dataDir}/terarelay.db`,
+  );
+  assert.equal(loadConfig({ env: {} }).db, 'sqlite:./data/terarelay.db');
+  const given = `sqlite:${join(tmp, 'relay.db')}`;
+  assert.equal(loadConfig({ env: {}, flags: { dataDir, db: given } }).db, given);
+  assert.equal(loadConfig({ env: {}, flags: { db: 'sqlite::memory:' } }).db, 'sqlite::memory:');
+});
+
+test('a given SQLite path must be in an existing folder', () => {
+  assert.throws(
+    () => loadConfig({ env: {}, flags: { db: `sqlite:${join(tmp, 'missing', 'x.db')}` } }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.setting === '--db' &&
+      e.message.includes(`folder ${join(tmp, 'missing')} does not exist`),
+  );
+  const notAFolder = file({});
+  assert.throws(
+    () => loadConfig({ env: {}, flags: { db: `sqlite:${notAFolder}/x.db` } }),
+    (e: unknown) => e instanceof ConfigError && /is not a folder/.test(e.message),
+  );
+});
+
+test('PostgreSQL: an application database passes; the maintenance database is refused, masked', () => {
+  const ok = 'postgres://relay:pw@db.internal/terarelay?sslmode=verify-full&sslrootcert=/ca.pem';
+  assert.equal(loadConfig({ env: {}, flags: { db: ok } }).db, ok);
+  assert.throws(
+    () =>
+      loadConfig({ env: {}, flags: { db: 'postgres://admin:s3cret@db.internal:5432/postgres' } }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.message.includes('postgres://admin:***@db.internal:5432/postgres') &&
+      e.message.includes("PostgreSQL's own database") &&
+      !e.message.includes('s3cret'),
+  );
+});
+
+test('Redis: rediss:// and an ACL user are accepted; a bad URL is reported without its password', () => {
+  for (const redis of [
+    'redis://127.0.0.1:6379',
+    'redis://:pw@127.0.0.1:6379/2',
+    'rediss://relay:p%40ss@redis.internal:6380',
+    'rediss://[::1]:6380/0',
+  ])
+    assert.equal(loadConfig({ env: {}, flags: { redis } }).redis, redis);
+  assert.throws(
+    () => loadConfig({ env: {}, flags: { redis: 'rediss://relay:s3cret@h:6380/x' } }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.message.includes('rediss://relay:***@h:6380/x') &&
+      !e.message.includes('s3cret'),
+  );
+});
+
+test('maskUrl hides only the password', () => {
+  assert.equal(maskUrl('rediss://user:p%40ss@h:6380/1'), 'rediss://user:***@h:6380/1');
+  assert.equal(maskUrl('redis://:pw@h'), 'redis://:***@h');
+  assert.equal(maskUrl('redis://h:6379'), 'redis://h:6379');
 });

@@ -1,9 +1,9 @@
 /**
  * Computes access sets (src/access/access.ts) from the database: what a user, participant or
- * device may see (spec §5.4, §5.5), and which sessions a principal is a member of (§5.2).
- * It keeps no state: each call reads the database afresh, with a fixed number of queries
- * that does not grow with the data (joins and IN-subqueries; the role merge runs in TS).
- * Callers cache the result per connection and recompute it when access changes.
+ * device may see, and which sessions a principal is a member of. It keeps no state: each
+ * call reads the database afresh (through src/store/queries/), with a fixed number of
+ * queries that does not grow with the data (joins and IN-subqueries; the role merge runs in
+ * TS). Callers cache the result per connection and recompute it when access changes.
  */
 import type { Db } from '../store/connect.js';
 import type { PrincipalKind } from '../principal.js';
@@ -23,6 +23,12 @@ import {
   queryProjectUsers,
   querySiteAdminProjects,
 } from '../store/queries/user-access.js';
+import {
+  accessUser,
+  deviceParticipantLinks,
+  memberSessionUuids,
+  participantDeviceLinks,
+} from '../store/queries/access.js';
 
 export class AccessStore {
   constructor(private readonly db: Db) {}
@@ -33,12 +39,7 @@ export class AccessStore {
    */
   async userAccess(userUuid: string): Promise<UserAccess | null> {
     const k = this.db.kysely;
-    const user = await k
-      .selectFrom('t_users')
-      .select(['id_user', 'user_superadmin'])
-      .where('user_uuid', '=', userUuid)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
+    const user = await accessUser(this.db, userUuid);
     if (!user) return null;
     const head = {
       kind: 'user' as const,
@@ -103,16 +104,7 @@ export class AccessStore {
 
   /** A participant's access (itself and its linked, non-deleted devices), or null. */
   async participantAccess(participantUuid: string): Promise<ParticipantAccess | null> {
-    const rows = await this.db.kysely
-      .selectFrom('t_participants as p')
-      .leftJoin('t_devices_participants as dp', 'dp.id_participant', 'p.id_participant')
-      .leftJoin('t_devices as d', (j) =>
-        j.onRef('d.id_device', '=', 'dp.id_device').on('d.deleted_at', 'is', null),
-      )
-      .select(['p.id_participant', 'd.device_uuid'])
-      .where('p.participant_uuid', '=', participantUuid)
-      .where('p.deleted_at', 'is', null)
-      .execute();
+    const rows = await participantDeviceLinks(this.db, participantUuid);
     const first = rows[0];
     if (!first) return null;
     return {
@@ -125,16 +117,7 @@ export class AccessStore {
 
   /** A device's access (itself and its linked, non-deleted participants), or null. */
   async deviceAccess(deviceUuid: string): Promise<DeviceAccess | null> {
-    const rows = await this.db.kysely
-      .selectFrom('t_devices as d')
-      .leftJoin('t_devices_participants as dp', 'dp.id_device', 'd.id_device')
-      .leftJoin('t_participants as p', (j) =>
-        j.onRef('p.id_participant', '=', 'dp.id_participant').on('p.deleted_at', 'is', null),
-      )
-      .select(['d.id_device', 'p.participant_uuid'])
-      .where('d.device_uuid', '=', deviceUuid)
-      .where('d.deleted_at', 'is', null)
-      .execute();
+    const rows = await deviceParticipantLinks(this.db, deviceUuid);
     const first = rows[0];
     if (!first) return null;
     return {
@@ -164,43 +147,6 @@ export class AccessStore {
    * t_sessions_participants, t_sessions_devices). Empty for an unknown or deleted principal.
    */
   async sessionMemberships(kind: PrincipalKind, uuid: string): Promise<Set<string>> {
-    const k = this.db.kysely;
-    let rows: { session_uuid: string }[];
-    switch (kind) {
-      case 'user':
-        rows = await k
-          .selectFrom('t_sessions as s')
-          .innerJoin('t_sessions_users as m', 'm.id_session', 's.id_session')
-          .innerJoin('t_users as x', 'x.id_user', 'm.id_user')
-          .select('s.session_uuid')
-          .where('x.user_uuid', '=', uuid)
-          .where('x.deleted_at', 'is', null)
-          .where('s.deleted_at', 'is', null)
-          .execute();
-        break;
-      case 'participant':
-        rows = await k
-          .selectFrom('t_sessions as s')
-          .innerJoin('t_sessions_participants as m', 'm.id_session', 's.id_session')
-          .innerJoin('t_participants as x', 'x.id_participant', 'm.id_participant')
-          .select('s.session_uuid')
-          .where('x.participant_uuid', '=', uuid)
-          .where('x.deleted_at', 'is', null)
-          .where('s.deleted_at', 'is', null)
-          .execute();
-        break;
-      case 'device':
-        rows = await k
-          .selectFrom('t_sessions as s')
-          .innerJoin('t_sessions_devices as m', 'm.id_session', 's.id_session')
-          .innerJoin('t_devices as x', 'x.id_device', 'm.id_device')
-          .select('s.session_uuid')
-          .where('x.device_uuid', '=', uuid)
-          .where('x.deleted_at', 'is', null)
-          .where('s.deleted_at', 'is', null)
-          .execute();
-        break;
-    }
-    return new Set(rows.map((r) => r.session_uuid));
+    return new Set(await memberSessionUuids(this.db, kind, uuid));
   }
 }

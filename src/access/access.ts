@@ -1,7 +1,7 @@
 /**
  * Access sets: what one principal may see, computed once (at connect, or per REST request)
- * and read by the event filters and the REST lists. Spec §5.4 (users) and §5.5 (participants,
- * devices). Sets hold only non-deleted rows.
+ * and read by the event filters and the REST lists, for users, participants and devices.
+ * Sets hold only non-deleted rows.
  */
 
 /** One tier of a user's access: everything reachable through any role, or through admin only. */

@@ -2,13 +2,14 @@
  * Looks principals up by uuid: who a uuid names, whether it is enabled, and the extra fields
  * events carry (a participant's project and site names, a device's onlineable flag).
  * Stateless: every call reads the database. Deleted rows are never found.
- *
- * The by-uuid lookups are written once here (`usersByUuid`, `participantsByUuid`,
- * `devicesByUuid`); other readers of the same rows (the REST online lists) pick their own
- * columns and order from them.
  */
 import type { Db } from '../store/connect.js';
 import type { Principal, PrincipalKind } from '../principal.js';
+import {
+  principalDevices,
+  principalParticipants,
+  principalUsers,
+} from '../store/queries/principals.js';
 
 export interface PrincipalRecord extends Principal {
   /** user_enabled / participant_enabled / device_enabled. */
@@ -19,34 +20,6 @@ export interface PrincipalRecord extends Principal {
   /** Devices only: device_onlineable (may open a websocket). */
   readonly onlineable?: boolean;
 }
-
-type Kysely = Db['kysely'];
-
-/** The non-deleted users among `uuids` (not empty: SQL has no empty IN list). */
-export const usersByUuid = (k: Kysely, uuids: readonly string[]) =>
-  k.selectFrom('t_users').where('user_uuid', 'in', uuids).where('deleted_at', 'is', null);
-
-/** The non-deleted participants among `uuids` (not empty), joined to project `pr` and site `s`. */
-export const participantsByUuid = (k: Kysely, uuids: readonly string[]) =>
-  k
-    .selectFrom('t_participants as p')
-    .innerJoin('t_projects as pr', 'pr.id_project', 'p.id_project')
-    .innerJoin('t_sites as s', 's.id_site', 'pr.id_site')
-    .where('p.participant_uuid', 'in', uuids)
-    .where('p.deleted_at', 'is', null);
-
-/** The non-deleted devices among `uuids` (not empty). */
-export const devicesByUuid = (k: Kysely, uuids: readonly string[]) =>
-  k.selectFrom('t_devices').where('device_uuid', 'in', uuids).where('deleted_at', 'is', null);
-
-/** A device's columns as a principal: who it is, whether it is enabled and may go online. */
-export const DEVICE_COLUMNS = [
-  'id_device',
-  'device_uuid',
-  'device_name',
-  'device_enabled',
-  'device_onlineable',
-] as const;
 
 export class PrincipalStore {
   constructor(private readonly db: Db) {}
@@ -68,12 +41,9 @@ export class PrincipalStore {
     const out = new Map<string, PrincipalRecord>();
     const wanted = [...new Set(uuids)];
     if (wanted.length === 0) return out;
-    const k = this.db.kysely;
     switch (kind) {
       case 'user': {
-        const rows = await usersByUuid(k, wanted)
-          .select(['id_user', 'user_uuid', 'user_firstname', 'user_lastname', 'user_enabled'])
-          .execute();
+        const rows = await principalUsers(this.db, wanted);
         for (const r of rows) {
           out.set(r.user_uuid, {
             kind,
@@ -86,16 +56,7 @@ export class PrincipalStore {
         break;
       }
       case 'participant': {
-        const rows = await participantsByUuid(k, wanted)
-          .select([
-            'p.id_participant',
-            'p.participant_uuid',
-            'p.participant_name',
-            'p.participant_enabled',
-            'pr.project_name',
-            's.site_name',
-          ])
-          .execute();
+        const rows = await principalParticipants(this.db, wanted);
         for (const r of rows) {
           out.set(r.participant_uuid, {
             kind,
@@ -110,7 +71,7 @@ export class PrincipalStore {
         break;
       }
       case 'device': {
-        const rows = await devicesByUuid(k, wanted).select(DEVICE_COLUMNS).execute();
+        const rows = await principalDevices(this.db, wanted);
         for (const r of rows) {
           out.set(r.device_uuid, {
             kind,

@@ -1,5 +1,5 @@
 /**
- * The role merge of spec §5.4 (OpenTera's TeraUserGroup/TeraUser get_projects_roles and
+ * The user role merge (OpenTera's TeraUserGroup/TeraUser get_projects_roles and
  * get_sites_roles), as a pure function over the rows AccessStore reads.
  */
 

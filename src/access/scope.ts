@@ -1,6 +1,6 @@
 /**
- * The event filter of one connection (spec §5.1–§5.2), as pure rules over sets computed when
- * the connection opened (rule 5 of DESIGN.md: authorize once, filter on the way out).
+ * The event filter of one connection, as pure rules over sets computed when
+ * the connection opened: authorize once, filter on the way out, never a query per event.
  *
  * An AccessScope keeps what one connection's filter reads:
  * - `access`: the principal's access sets (src/access/access.ts), replaced when a
@@ -8,11 +8,11 @@
  * - `dbSessions`: the non-deleted sessions the database lists it as a member of, replaced
  *   with `access`;
  * - `announced`: sessions named by the JoinSessionEvents this connection was shown. Session
- *   membership = dbSessions ∪ announced, and nothing is ever removed (DESIGN.md, as OpenTera
- *   never removes members).
+ *   membership = dbSessions ∪ announced, and nothing is ever removed (as OpenTera never
+ *   removes members).
  *
- * Decisions beyond OpenTera's rules (DESIGN.md):
- * - StopSessionEvent passes only on the connection's own direct channel (§10.16);
+ * Decisions beyond OpenTera's rules:
+ * - StopSessionEvent passes only on the connection's own direct channel;
  * - CONNECTED/DISCONNECTED about the connection's own principal never pass: a connection gets
  *   its own CONNECTED directly when it opens, and while it is open its principal is online;
  * - DatabaseEvent and every type outside the dictionary's nine are dropped.

@@ -4,8 +4,19 @@
  * Rows carry secrets (password hashes, static tokens): they stay inside auth/ and the login
  * answers, and are never logged.
  */
-import { DEVICE_COLUMNS } from '../access/principals.js';
 import type { Db } from '../store/connect.js';
+import {
+  deviceAccountByToken,
+  participantAccountByStaticToken,
+  participantAccountByUsername,
+  participantAccountByUuid,
+  setLastOnline,
+  userAccountByUsername,
+  userAccountByUuid,
+  userGlobalRoles,
+  type ParticipantAccountRow,
+  type UserAccountRow,
+} from '../store/queries/accounts.js';
 
 export interface UserAccount {
   id: number;
@@ -49,40 +60,7 @@ export const fullname = (u: Pick<UserAccount, 'firstname' | 'lastname'>): string
 export class Accounts {
   constructor(private readonly db: Db) {}
 
-  private users() {
-    return this.db.kysely
-      .selectFrom('t_users')
-      .select([
-        'id_user',
-        'user_uuid',
-        'user_username',
-        'user_firstname',
-        'user_lastname',
-        'user_password',
-        'user_enabled',
-        'user_superadmin',
-        'user_2fa_enabled',
-        'user_2fa_otp_enabled',
-        'user_2fa_otp_secret',
-        'user_force_password_change',
-      ])
-      .where('deleted_at', 'is', null);
-  }
-
-  private static user(r: {
-    id_user: number;
-    user_uuid: string;
-    user_username: string;
-    user_firstname: string;
-    user_lastname: string;
-    user_password: string;
-    user_enabled: boolean;
-    user_superadmin: boolean;
-    user_2fa_enabled: boolean;
-    user_2fa_otp_enabled: boolean;
-    user_2fa_otp_secret: string | null;
-    user_force_password_change: boolean;
-  }): UserAccount {
+  private static user(r: UserAccountRow): UserAccount {
     return {
       id: r.id_user,
       uuid: r.user_uuid,
@@ -100,64 +78,24 @@ export class Accounts {
   }
 
   async userByUsername(username: string): Promise<UserAccount | null> {
-    const r = await this.users().where('user_username', '=', username).executeTakeFirst();
+    const r = await userAccountByUsername(this.db, username);
     return r ? Accounts.user(r) : null;
   }
 
   async userByUuid(uuid: string): Promise<UserAccount | null> {
-    const r = await this.users().where('user_uuid', '=', uuid).executeTakeFirst();
+    const r = await userAccountByUuid(this.db, uuid);
     return r ? Accounts.user(r) : null;
   }
 
   /** service_key → names of the global roles the user's groups hold (the `service_access` claim). */
   async serviceAccess(userId: number): Promise<Record<string, string[]>> {
-    const rows = await this.db.kysely
-      .selectFrom('t_users_users_groups as uug')
-      .innerJoin('t_users_groups as g', 'g.id_user_group', 'uug.id_user_group')
-      .innerJoin('t_services_access as sa', 'sa.id_user_group', 'g.id_user_group')
-      .innerJoin('t_services_roles as r', 'r.id_service_role', 'sa.id_service_role')
-      .innerJoin('t_services as s', 's.id_service', 'r.id_service')
-      .select(['s.service_key', 'r.service_role_name'])
-      .where('uug.id_user', '=', userId)
-      .where('g.deleted_at', 'is', null)
-      .where('s.deleted_at', 'is', null)
-      .where('r.id_site', 'is', null)
-      .where('r.id_project', 'is', null)
-      .orderBy('sa.id_service_access')
-      .execute();
+    const rows = await userGlobalRoles(this.db, userId);
     const access: Record<string, string[]> = {};
     for (const r of rows) (access[r.service_key] ??= []).push(r.service_role_name);
     return access;
   }
 
-  private participants() {
-    return this.db.kysely
-      .selectFrom('t_participants')
-      .select([
-        'id_participant',
-        'participant_uuid',
-        'participant_name',
-        'participant_password',
-        'participant_enabled',
-        'participant_login_enabled',
-        'participant_token_enabled',
-        'participant_token',
-        'id_project',
-      ])
-      .where('deleted_at', 'is', null);
-  }
-
-  private static participant(r: {
-    id_participant: number;
-    participant_uuid: string;
-    participant_name: string;
-    participant_password: string | null;
-    participant_enabled: boolean;
-    participant_login_enabled: boolean;
-    participant_token_enabled: boolean;
-    participant_token: string | null;
-    id_project: number;
-  }): ParticipantAccount {
+  private static participant(r: ParticipantAccountRow): ParticipantAccount {
     return {
       id: r.id_participant,
       uuid: r.participant_uuid,
@@ -172,29 +110,22 @@ export class Accounts {
   }
 
   async participantByUsername(username: string): Promise<ParticipantAccount | null> {
-    const r = await this.participants()
-      .where('participant_username', '=', username)
-      .executeTakeFirst();
+    const r = await participantAccountByUsername(this.db, username);
     return r ? Accounts.participant(r) : null;
   }
 
   async participantByUuid(uuid: string): Promise<ParticipantAccount | null> {
-    const r = await this.participants().where('participant_uuid', '=', uuid).executeTakeFirst();
+    const r = await participantAccountByUuid(this.db, uuid);
     return r ? Accounts.participant(r) : null;
   }
 
   async participantByStaticToken(token: string): Promise<ParticipantAccount | null> {
-    const r = await this.participants().where('participant_token', '=', token).executeTakeFirst();
+    const r = await participantAccountByStaticToken(this.db, token);
     return r ? Accounts.participant(r) : null;
   }
 
   async deviceByToken(token: string): Promise<DeviceAccount | null> {
-    const r = await this.db.kysely
-      .selectFrom('t_devices')
-      .select([...DEVICE_COLUMNS, 'device_token'])
-      .where('device_token', '=', token)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
+    const r = await deviceAccountByToken(this.db, token);
     return r
       ? {
           id: r.id_device,
@@ -209,25 +140,6 @@ export class Accounts {
 
   /** Records a successful login (`*_lastonline`, as OpenTera does). */
   async touch(kind: 'user' | 'participant' | 'device', id: number): Promise<void> {
-    const now = new Date().toISOString();
-    const k = this.db.kysely;
-    if (kind === 'user')
-      await k
-        .updateTable('t_users')
-        .set({ user_lastonline: now })
-        .where('id_user', '=', id)
-        .execute();
-    else if (kind === 'participant')
-      await k
-        .updateTable('t_participants')
-        .set({ participant_lastonline: now })
-        .where('id_participant', '=', id)
-        .execute();
-    else
-      await k
-        .updateTable('t_devices')
-        .set({ device_lastonline: now })
-        .where('id_device', '=', id)
-        .execute();
+    await setLastOnline(this.db, kind, id, new Date().toISOString());
   }
 }

@@ -1,21 +1,15 @@
 /**
  * Who is calling: OpenTera's three auth layers (spec §2.1) as one object, answering either an
  * authenticated principal or a Refusal that http/replies.ts renders with OpenTera's status
- * and body. Password checks go through the LoginThrottle; tokens through TokenService and the
- * Revocations seam; accounts are re-read from the database on every request.
+ * and body. Passwords are checked by PasswordChecks under the LoginThrottle's limits; tokens
+ * through TokenService and the Revocations seam; accounts are re-read from the database on
+ * every request.
  */
 import type { Revocations } from '../seams/revocations/revocations.js';
-import type { LoginAttempts } from '../seams/login-attempts/login-attempts.js';
-import type { Db } from '../store/connect.js';
-import {
-  Accounts,
-  type DeviceAccount,
-  type ParticipantAccount,
-  type UserAccount,
-} from './accounts.js';
+import type { Accounts, DeviceAccount, ParticipantAccount, UserAccount } from './accounts.js';
 import { readCredentials, secretsEqual, splitScheme } from './credentials.js';
-import { LoginThrottle, ADDRESS_WINDOW_MS, type PasswordKind } from './lockout.js';
-import { verifyPassword } from './passwords.js';
+import type { LoginThrottle, PasswordKind } from './lockout.js';
+import type { PasswordChecks } from './password-checks.js';
 import type { ParticipantClaims, TokenService, UserClaims } from './tokens.js';
 
 export type Refusal =
@@ -63,28 +57,31 @@ const UNAUTHORIZED: Refusal = { refusal: 'unauthorized' };
 export const MUST_CHANGE_PASSWORD = 'Unauthorized - User must login first to change password';
 export const MUST_USE_2FA = 'Unauthorized - 2FA is enabled, must login first and use token';
 
-export interface AuthenticatorDeps {
-  db: Db;
+export interface AuthenticatorParts {
+  accounts: Accounts;
+  throttle: LoginThrottle;
+  passwords: PasswordChecks;
   tokens: TokenService;
   revocations: Revocations;
-  attempts: LoginAttempts;
 }
 
 export class Authenticator {
   readonly accounts: Accounts;
   readonly throttle: LoginThrottle;
+  private readonly passwords: PasswordChecks;
   private readonly tokens: TokenService;
   private readonly revocations: Revocations;
 
-  constructor(deps: AuthenticatorDeps) {
-    this.accounts = new Accounts(deps.db);
-    this.throttle = new LoginThrottle(deps.attempts);
-    this.tokens = deps.tokens;
-    this.revocations = deps.revocations;
+  constructor(parts: AuthenticatorParts) {
+    this.accounts = parts.accounts;
+    this.throttle = parts.throttle;
+    this.passwords = parts.passwords;
+    this.tokens = parts.tokens;
+    this.revocations = parts.revocations;
   }
 
   /**
-   * A password check under the throttle. `find` loads the account (null: unknown name);
+   * A password check under the throttle's limits. `find` loads the account (null: unknown name);
    * `usable` says whether a found account may log in (enabled…), checked after the password so
    * that timing does not tell a disabled account from a wrong password.
    */
@@ -98,15 +95,17 @@ export class Authenticator {
   ): Promise<A | Refusal> {
     const account = await find(username);
     const key = account ? account.uuid : `name:${encodeURIComponent(username)}`;
-    const verdict = await this.throttle.begin(kind, key, address);
-    if (verdict === 'throttled')
-      return { refusal: 'throttled', retryAfterSeconds: ADDRESS_WINDOW_MS / 1000 };
-    if (verdict === 'locked') return UNAUTHORIZED;
-    const matches = await verifyPassword(password, account?.passwordHash ?? null);
-    if (!account || !matches || !usable(account)) {
-      await this.throttle.failure(address);
-      return UNAUTHORIZED;
-    }
+    const outcome = await this.passwords.check(
+      kind,
+      key,
+      address,
+      password,
+      account?.passwordHash ?? null,
+    );
+    if (outcome === 'throttled')
+      return { refusal: 'throttled', retryAfterSeconds: this.throttle.retryAfterSeconds };
+    // A failed check stays counted as a failure.
+    if (outcome !== 'match' || !account || !usable(account)) return UNAUTHORIZED;
     await this.throttle.success(kind, key, address);
     return account;
   }

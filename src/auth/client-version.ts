@@ -1,5 +1,5 @@
 /**
- * OpenTera's client-version rule for user logins (spec §2.3). A client that sends both
+ * OpenTera's client-version rule for user logins. A client that sends both
  * `X-Client-Name` and `X-Client-Version` and is known in the `ServerVersions` setting gets
  * `version_latest`; a different version adds `version_error`; a different major version
  * refuses the login with 426. Unknown clients and clients without the headers log in as usual.

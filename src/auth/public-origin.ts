@@ -1,8 +1,9 @@
 /**
- * The origin a login advertises in `websocket_url` (spec §3.1): `--public-url`, else derived
+ * The origin a login advertises in `websocket_url`: `--public-url`, else derived
  * from the listening host and port. Behind a reverse proxy OpenTera takes the host from
  * `X-ExternalServer` (nginx sends `X_ExternalServer`) and the port from `X-ExternalPort`; here
- * those headers count only when the TCP peer is a configured trusted proxy (DESIGN flaw 5),
+ * those headers count only when the TCP peer is a configured trusted proxy (anyone else could
+ * redirect clients to a server of their choosing),
  * and only when they hold a plain host name or address and a port number.
  */
 import { isIP } from 'node:net';

@@ -1,6 +1,6 @@
 /**
- * TokenService: signs and verifies every JWT OpenTera clients and services use (spec §2.2),
- * all HS256 with OpenTera's claims, so OpenTera's Python services accept them too.
+ * TokenService: the signing keys and the typed claims of every token OpenTera clients and
+ * services use (signing and verifying themselves are in ./jwt.ts).
  *
  * It keeps the signing keys, read once from the server settings under OpenTera's names:
  * - dynamic keys `UserTokenAPIKey`, `ParticipantTokenAPIKey`, `ServiceTokenAPIKey` (created
@@ -8,7 +8,7 @@
  *   service token);
  * - static keys `TokenEncryptionKey` (devices) and `ParticipantTokenEncryptionKey`
  *   (participants), created when missing and never rotated: the static tokens stored in the
- *   database were signed with them and clients keep them for good (DESIGN flaw 7: keep).
+ *   database were signed with them and clients keep them for good (clients depend on them).
  * Keys are secrets: they are never logged; `redisKeys()` exists only to publish them under
  * OpenTera's Redis names for its Python services.
  *
@@ -16,12 +16,12 @@
  * the account's state and the static-token database match are the caller's (auth/*.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { SignJWT, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
+import { signHs256 as sign, TOKEN_ISSUER, verifyHs256 as verify } from './jwt.js';
 import type { Db } from '../store/connect.js';
-import { SETTING, getSetting, randomKey, setSetting } from '../store/queries/settings.js';
+import { SETTING, ensureSetting, randomKey, setSetting } from '../store/queries/settings.js';
 
-export const TOKEN_ISSUER = 'TeraServer';
-/** Lifetimes, seconds (spec §2.2). */
+export { TOKEN_ISSUER };
+/** Lifetimes, seconds. */
 export const LOGIN_TOKEN_TTL_S = 3600;
 export const REFRESH_TOKEN_TTL_S = 1800;
 
@@ -81,28 +81,6 @@ interface Keys {
   participantStatic: string;
 }
 
-const encoder = new TextEncoder();
-
-async function sign(key: string, claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .sign(encoder.encode(key));
-}
-
-/** The payload of an HS256 token signed with `key` whose `exp` (if any) has not passed, or null. */
-async function verify(token: string, key: string, requireExp: boolean): Promise<JWTPayload | null> {
-  if (typeof token !== 'string' || token.length === 0) return null;
-  try {
-    const { payload } = await jwtVerify(token, encoder.encode(key), {
-      algorithms: ['HS256'],
-      ...(requireExp ? { requiredClaims: ['exp'] } : {}),
-    });
-    return payload;
-  } catch {
-    return null;
-  }
-}
-
 /** The registered claims of a dynamic token issued now, valid `ttlSeconds`. */
 function issued(ttlSeconds: number): IssuedClaims {
   const now = Math.floor(Date.now() / 1000);
@@ -112,18 +90,11 @@ function issued(ttlSeconds: number): IssuedClaims {
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
-/** Reads a setting, creating it with a fresh key when missing (first writer wins). */
+/** The key stored under `name`, created with a fresh random one when missing. */
 async function ensureKey(db: Db, name: string): Promise<string> {
-  const existing = await getSetting(db, name);
-  if (existing) return existing;
-  await db.kysely
-    .insertInto('t_server_settings')
-    .values({ server_settings_name: name, server_settings_value: randomKey(KEY_LENGTH) })
-    .onConflict((oc) => oc.column('server_settings_name').doNothing())
-    .execute();
-  const created = await getSetting(db, name);
-  if (!created) throw new Error(`token key ${name} could not be stored`);
-  return created;
+  const key = await ensureSetting(db, name, randomKey(KEY_LENGTH));
+  if (!key) throw new Error(`token key ${name} could not be stored`);
+  return key;
 }
 
 export class TokenService {
@@ -214,7 +185,7 @@ export class TokenService {
   }
 
   /**
-   * OpenTera's Redis key names (spec §6.2) → key values, for publishing to Redis so OpenTera's
+   * OpenTera's Redis key names → key values, for publishing to Redis so OpenTera's
    * Python services validate the same tokens. Secrets: never log the result.
    */
   redisKeys(): Record<string, string> {
@@ -226,18 +197,5 @@ export class TokenService {
       DeviceStaticTokenAPIKey: this.keys.deviceStatic,
       ParticipantStaticTokenAPIKey: this.keys.participantStatic,
     };
-  }
-}
-
-/**
- * The `exp` claim of a JWT in ms, read WITHOUT verifying it: only for expiring stored
- * revocations, never to trust a token. Undefined for anything that is not a JWT with `exp`.
- */
-export function jwtExpiryMs(token: string): number | undefined {
-  try {
-    const exp = decodeJwt(token).exp;
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
-  } catch {
-    return undefined;
   }
 }

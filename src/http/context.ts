@@ -1,96 +1,24 @@
 /**
  * What every API route file is built from: the Deps, the Authenticator and the websocket URL
- * builder, plus the few request facts routes need (client address, listening port) and the
- * route registration OpenTera's endpoints share.
+ * builder (all three built by the composition root), plus the few request facts routes need
+ * (client address, listening port) and the steps several routes share.
  */
 import type { AddressInfo } from 'node:net';
-import type {
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  FastifySchema,
-  HTTPMethods,
-} from 'fastify';
-import {
-  Authenticator,
-  type AuthRequest,
-  type Refusal,
-  type UserAuth,
-} from '../auth/authenticate.js';
-import { WebsocketUrls } from '../auth/public-origin.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Authenticator, AuthRequest, Refusal, UserAuth } from '../auth/authenticate.js';
+import type { WebsocketUrls } from '../auth/public-origin.js';
 import type { RevocableKind } from '../seams/revocations/revocations.js';
 import type { Deps } from '../deps.js';
 import { MODULE, moduleMessagesTopic, twistedCommandsTopic } from '../topics.js';
 import { disconnectCommand } from '../protocol/messages.js';
 import type { PrincipalKind } from '../principal.js';
-import { sendJson, sendRefusal } from './replies.js';
+import { sendRefusal } from './replies.js';
+import { BASIC_OR_TOKEN } from './schemas.js';
 
 export interface ApiContext {
   readonly deps: Deps;
   readonly auth: Authenticator;
   readonly urls: WebsocketUrls;
-}
-
-export function createApiContext(deps: Deps): ApiContext {
-  return {
-    deps,
-    auth: new Authenticator({
-      db: deps.db,
-      tokens: deps.tokens,
-      revocations: deps.revocations,
-      attempts: deps.attempts,
-    }),
-    urls: new WebsocketUrls(deps.config),
-  };
-}
-
-export type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
-
-export interface OpenTeraRoute {
-  method: 'GET' | 'POST';
-  url: string;
-  schema: FastifySchema & {
-    summary: string;
-    tags: string[];
-    security?: Array<Record<string, string[]>>;
-  };
-  handler: Handler;
-  /** Extra route options (e.g. a body limit). */
-  bodyLimit?: number;
-}
-
-const accept = () => () => true;
-const stringify = () => (data: unknown) => JSON.stringify(data);
-
-/**
- * Registers OpenTera endpoints on one path. Their schemas document; they do not validate or
- * serialize (each handler parses its arguments into OpenTera's error bodies and sends
- * ready-made JSON). Other methods on the path answer 405, as Flask does.
- */
-export function registerPath(app: FastifyInstance, routes: OpenTeraRoute[]): void {
-  const url = routes[0]!.url;
-  for (const r of routes) {
-    app.route({
-      method: r.method,
-      url: r.url,
-      schema: r.schema,
-      handler: r.handler,
-      validatorCompiler: accept,
-      serializerCompiler: stringify,
-      ...(r.bodyLimit ? { bodyLimit: r.bodyLimit } : {}),
-    });
-  }
-  const taken = new Set<string>(routes.map((r) => r.method));
-  const others = (['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as HTTPMethods[]).filter(
-    (m) => !taken.has(m),
-  );
-  app.route({
-    method: others,
-    url,
-    schema: { hide: true },
-    handler: async (_request, reply) =>
-      sendJson(reply, 405, { message: 'The method is not allowed for the requested URL.' }),
-  });
 }
 
 /** The client's address: the forwarded one when the peer is a trusted proxy (Fastify's trustProxy). */
@@ -102,9 +30,18 @@ export const authRequest = (request: FastifyRequest): AuthRequest => ({
   address: clientAddress(request),
 });
 
-/** The user calling an API route other than /api/user/login: Basic or token (spec §2.1). */
+/** The user calling an API route other than /api/user/login: Basic or token. */
 export const apiUser = (ctx: ApiContext, request: FastifyRequest): Promise<UserAuth | Refusal> =>
   ctx.auth.user(authRequest(request), { basic: true, token: true, login: false });
+
+/** What the routes of a user other than login share: GET, tag `user`, Basic or token. */
+export const userGet = (ctx: ApiContext) =>
+  ({
+    method: 'GET',
+    tags: ['user'],
+    security: BASIC_OR_TOKEN,
+    authenticate: (request: FastifyRequest) => apiUser(ctx, request),
+  }) as const;
 
 /** Counts a refused login (by its refusal unless `outcome` is given) and sends the refusal. */
 export function refuseLogin(
@@ -159,7 +96,7 @@ export async function websocketUrlIfOffline(
   return websocketUrl(ctx, request, kind, uuid);
 }
 
-/** Publishes OpenTera's forced-disconnect command for every connection of `uuid` (spec §4.6). */
+/** Publishes OpenTera's forced-disconnect command for every connection of `uuid`. */
 export async function publishDisconnect(ctx: ApiContext, uuid: string): Promise<void> {
   const dest = twistedCommandsTopic(uuid);
   const message = disconnectCommand(dest, moduleMessagesTopic(MODULE.flask));

@@ -6,9 +6,23 @@
  * A repeated argument counts once (its first value).
  */
 export type ArgType = 'boolean' | 'int' | 'string';
-export type ArgSpec = Readonly<Record<string, ArgType>>;
-type ValueOf<T extends ArgType> = T extends 'boolean' ? boolean : T extends 'int' ? number : string;
-export type Args<S extends ArgSpec> = { -readonly [K in keyof S]?: ValueOf<S[K]> };
+/** One argument: its type and what it means (the OpenAPI document shows the description). */
+export interface ArgDecl<T extends ArgType = ArgType> {
+  readonly type: T;
+  readonly description: string;
+}
+/** Argument name → its type, bare or declared. */
+export type ArgSpec = Readonly<Record<string, ArgType | ArgDecl>>;
+type TypeOf<E> = E extends ArgDecl<infer T> ? T : E;
+type ValueOf<T> = T extends 'boolean' ? boolean : T extends 'int' ? number : string;
+export type Args<S extends ArgSpec> = { -readonly [K in keyof S]?: ValueOf<TypeOf<S[K]>> };
+
+export const bool = (description: string): ArgDecl<'boolean'> => ({ type: 'boolean', description });
+export const int = (description: string): ArgDecl<'int'> => ({ type: 'int', description });
+export const str = (description: string): ArgDecl<'string'> => ({ type: 'string', description });
+
+export const argType = (entry: ArgType | ArgDecl): ArgType =>
+  typeof entry === 'string' ? entry : entry.type;
 
 export interface ArgsError {
   message: string;
@@ -31,6 +45,16 @@ function parseInteger(raw: string): number | null {
   return Number(v);
 }
 
+/** The first value given for `name` in `query` (Fastify's parsed query string), if any. */
+export function firstValue(query: unknown, name: string): string | undefined {
+  const given =
+    typeof query === 'object' && query !== null
+      ? (query as Record<string, unknown>)[name]
+      : undefined;
+  const first: unknown = Array.isArray(given) ? given[0] : given;
+  return typeof first === 'string' ? first : undefined;
+}
+
 /** Parses `query` (Fastify's parsed query string) against `spec`. */
 export function parseArgs<S extends ArgSpec>(
   query: unknown,
@@ -45,10 +69,10 @@ export function parseArgs<S extends ArgSpec>(
   }
   const args: Record<string, unknown> = {};
   const errors: Record<string, string> = {};
-  for (const [name, type] of Object.entries(spec)) {
-    const given = raw[name];
-    const first = Array.isArray(given) ? given[0] : given;
-    if (typeof first !== 'string') continue;
+  for (const [name, entry] of Object.entries(spec)) {
+    const type = argType(entry);
+    const first = firstValue(raw, name);
+    if (first === undefined) continue;
     if (type === 'boolean') {
       const b = parseBoolean(first);
       if (b === null) errors[name] = `Invalid literal for boolean(): ${first}`;

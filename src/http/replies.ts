@@ -1,7 +1,7 @@
 /**
- * OpenTera's answer bodies (spec §2, "Response body conventions"): the auth layer answers the
- * text `Unauthorized`; a resource's own errors and status strings are JSON-encoded strings;
- * argument errors are flask-restx objects. TeraRelay's own refusals (429) are `{code, message}`.
+ * OpenTera's answer bodies: the auth layer answers the text `Unauthorized`; a resource's own
+ * errors and status strings are JSON-encoded strings; argument errors are flask-restx objects.
+ * TeraRelay's own refusals (429) are `{code, message}`.
  */
 import type { FastifyReply } from 'fastify';
 import type { Refusal } from '../auth/authenticate.js';

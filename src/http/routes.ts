@@ -1,24 +1,28 @@
 /**
- * OpenTera's REST API on the app: login, logout and token refresh for users, participants
- * and devices; device status; who is online; forced disconnect; the device and participant
- * lists. Paths, statuses and bodies follow OpenTera (spec §2, §11).
+ * Every API route of the app, mounted in one place: OpenTera's REST API (login, logout and
+ * token refresh for users, participants and devices; device status; who is online; forced
+ * disconnect; the device and participant lists) and TeraRelay's service events. OpenTera's
+ * paths, statuses and bodies follow OpenTera.
  */
-import type { Deps } from '../deps.js';
 import type { App } from './app.js';
-import { createApiContext } from './context.js';
-import { registerDeviceRoutes } from './api/device.js';
-import { registerDisconnectRoute } from './api/disconnect.js';
-import { registerListRoutes } from './api/lists.js';
-import { registerOnlineRoutes } from './api/online.js';
-import { registerParticipantRoutes } from './api/participant.js';
-import { registerUserRoutes } from './api/user.js';
+import type { ApiContext } from './context.js';
+import { mountRoutes } from './route.js';
+import { deviceRoutes } from './api/device.js';
+import { disconnectRoutes } from './api/disconnect.js';
+import { listRoutes } from './api/lists.js';
+import { onlineRoutes } from './api/online.js';
+import { participantRoutes } from './api/participant.js';
+import { serviceRoutes } from './api/service-events.js';
+import { userRoutes } from './api/user.js';
 
-export function registerApi(app: App, deps: Deps): void {
-  const ctx = createApiContext(deps);
-  registerUserRoutes(app, ctx);
-  registerParticipantRoutes(app, ctx);
-  registerDeviceRoutes(app, ctx);
-  registerOnlineRoutes(app, ctx);
-  registerDisconnectRoute(app, ctx);
-  registerListRoutes(app, ctx);
+export function registerApi(app: App, ctx: ApiContext): void {
+  mountRoutes(app, [
+    ...userRoutes(ctx),
+    ...participantRoutes(ctx),
+    ...deviceRoutes(ctx),
+    ...onlineRoutes(ctx),
+    ...disconnectRoutes(ctx),
+    ...listRoutes(ctx),
+    ...serviceRoutes(ctx),
+  ]);
 }

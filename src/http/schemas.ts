@@ -1,9 +1,11 @@
 /**
- * TypeBox schemas of OpenTera's REST answers, as documented in the served OpenAPI document.
- * Routes use them for documentation only (their own parsers answer OpenTera's error bodies);
- * the tests check live answers against the documented versions.
+ * TypeBox schemas of the REST answers, as documented in the served OpenAPI document, and the
+ * query string schema derived from a route's declared arguments. OpenTera's routes use them
+ * for documentation only (their arguments are parsed by query.ts into OpenTera's error
+ * bodies); the tests check live answers against the documented versions.
  */
 import Type, { type TSchema } from 'typebox';
+import { argType, type ArgSpec } from './query.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -232,13 +234,30 @@ export const ParticipantListItem = Type.Object(
   { additionalProperties: false },
 );
 
-/** Query string documentation helpers. */
-export const query = (props: Record<string, TSchema>) => Type.Object(props);
-export const QBool = (description: string) => Type.Optional(Type.Boolean({ description }));
-export const QInt = (description: string) => Type.Optional(Type.Integer({ description }));
-export const QStr = (description: string) => Type.Optional(Type.String({ description }));
+/** The answers of a user's list of `item`; `badRequest` is its 400 answer when it has one. */
+export function listResponses(item: TSchema, badRequest?: TSchema): Record<number, TSchema> {
+  const answers: Record<number, TSchema> = {
+    200: Type.Array(item),
+    401: UserUnauthorized,
+    429: ErrorBody,
+  };
+  if (badRequest) answers[400] = badRequest;
+  return answers;
+}
 
-type Security = Array<Record<string, string[]>>;
+const ARG_SCHEMAS = { boolean: Type.Boolean, int: Type.Integer, string: Type.String } as const;
+
+/** The query string schema of declared arguments (all optional, as OpenTera's are). */
+export function querySchema(spec: ArgSpec): TSchema {
+  const props: Record<string, TSchema> = {};
+  for (const [name, entry] of Object.entries(spec)) {
+    const options = typeof entry === 'string' ? {} : { description: entry.description };
+    props[name] = Type.Optional(ARG_SCHEMAS[argType(entry)](options));
+  }
+  return Type.Object(props);
+}
+
+export type Security = Array<Record<string, string[]>>;
 export const BASIC_OR_TOKEN: Security = [{ basic: [] }, { openTera: [] }];
 export const BASIC_ONLY: Security = [{ basic: [] }];
 export const TOKEN_ONLY: Security = [{ openTera: [] }];

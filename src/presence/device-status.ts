@@ -1,6 +1,6 @@
 /**
  * Setting an online device's status, shared by POST /api/device/status and the RPC
- * `update_device_status` (spec §2.9, §4.8): store `{status, timestamp}` in Presence, then
+ * `update_device_status`: store `{status, timestamp}` in Presence, then
  * announce DEVICE_STATUS_CHANGED on the UserManager's event topic with `device_status` =
  * Python's `json.dumps({"status": <status text>, "timestamp": <ts>})`.
  */
@@ -11,9 +11,8 @@ import {
   DeviceEvent_EventType,
   DeviceEventSchema,
   packEvent,
-  teraEvent,
 } from '../protocol/messages.js';
-import { USER_MANAGER_EVENTS } from '../topics.js';
+import { announce } from './events.js';
 
 /** False (nothing stored or announced) when the device is offline. */
 export async function updateDeviceStatus(
@@ -30,9 +29,6 @@ export async function updateDeviceStatus(
     deviceName: device.name,
     deviceStatus: pythonJsonDumps({ status: statusText, timestamp }),
   });
-  const payload = deps.codec.encodeEvent(
-    teraEvent(USER_MANAGER_EVENTS, [packEvent(DeviceEventSchema, event)]),
-  );
-  await deps.bus.publish(USER_MANAGER_EVENTS, payload);
+  await announce(deps, packEvent(DeviceEventSchema, event));
   return true;
 }

@@ -1,9 +1,13 @@
 /**
  * The UserEvent / ParticipantEvent / DeviceEvent a principal's presence and session state
- * produce, with the fields OpenTera fills (spec §4.4, §4.8).
+ * produce, with the fields OpenTera fills, and the one way they are announced: a TeraEvent on
+ * `module.TeraServer.UserManagerModule.events`, where every connection of every node listens.
  */
+import type { Deps } from '../deps.js';
 import type { PrincipalRecord } from '../access/principals.js';
+import { USER_MANAGER_EVENTS } from '../topics.js';
 import {
+  teraEvent,
   create,
   DeviceEvent_EventType,
   DeviceEventSchema,
@@ -69,4 +73,16 @@ export function presenceEvent(principal: PrincipalRecord, change: PresenceChange
         }),
       );
   }
+}
+
+/**
+ * Publishes `events` as one TeraEvent on the UserManager's events topic. Rejects when the bus
+ * cannot publish.
+ */
+export async function announce(
+  deps: Pick<Deps, 'bus' | 'codec'>,
+  ...events: readonly Any[]
+): Promise<void> {
+  const payload = deps.codec.encodeEvent(teraEvent(USER_MANAGER_EVENTS, [...events]));
+  await deps.bus.publish(USER_MANAGER_EVENTS, payload);
 }

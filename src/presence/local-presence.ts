@@ -1,14 +1,13 @@
 /**
  * LocalPresence: the presence of this node's own websocket connections. The node that owns a
- * connection joins and leaves its Presence entry itself (RedisPresence entries are refreshed by
- * the node that created them), and announces CONNECTED when the principal comes online and
- * DISCONNECTED when it goes offline, on `module.TeraServer.UserManagerModule.events`. Since
- * `join`/`leave` report each transition to exactly one caller, each change is announced once
- * across the cluster (spec §4.4, made safe: counted connections, spec §10.9–11).
+ * connection joins and leaves its Presence entry itself (Redis entries are refreshed by the
+ * node that created them), and announces CONNECTED when the principal comes online and
+ * DISCONNECTED when it goes offline. Since `join`/`leave` report each transition to exactly
+ * one caller, each change is announced once across the cluster, and a principal with several
+ * connections stays online until its last one leaves.
  *
- * It keeps the principals with a live connection here (record and connection ids), to
- * re-announce them when Presence restores their entries after Redis came back empty, and a
- * per-principal queue so a connection's join is always applied before its leave.
+ * It keeps only a per-principal queue, so a connection's join is always applied before its
+ * leave; which connections are live it reads from the hub's registry (`live`).
  *
  * While Redis is unreachable a join or leave is retried every `retryMs` until it goes through
  * (a join only while its connection is still live). Before each retried leave, `resync` puts
@@ -19,22 +18,26 @@ import type { Logger } from 'pino';
 import type { Deps } from '../deps.js';
 import type { PrincipalRecord } from '../access/principals.js';
 import type { PrincipalRef } from '../seams/presence/presence.js';
-import { USER_MANAGER_EVENTS } from '../topics.js';
-import { teraEvent, type Any } from '../protocol/messages.js';
-import { presenceEvent } from './events.js';
+import { principalKey, type PrincipalKind } from '../principal.js';
 import { KeyedQueue } from '../util/keyed-queue.js';
+import { WakeableSleep } from '../util/timers.js';
+import { announce, presenceEvent } from './events.js';
+
+/** This node's live connections (the hub). */
+export interface LiveConnections {
+  membersOf(
+    kind: PrincipalKind,
+    uuid: string,
+  ): ReadonlySet<{ readonly id: string; readonly principal: PrincipalRecord }>;
+}
 
 export interface LocalPresenceOptions {
   deps: Pick<Deps, 'presence' | 'bus' | 'codec' | 'log'>;
+  live: LiveConnections;
   /** Puts this node's entries back in the shared presence (RedisPresence.restore). */
   resync?: () => Promise<unknown>;
   /** Pause between attempts while the presence store is unreachable, ms. Default 1000. */
   retryMs?: number;
-}
-
-interface Local {
-  readonly principal: PrincipalRecord;
-  readonly connections: Set<string>;
 }
 
 export class LocalPresence {
@@ -43,39 +46,32 @@ export class LocalPresence {
   private readonly resync: () => Promise<unknown>;
   private readonly retryMs: number;
   private readonly queue: KeyedQueue;
-  /** `<kind>:<uuid>` → the principal's live connections on this node. */
-  private readonly live = new Map<string, Local>();
-  private readonly wakers = new Set<() => void>();
+  private readonly live: LiveConnections;
+  private readonly pauses = new WakeableSleep();
   private closing: Promise<void> | null = null;
 
   constructor(options: LocalPresenceOptions) {
     this.deps = options.deps;
+    this.live = options.live;
     this.log = options.deps.log.child({ module: 'local-presence' });
     this.resync = options.resync ?? (() => Promise.resolve());
     this.retryMs = options.retryMs ?? 1000;
     this.queue = new KeyedQueue((err, key) => this.log.error({ err, key }, 'presence task failed'));
   }
 
-  /** A connection of `principal` is open and has its own CONNECTED. */
+  /** A connection of `principal`, live in the hub, is open and has its own CONNECTED. */
   connected(principal: PrincipalRecord, connectionId: string): void {
-    const key = keyOf(principal);
-    let local = this.live.get(key);
-    if (!local) this.live.set(key, (local = { principal, connections: new Set() }));
-    local.connections.add(connectionId);
     const { kind, uuid } = principal;
-    this.queue.run(key, async () => {
-      const isLive = (): boolean => this.live.get(key)?.connections.has(connectionId) ?? false;
+    const isLive = (): boolean =>
+      [...this.live.membersOf(kind, uuid)].some((c) => c.id === connectionId);
+    this.queue.run(principalKey(kind, uuid), async () => {
       const join = () => this.deps.presence.join(kind, uuid, connectionId);
       if (await this.attempt('join', join, isLive)) await this.announce(principal, 'connected');
     });
   }
 
-  /** A connection announced by `connected` is gone. */
+  /** A connection announced by `connected` is gone (already out of the hub). */
   disconnected(principal: PrincipalRecord, connectionId: string): void {
-    const key = keyOf(principal);
-    const local = this.live.get(key);
-    if (!local?.connections.delete(connectionId)) return;
-    if (local.connections.size === 0) this.live.delete(key);
     const { kind, uuid } = principal;
     let retried = false;
     const leave = async (): Promise<boolean> => {
@@ -83,7 +79,7 @@ export class LocalPresence {
       retried = true;
       return this.deps.presence.leave(kind, uuid, connectionId);
     };
-    this.queue.run(key, async () => {
+    this.queue.run(principalKey(kind, uuid), async () => {
       if (await this.attempt('leave', leave, () => true))
         await this.announce(principal, 'disconnected');
     });
@@ -91,14 +87,15 @@ export class LocalPresence {
 
   /** Principals whose entries came back after a Redis restart: announce them again. */
   restored(refs: PrincipalRef[]): void {
-    for (const ref of refs) {
-      const key = `${ref.kind}:${ref.uuid}`;
-      const local = this.live.get(key);
-      if (!local) continue;
-      this.queue.run(key, async () => {
+    for (const { kind, uuid } of refs) {
+      const first = (): PrincipalRecord | undefined =>
+        this.live.membersOf(kind, uuid).values().next().value?.principal;
+      if (!first()) continue;
+      this.queue.run(principalKey(kind, uuid), async () => {
         // A leave queued before this task may have taken the principal offline again.
-        if (!this.live.has(key) || !(await this.deps.presence.isOnline(ref.kind, ref.uuid))) return;
-        await this.announce(local.principal, 'connected');
+        const principal = first();
+        if (!principal || !(await this.deps.presence.isOnline(kind, uuid))) return;
+        await this.announce(principal, 'connected');
       });
     }
   }
@@ -106,7 +103,7 @@ export class LocalPresence {
   /** Stops retrying and waits for the queued work. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      for (const wake of [...this.wakers]) wake();
+      this.pauses.wakeAll();
       await this.queue.drain();
     })();
     return this.closing;
@@ -132,25 +129,10 @@ export class LocalPresence {
   }
 
   private pause(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        this.wakers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, this.retryMs);
-      this.wakers.add(wake);
-    });
+    return this.pauses.sleep(this.retryMs);
   }
 
-  private async announce(principal: PrincipalRecord, change: 'connected' | 'disconnected') {
-    const any: Any = presenceEvent(principal, change);
-    const { bus, codec } = this.deps;
-    await bus.publish(
-      USER_MANAGER_EVENTS,
-      codec.encodeEvent(teraEvent(USER_MANAGER_EVENTS, [any])),
-    );
+  private announce(principal: PrincipalRecord, change: 'connected' | 'disconnected') {
+    return announce(this.deps, presenceEvent(principal, change));
   }
 }
-
-const keyOf = (p: PrincipalRecord): string => `${p.kind}:${p.uuid}`;

@@ -1,6 +1,6 @@
 /**
  * When a DatabaseEvent about a user, participant or device ends that principal's right to a
- * websocket (spec §4.8): DB_DELETE, or DB_UPDATE/DB_CREATE whose `object_value` JSON says
+ * websocket: DB_DELETE, or DB_UPDATE/DB_CREATE whose `object_value` JSON says
  * `<kind>_enabled: false` or carries a non-null `deleted_at` (soft delete).
  */
 import type { PrincipalKind } from '../principal.js';

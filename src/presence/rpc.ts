@@ -1,5 +1,5 @@
 /**
- * The UserManagerModule's RPC interface (spec §4.8, §6.3), answered from the Presence seam.
+ * The UserManagerModule's RPC interface, answered from the Presence seam.
  *
  * A binary RPCMessage arrives on `module.TeraServer.UserManagerModule.rpc`; for a known method
  * the JSON text `{"method", "id", "pattern", "status": "OK", "return_value"}` is published on

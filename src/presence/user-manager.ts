@@ -1,5 +1,5 @@
 /**
- * The UserManagerModule of spec §4.8: the duties OpenTera gives its single UserManagerModule,
+ * OpenTera's UserManagerModule: the duties OpenTera gives its single UserManagerModule,
  * done only while this node is the leader (../seams/leadership/leadership.ts), so each is done exactly once
  * across the cluster. Every node subscribes (the bus restores subscriptions after a Redis
  * restart); a node that is not the leader drops what arrives.
@@ -14,34 +14,35 @@
  *   node that owns a connection keeps its presence itself (./local-presence.ts).
  * - `module.TeraServer.UserManagerModule.rpc`: answered by ./rpc.ts.
  * - `module.TeraServer.DatabaseModule.events.{user,participant,device}`: a DatabaseEvent that
- *   deletes, soft-deletes or disables a principal publishes the disconnect command (§4.6).
- * It also sweeps presence entries left by dead nodes (`Presence.sweep`) every presenceTtl/4,
- * and at once on becoming the leader, and announces those principals' DISCONNECTED.
+ *   deletes, soft-deletes or disables a principal publishes the disconnect command.
+ * It also sweeps presence entries left by dead nodes (`Presence.sweep`) every sweep interval
+ * (`presenceTimings`) and at once on becoming the leader, and announces those principals'
+ * DISCONNECTED.
  */
 import type { Logger } from 'pino';
 import type { Deps } from '../deps.js';
 import type { Subscription } from '../seams/bus/bus.js';
 import type { Leadership } from '../seams/leadership/leadership.js';
+import { presenceTimings } from '../seams/presence/timings.js';
 import { PRINCIPAL_KINDS, type PrincipalKind } from '../principal.js';
 import {
   databaseEventsTopic,
   twistedCommandsTopic,
-  USER_MANAGER_EVENTS,
   USER_MANAGER_MESSAGES,
   USER_MANAGER_RPC,
 } from '../topics.js';
 import {
   disconnectCommand,
   JoinSessionReplyEvent_ReplyType,
-  teraEvent,
-  unpackClientEvent,
+  forEachClientEvent,
   type Any,
   type ClientEvent,
+  type UnpackDrop,
 } from '../protocol/messages.js';
-import { presenceEvent, type PresenceChange } from './events.js';
+import { announce, presenceEvent, type PresenceChange } from './events.js';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import { revokedPrincipal } from './revocation.js';
-import { UserManagerRpc } from './rpc.js';
+import type { UserManagerRpc } from './rpc.js';
 
 type Members = Readonly<Record<PrincipalKind, readonly string[]>>;
 
@@ -51,17 +52,16 @@ export class UserManager {
   private subscriptions: Subscription[] = [];
   private sweepTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
-  private readonly rpc: UserManagerRpc;
 
   constructor(
     private readonly deps: Deps,
     private readonly leader: Leadership,
+    private readonly rpc: UserManagerRpc,
   ) {
     this.log = deps.log.child({ module: 'user-manager' });
     this.queue = new KeyedQueue((err, key) =>
       this.log.error({ err, key }, 'user manager task failed'),
     );
-    this.rpc = new UserManagerRpc(deps);
   }
 
   /** Subscribes to its topics; resolves once they are live. */
@@ -96,7 +96,10 @@ export class UserManager {
     this.leader.onChange((leader) => {
       if (leader) sweep();
     });
-    this.sweepTimer = setInterval(sweep, (this.deps.config.presenceTtl * 1000) / 4);
+    this.sweepTimer = setInterval(
+      sweep,
+      presenceTimings(this.deps.config.presenceTtl).sweepIntervalMs,
+    );
     this.sweepTimer.unref();
     sweep();
   }
@@ -117,19 +120,17 @@ export class UserManager {
     try {
       data = this.deps.codec.decodeModuleMessage(payload).data;
     } catch {
-      this.deps.metrics.eventsDropped.inc({ reason: 'undecodable' });
-      return;
+      return this.dropped('undecodable');
     }
-    for (const any of data) {
-      let e: ClientEvent | undefined;
-      try {
-        e = unpackClientEvent(any);
-      } catch {
-        this.deps.metrics.eventsDropped.inc({ reason: 'undecodable' });
-        continue;
-      }
-      if (e) this.dispatch(e);
-    }
+    forEachClientEvent(
+      data,
+      (e) => this.dispatch(e),
+      (reason) => reason === 'undecodable' && this.dropped(reason),
+    );
+  }
+
+  private dropped(reason: UnpackDrop): void {
+    this.deps.metrics.eventsDropped.inc({ reason });
   }
 
   private dispatch(e: ClientEvent): void {
@@ -211,7 +212,7 @@ export class UserManager {
           continue;
         }
         await update(kind, uuid);
-        await this.announce(presenceEvent(principal, change));
+        await announce(this.deps, presenceEvent(principal, change));
       }
     }
   }
@@ -223,7 +224,7 @@ export class UserManager {
       if (uuids.length === 0) continue;
       const known = await this.deps.principals.findMany(kind, uuids);
       for (const principal of known.values())
-        await this.announce(presenceEvent(principal, 'disconnected'));
+        await announce(this.deps, presenceEvent(principal, 'disconnected'));
     }
   }
 
@@ -232,29 +233,21 @@ export class UserManager {
     try {
       events = this.deps.codec.decodeEvent(payload).events;
     } catch {
-      this.deps.metrics.eventsDropped.inc({ reason: 'undecodable' });
-      return;
+      return this.dropped('undecodable');
     }
-    for (const any of events) {
-      let e: ClientEvent | undefined;
-      try {
-        e = unpackClientEvent(any);
-      } catch {
-        continue;
-      }
-      if (e?.type !== 'DatabaseEvent') continue;
-      const uuid = revokedPrincipal(kind, e.event);
-      if (!uuid) continue;
-      const topic = twistedCommandsTopic(uuid);
-      void this.deps.bus.publish(
-        topic,
-        this.deps.codec.encodeModuleMessage(disconnectCommand(topic)),
-      );
-    }
-  }
-
-  private async announce(any: Any): Promise<void> {
-    const event = teraEvent(USER_MANAGER_EVENTS, [any]);
-    await this.deps.bus.publish(USER_MANAGER_EVENTS, this.deps.codec.encodeEvent(event));
+    forEachClientEvent(
+      events,
+      (e) => {
+        if (e.type !== 'DatabaseEvent') return;
+        const uuid = revokedPrincipal(kind, e.event);
+        if (!uuid) return;
+        const topic = twistedCommandsTopic(uuid);
+        void this.deps.bus.publish(
+          topic,
+          this.deps.codec.encodeModuleMessage(disconnectCommand(topic)),
+        );
+      },
+      () => {},
+    );
   }
 }

@@ -1,5 +1,5 @@
 /**
- * OpenTera's protobuf dictionary (package `opentera.protobuf`, spec §7) for the rest of the
+ * OpenTera's protobuf dictionary (package `opentera.protobuf`) for the rest of the
  * app. This is the only module that imports generated code (src/gen, written by
  * `buf generate` from proto/): everything else imports schemas, types and enums from here.
  */
@@ -175,7 +175,7 @@ export function moduleMessage(
 }
 
 /**
- * The forced-disconnect command (spec §4.6), to publish on `dest`, the per-uuid channel
+ * The forced-disconnect command, to publish on `dest`, the per-uuid channel
  * `module.TeraServer.TwistedModule.events.<uuid>`.
  */
 export function disconnectCommand(
@@ -188,7 +188,7 @@ export function disconnectCommand(
   return moduleMessage(source, dest, [packEvent(ServerCommandSchema, command)]);
 }
 
-/** The nine event types a client may receive (spec §5.1), decoded; `type` is the message name. */
+/** The nine event types a client may receive, decoded; `type` is the message name. */
 export type ClientEvent =
   | { readonly type: 'DeviceEvent'; readonly event: DeviceEvent }
   | { readonly type: 'JoinSessionEvent'; readonly event: JoinSessionEvent }
@@ -227,5 +227,30 @@ export function unpackClientEvent(any: Any): ClientEvent | undefined {
     return { type: schema.name, event } as ClientEvent;
   } catch (err) {
     throw new AppError('BAD_PAYLOAD', `Undecodable ${schema.typeName}`, { cause: err });
+  }
+}
+
+/** Why an Any was not handed on as a client event. */
+export type UnpackDrop = 'undecodable' | 'unknown-type';
+
+/**
+ * Visits each Any of `anys`, in order, decoded as a client event. One that does not decode,
+ * or is of another type, is reported to `drop` and skipped; nothing throws.
+ */
+export function forEachClientEvent(
+  anys: readonly Any[],
+  visit: (event: ClientEvent, any: Any) => void,
+  drop: (reason: UnpackDrop) => void,
+): void {
+  for (const any of anys) {
+    let event: ClientEvent | undefined;
+    try {
+      event = unpackClientEvent(any);
+    } catch {
+      drop('undecodable');
+      continue;
+    }
+    if (event) visit(event, any);
+    else drop('unknown-type');
   }
 }

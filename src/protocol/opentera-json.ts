@@ -1,6 +1,6 @@
 /**
  * OpenTera's websocket JSON: byte-for-byte what Python protobuf 5.x produces with
- * `json_format.MessageToJson(msg, always_print_fields_with_no_presence=True)` (spec §7.4).
+ * `json_format.MessageToJson(msg, always_print_fields_with_no_presence=True)`.
  *
  * Contract of the rendering, taken from Python's json_format and json.dumps:
  * - keys are JSON names (lowerCamelCase); first the fields that are set, by field number,

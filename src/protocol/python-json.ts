@@ -1,7 +1,7 @@
 /**
  * Python's `json.dumps(value)` with its defaults (`", "` and `": "` separators, ASCII only,
  * lowercase `\uXXXX` escapes), for the strings OpenTera stores and publishes as JSON text
- * (device status, spec §4.8), so they are byte-identical to what OpenTera's services expect.
+ * (device status), so they are byte-identical to what OpenTera's services expect.
  *
  * Limits of the imitation (the input comes from JavaScript's JSON.parse): a number is printed
  * as an int when it is integral (Python would keep `1.0` a float), and object keys come in

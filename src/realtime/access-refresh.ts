@@ -1,5 +1,5 @@
 /**
- * Keeps live connections' access sets current (spec §10.15), off the fan-out path.
+ * Keeps live connections' access sets current when access changes, off the fan-out path.
  *
  * It keeps the principal kinds marked dirty, the running pass, and a generation number bumped
  * by every request. A DatabaseEvent that may change access only marks the kinds it may affect;
@@ -11,7 +11,7 @@
  */
 import type { Logger } from 'pino';
 import type { AccessSets } from '../access/access.js';
-import type { PrincipalKind } from '../principal.js';
+import { PRINCIPAL_KINDS, type PrincipalKind } from '../principal.js';
 
 export interface RefreshTarget {
   readonly kind: PrincipalKind;
@@ -33,8 +33,6 @@ export interface AccessRefresherOptions {
   concurrency?: number;
 }
 
-const ALL_KINDS: readonly PrincipalKind[] = ['user', 'participant', 'device'];
-
 export class AccessRefresher {
   /** Kinds whose connections need a pass. */
   private readonly dirty = new Set<PrincipalKind>();
@@ -53,7 +51,7 @@ export class AccessRefresher {
    * Asks for a pass soon over the connections of `kinds` (default: all). Cheap, synchronous,
    * never throws.
    */
-  request(kinds: Iterable<PrincipalKind> = ALL_KINDS): void {
+  request(kinds: Iterable<PrincipalKind> = PRINCIPAL_KINDS): void {
     if (this.closed) return;
     this.gen++;
     for (const kind of kinds) this.dirty.add(kind);

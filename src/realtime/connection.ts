@@ -23,7 +23,7 @@ import type { WireFormat } from '../protocol/codec.js';
 
 export type Frame = string | Uint8Array;
 
-/** The reply to any client data frame (spec §4.7). */
+/** The reply to any client data frame. */
 export const CLIENT_MESSAGE_REPLY = 'Not allowed to send message';
 
 /** How long a server-initiated close may take before the socket is destroyed, ms. */

@@ -2,7 +2,7 @@
  * The websocket gateway: `/wss/user`, `/wss/participant` and `/wss/device` on the HTTPS
  * server, authorized by the one-time ticket of a login's `websocket_url` (`?id=<ticket>`).
  *
- * Connect sequence (OpenTera's order, spec §4.2, made safe):
+ * Connect sequence (OpenTera's order, made safe):
  * 1. redeem the ticket (atomic, single use, bound to the path's kind); load the principal,
  *    which must still exist and be enabled (a device must be onlineable); compute its access
  *    sets and session memberships. Any refusal answers HTTP 403 before the upgrade;
@@ -15,8 +15,8 @@
  *    it came online. When the connection ends, it leaves; a connection that ends before
  *    step 5 is never joined, so it leaves no ghost presence.
  *
- * It keeps the live connections grouped by principal (for access refresh) and the sockets
- * still handshaking (so close() can drop them). A plain GET on the paths answers 426.
+ * It keeps only the sockets still handshaking (so close() can drop them); live connections are
+ * registered in the hub. A plain GET on the paths answers 426.
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
@@ -40,10 +40,10 @@ import {
 import { teraEvent } from '../protocol/messages.js';
 import { presenceEvent } from '../presence/events.js';
 import type { LocalPresence } from '../presence/local-presence.js';
-import { AccessRefresher } from './access-refresh.js';
+import { settleWithin } from '../util/timers.js';
+import type { AccessRefresher } from './access-refresh.js';
 import { Connection } from './connection.js';
-import { Heartbeat } from './heartbeat.js';
-import { Hub, type TopicSpec } from './hub.js';
+import type { Hub, TopicSpec } from './hub.js';
 import { chooseSubprotocol, formatOf } from './subprotocols.js';
 
 /** Longest ticket looked up; anything longer is refused without a lookup. */
@@ -59,7 +59,7 @@ interface Grant {
   generation: number;
 }
 
-/** The topics one connection listens to (spec §4.3, DESIGN §16: no always-dropped topics). */
+/** The topics one connection listens to (none whose every message would be dropped). */
 export function topicsFor(kind: PrincipalKind, uuid: string): TopicSpec[] {
   return [
     { topic: USER_MANAGER_EVENTS, role: 'events' },
@@ -73,42 +73,30 @@ export function topicsFor(kind: PrincipalKind, uuid: string): TopicSpec[] {
   ];
 }
 
+export interface GatewayParts {
+  /** The registry of live connections and the fan-out. */
+  hub: Hub<Connection>;
+  refresher: AccessRefresher;
+  presence: LocalPresence;
+}
+
 export class Gateway {
   private readonly wss: WebSocketServer;
-  private readonly hub: Hub;
-  private readonly heartbeat: Heartbeat;
-  private readonly refresher: AccessRefresher;
-  /** `<kind>:<uuid>` → that principal's live connections. */
-  private readonly live = new Map<string, Set<Connection>>();
   private readonly handshakes = new Set<Duplex>();
   private server: App['server'] | null = null;
   private closing: Promise<void> | null = null;
 
   constructor(
     private readonly deps: Deps,
-    private readonly presence: LocalPresence,
+    private readonly parts: GatewayParts,
   ) {
-    const { config, log, metrics } = deps;
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
       perMessageDeflate: false,
-      maxPayload: config.maxClientFrame,
+      maxPayload: deps.config.maxClientFrame,
       handleProtocols: (offered) => chooseSubprotocol(offered),
     });
-    this.refresher = new AccessRefresher({
-      access: deps.access,
-      targets: () => [...this.live.values()].map((set) => [...set].map((c) => c.scope)),
-      log,
-    });
-    this.hub = new Hub({
-      bus: deps.bus,
-      codec: deps.codec,
-      log,
-      metrics,
-      onAccessEvent: (topic) => this.refresher.request(affectedKinds(topic)),
-    });
-    this.heartbeat = new Heartbeat({ interval: config.pingInterval, timeout: config.pongTimeout });
   }
 
   /** Adds the 426 routes and starts handling upgrades on the app's server. */
@@ -165,7 +153,7 @@ export class Gateway {
     const principal = await principals.find(kind, uuid);
     if (!principal?.enabled) return null;
     if (kind === 'device' && principal.onlineable === false) return null;
-    const generation = this.refresher.generation;
+    const generation = this.parts.refresher.generation;
     const [sets, sessions] = await Promise.all([
       access.accessFor(kind, uuid),
       access.sessionMemberships(kind, uuid),
@@ -175,6 +163,7 @@ export class Gateway {
 
   private async open(ws: WebSocket, grant: Grant): Promise<void> {
     const { principal } = grant;
+    const { hub, refresher, presence } = this.parts;
     const connection = new Connection(ws, {
       id: randomUUID(),
       principal,
@@ -185,55 +174,39 @@ export class Gateway {
       onGone: (c) => this.gone(c),
     });
     if (this.closing) return connection.close('GOING_AWAY');
-    this.track(connection);
+    const subscribed = hub.add(connection, topicsFor(principal.kind, principal.uuid));
+    this.deps.metrics.connections.inc({ kind: principal.kind });
     try {
-      await this.hub.add(connection, topicsFor(principal.kind, principal.uuid));
+      await subscribed;
     } catch (err) {
       this.deps.log.error({ err }, 'websocket subscription failed');
       return connection.close('INTERNAL_ERROR');
     }
     if (connection.isClosed) return;
-    if (this.refresher.generation !== grant.generation) this.refresher.request();
+    if (refresher.generation !== grant.generation) refresher.request();
     const own = teraEvent(USER_MANAGER_EVENTS, [presenceEvent(principal, 'connected')]);
     connection.open(this.deps.codec.encodeFrame(own, connection.format));
     connection.announced = true;
-    this.presence.connected(principal, connection.id);
-  }
-
-  private track(connection: Connection): void {
-    const key = `${connection.principal.kind}:${connection.principal.uuid}`;
-    let set = this.live.get(key);
-    if (!set) this.live.set(key, (set = new Set()));
-    set.add(connection);
-    this.heartbeat.add(connection);
-    this.deps.metrics.connections.inc({ kind: connection.principal.kind });
+    presence.connected(principal, connection.id);
   }
 
   /** The connection stopped being live (closing or closed): undo everything open() did. */
   private gone(connection: Connection): void {
-    const key = `${connection.principal.kind}:${connection.principal.uuid}`;
-    const set = this.live.get(key);
-    if (!set?.delete(connection)) return;
-    if (set.size === 0) this.live.delete(key);
-    this.hub.remove(connection);
-    this.heartbeat.remove(connection);
+    const { hub, presence } = this.parts;
+    if (!hub.has(connection)) return;
+    hub.remove(connection);
     this.deps.metrics.connections.dec({ kind: connection.principal.kind });
-    if (connection.announced) this.presence.disconnected(connection.principal, connection.id);
+    if (connection.announced) presence.disconnected(connection.principal, connection.id);
   }
 
   private async shutdown(): Promise<void> {
     this.server?.off('upgrade', this.onUpgrade);
     for (const socket of this.handshakes) socket.destroy();
-    const connections = [...this.live.values()].flatMap((set) => [...set]);
+    const connections = [...this.parts.hub.members()];
     const closed = Promise.all(connections.map((c) => c.whenClosed()));
     for (const c of connections) c.close('GOING_AWAY');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, SHUTDOWN_GRACE_MS)))]);
-    clearTimeout(timer);
+    await settleWithin(closed, SHUTDOWN_GRACE_MS);
     for (const c of connections) c.terminate();
-    this.heartbeat.close();
-    await this.refresher.close();
-    await this.hub.close();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 }
@@ -242,7 +215,7 @@ export class Gateway {
  * Whose access a DatabaseEvent topic may change. Participants and devices see only each other
  * through their links and their sessions; users see through groups, roles, sites and projects.
  */
-function affectedKinds(topic: string): PrincipalKind[] {
+export function affectedKinds(topic: string): PrincipalKind[] {
   const model = topic.slice(topic.lastIndexOf('.') + 1);
   return ['participant', 'device', 'session'].includes(model) ? [...PRINCIPAL_KINDS] : ['user'];
 }

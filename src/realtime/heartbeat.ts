@@ -1,12 +1,12 @@
 /**
  * Heartbeat for every connection of the node with one timer (no per-socket timers).
  *
- * It keeps the set of watched connections. Every `interval` ms one tick runs: a connection
- * whose last sign of life (pong or client frame, `lastSeen`) is older than `timeout` is
- * terminated; every other one is pinged. So a client is pinged at most `interval` after it
- * opens and then every `interval`, and a silent client is dropped between `timeout` and
- * `timeout + interval` after its last sign of life: accurate within one interval.
- * The timer runs only while something is watched, and never keeps the process alive.
+ * It keeps nothing but its timer: each round reads the live connections from `connections`
+ * (the hub's registry). Every `interval` ms, from start() to close(), a connection whose last
+ * sign of life (pong or client frame, `lastSeen`) is older than `timeout` is terminated; every
+ * other one is pinged. So a client is pinged at most `interval` after it opens and then every
+ * `interval`, and a silent client is dropped between `timeout` and `timeout + interval` after
+ * its last sign of life: accurate within one interval. The timer never keeps the process alive.
  */
 export interface Beating {
   readonly lastSeen: number;
@@ -15,6 +15,8 @@ export interface Beating {
 }
 
 export interface HeartbeatOptions {
+  /** The live connections; a terminated one must leave it. */
+  connections: () => Iterable<Beating>;
   /** Ping period, ms (config.pingInterval). */
   interval: number;
   /** Silence after which a connection is terminated, ms (config.pongTimeout). */
@@ -24,7 +26,6 @@ export interface HeartbeatOptions {
 }
 
 export class Heartbeat {
-  private readonly watched = new Set<Beating>();
   private timer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
 
@@ -32,44 +33,28 @@ export class Heartbeat {
     this.now = options.now ?? Date.now;
   }
 
-  add(connection: Beating): void {
-    this.watched.add(connection);
-    if (!this.timer) {
-      this.timer = setInterval(() => this.tick(), this.options.interval);
-      this.timer.unref();
-    }
-  }
-
-  remove(connection: Beating): void {
-    this.watched.delete(connection);
-    if (this.watched.size === 0) this.stop();
+  /** Starts the rounds. Idempotent. */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.tick(), this.options.interval);
+    this.timer.unref();
   }
 
   /** Runs one round now (the timer calls this). */
   tick(): void {
     const deadline = this.now() - this.options.timeout;
-    for (const connection of [...this.watched]) {
+    for (const connection of [...this.options.connections()]) {
       try {
-        if (connection.lastSeen < deadline) {
-          this.watched.delete(connection);
-          connection.terminate();
-        } else {
-          connection.ping();
-        }
+        if (connection.lastSeen < deadline) connection.terminate();
+        else connection.ping();
       } catch {
         // One broken connection never stops the round.
       }
     }
-    if (this.watched.size === 0) this.stop();
   }
 
-  /** Stops watching everything. Idempotent. */
+  /** Stops the rounds. Idempotent. */
   close(): void {
-    this.watched.clear();
-    this.stop();
-  }
-
-  private stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }

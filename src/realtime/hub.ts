@@ -1,20 +1,22 @@
 /**
- * The hub: bus topics → the live connections subscribed to them, and the fan-out path.
+ * The hub: the one registry of this node's live connections, and the fan-out path.
  *
- * It keeps, per topic, the set of member connections, the topic's role and the one bus
+ * It keeps every live member with its topics, the members grouped by principal
+ * (`principalKey`), and, per topic, the member set, the topic's role and the one bus
  * subscription shared by all of them (made by the first member, dropped with the last), so a
- * node holds one subscription per topic however many sockets listen (spec §10.19).
+ * node holds one subscription per topic however many sockets listen.
  *
  * Roles:
  * - `events`: binary TeraEvents. Decoded once; a TeraEvent carrying several events is split
- *   and each event is filtered on its own (spec §10.12); each surviving event is encoded at
- *   most once per wire format and the same bytes go to every member allowed to see it.
+ *   and each event is filtered on its own (a client reads only the first event of a frame);
+ *   each surviving event is encoded at most once per wire format and the same bytes go to
+ *   every member allowed to see it.
  * - `commands`: binary TeraModuleMessages on `module.TeraServer.TwistedModule.events.<uuid>`;
- *   a ServerCommand CMD_CLIENT_DISCONNECT closes every member with 4000 (spec §4.6).
+ *   a ServerCommand CMD_CLIENT_DISCONNECT closes every member with 4000.
  * - `access`: DatabaseEvents that may change access; handed untouched to `onAccessEvent`.
  *
- * The fan-out path (DESIGN rule 4) is synchronous and total: no await, no throw, no database
- * query; a failure affects one message or one member, never the others or the bus.
+ * The fan-out path is synchronous and total: no await, no throw, no database query; a
+ * failure affects one message or one member, never the others or the bus.
  */
 import type { Logger } from 'pino';
 import type { Bus, Subscription } from '../seams/bus/bus.js';
@@ -27,12 +29,13 @@ import {
   ServerCommand_CommandType,
   ServerCommandSchema,
   TeraEventSchema,
-  unpackClientEvent,
+  forEachClientEvent,
   type ClientEvent,
   type TeraEvent,
 } from '../protocol/messages.js';
 import type { AccessScope, Channel } from '../access/scope.js';
 import type { CloseKind } from '../errors.js';
+import { principalKey, type PrincipalKind } from '../principal.js';
 import type { Frame } from './connection.js';
 
 export type TopicRole = 'events' | 'commands' | 'access';
@@ -44,6 +47,9 @@ export interface TopicSpec {
 
 /** What the hub needs of a connection (src/realtime/connection.ts implements it). */
 export interface HubMember {
+  /** Unique per connection. */
+  readonly id: string;
+  readonly principal: { readonly kind: PrincipalKind; readonly uuid: string };
   readonly format: WireFormat;
   readonly scope: Pick<AccessScope, 'accepts'>;
   send(frame: Frame): void;
@@ -59,18 +65,23 @@ export interface HubOptions {
   onAccessEvent?: (topic: string, payload: Uint8Array) => void;
 }
 
-interface TopicEntry {
+interface TopicEntry<M> {
   readonly role: TopicRole;
-  readonly members: Set<HubMember>;
+  readonly members: Set<M>;
   /** Resolves to null when the bus refused the subscription. */
   readonly subscription: Promise<Subscription | null>;
 }
 
 const SERVER_COMMAND = ServerCommandSchema.typeName;
 
-export class Hub {
-  private readonly topics = new Map<string, TopicEntry>();
-  private readonly memberTopics = new Map<HubMember, readonly string[]>();
+const NONE: ReadonlySet<never> = new Set();
+
+export class Hub<M extends HubMember = HubMember> {
+  private readonly topics = new Map<string, TopicEntry<M>>();
+  /** Every live member → the topics it listens to. */
+  private readonly memberTopics = new Map<M, readonly string[]>();
+  /** `principalKey` → that principal's live members. */
+  private readonly byPrincipal = new Map<string, Set<M>>();
   private readonly unsubscribing = new Set<Promise<void>>();
   private closed = false;
 
@@ -81,13 +92,17 @@ export class Hub {
    * (a connection buffers until it opens); the promise resolves when every subscription is
    * live on the bus, and rejects (member removed) if the bus refused one.
    */
-  async add(member: HubMember, topics: readonly TopicSpec[]): Promise<void> {
+  async add(member: M, topics: readonly TopicSpec[]): Promise<void> {
     if (this.closed) throw new Error('hub is closed');
     if (this.memberTopics.has(member)) throw new Error('member already added');
     this.memberTopics.set(
       member,
       topics.map((t) => t.topic),
     );
+    const key = principalKey(member.principal.kind, member.principal.uuid);
+    let group = this.byPrincipal.get(key);
+    if (!group) this.byPrincipal.set(key, (group = new Set()));
+    group.add(member);
     const pending = topics.map(({ topic, role }) => {
       let entry = this.topics.get(topic);
       if (!entry) {
@@ -105,10 +120,13 @@ export class Hub {
   }
 
   /** Stops delivering to `member`; a topic's bus subscription goes with its last member. */
-  remove(member: HubMember): void {
+  remove(member: M): void {
     const topics = this.memberTopics.get(member);
     if (!topics) return;
     this.memberTopics.delete(member);
+    const key = principalKey(member.principal.kind, member.principal.uuid);
+    const group = this.byPrincipal.get(key);
+    if (group?.delete(member) && group.size === 0) this.byPrincipal.delete(key);
     for (const topic of topics) {
       const entry = this.topics.get(topic);
       if (!entry) continue;
@@ -121,6 +139,26 @@ export class Hub {
         .finally(() => this.unsubscribing.delete(done));
       this.unsubscribing.add(done);
     }
+  }
+
+  /** True while `member` is registered (from add until remove). */
+  has(member: M): boolean {
+    return this.memberTopics.has(member);
+  }
+
+  /** Every live member. */
+  members(): IterableIterator<M> {
+    return this.memberTopics.keys();
+  }
+
+  /** The live members of one principal (empty when it has none here). */
+  membersOf(kind: PrincipalKind, uuid: string): ReadonlySet<M> {
+    return this.byPrincipal.get(principalKey(kind, uuid)) ?? NONE;
+  }
+
+  /** The live members grouped by principal, one non-empty set per principal. */
+  principals(): IterableIterator<ReadonlySet<M>> {
+    return this.byPrincipal.values();
   }
 
   /** Number of members on a topic (observability and tests). */
@@ -161,7 +199,7 @@ export class Hub {
     }
   }
 
-  private fanOut(topic: string, members: ReadonlySet<HubMember>, payload: Uint8Array): void {
+  private fanOut(topic: string, members: ReadonlySet<M>, payload: Uint8Array): void {
     let message: TeraEvent;
     try {
       message = this.options.codec.decodeEvent(payload);
@@ -170,23 +208,16 @@ export class Hub {
     }
     const channel: Channel = topic.startsWith('websocket.') ? 'direct' : 'broadcast';
     const split = message.events.length > 1;
-    for (const any of message.events) {
-      let event: ClientEvent | undefined;
-      try {
-        event = unpackClientEvent(any);
-      } catch {
-        this.drop('undecodable');
-        continue;
-      }
-      if (!event) {
-        this.drop('unknown-type');
-        continue;
-      }
-      const single = split
-        ? create(TeraEventSchema, { header: message.header, events: [any] })
-        : message;
-      this.fanOutOne(single, event, channel, members);
-    }
+    forEachClientEvent(
+      message.events,
+      (event, any) => {
+        const single = split
+          ? create(TeraEventSchema, { header: message.header, events: [any] })
+          : message;
+        this.fanOutOne(single, event, channel, members);
+      },
+      (reason) => this.drop(reason),
+    );
   }
 
   /** One event to every member that may see it: one encode per wire format at most. */
@@ -194,7 +225,7 @@ export class Hub {
     single: TeraEvent,
     event: ClientEvent,
     channel: Channel,
-    members: ReadonlySet<HubMember>,
+    members: ReadonlySet<M>,
   ): void {
     let json: Frame | null | undefined;
     let binary: Frame | null | undefined;
@@ -224,7 +255,7 @@ export class Hub {
     }
   }
 
-  private command(members: ReadonlySet<HubMember>, payload: Uint8Array): void {
+  private command(members: ReadonlySet<M>, payload: Uint8Array): void {
     let disconnect = false;
     try {
       const message = this.options.codec.decodeModuleMessage(payload);

@@ -1,6 +1,6 @@
 /**
  * Websocket subprotocols a client may offer (`Sec-WebSocket-Protocol`) to choose its frames.
- * Offering none gives OpenTera's JSON text frames (spec §7.4), as existing clients expect.
+ * Offering none gives OpenTera's JSON text frames, as existing clients expect.
  * `opentera-protobuf` opts in to binary frames: each one a binary protobuf
  * `opentera.protobuf.TeraMessage{message: Any(TeraEvent)}` with one event, the same message
  * the JSON frames render. When both are offered, binary wins.

@@ -7,7 +7,8 @@
  * - `commands` (default: tickets, revocations, login attempts, presence): commands issued while
  *   disconnected wait in ioredis' offline queue and are sent when the link is back; a command
  *   still waiting after 2 reconnect attempts fails (`maxRetriesPerRequest: 2`), and one that gets
- *   no reply fails after `commandTimeoutMs` (default 5 s). Callers map failures to UNAVAILABLE.
+ *   no reply fails after `commandTimeoutMs` (default 5 s). Callers map failures to UNAVAILABLE
+ *   (`redisCall`).
  * - `publish` (RedisBus publisher): no offline queue and no retries (`enableOfflineQueue: false`,
  *   `maxRetriesPerRequest: 0`): a PUBLISH either goes out on a live link or fails at once, so a
  *   stale message is never sent late, after newer ones. The bus bounds its own wait.
@@ -17,6 +18,8 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { AppError } from '../errors.js';
+import { withTimeout } from '../util/timers.js';
 
 export type RedisUse = 'commands' | 'publish' | 'subscribe';
 
@@ -24,8 +27,6 @@ export interface CreateRedisOptions {
   /** Shown in logs and as the Redis CLIENT name (`terarelay:<name>`). */
   name: string;
   log?: Logger;
-  /** Do not connect until the first command or `connect()`. Default false. */
-  lazy?: boolean;
   /** Default `commands`; see the module comment. */
   use?: RedisUse;
   /** A command without a reply fails after this long (ms). Default 5000; none for `subscribe`. */
@@ -52,21 +53,57 @@ const PER_USE: Record<RedisUse, RedisOptions> = {
   },
 };
 
+/**
+ * ioredis connection options from a `redis://` or `rediss://` URL (checked by config): host, port
+ * (default 6379), ACL user and password (`user:password@`, percent-decoded; `:password@` for the
+ * default user), database number (`/2`), and for `rediss://` TLS with the server's certificate
+ * and name verified (system CAs plus NODE_EXTRA_CA_CERTS). The password is never logged.
+ */
+export function redisUrlOptions(url: string): RedisOptions {
+  const u = new URL(url);
+  const options: RedisOptions = {
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port: u.port ? Number(u.port) : 6379,
+  };
+  if (u.username) options.username = decodeURIComponent(u.username);
+  if (u.password) options.password = decodeURIComponent(u.password);
+  if (u.pathname.length > 1) options.db = Number(u.pathname.slice(1));
+  if (u.protocol === 'rediss:') options.tls = {};
+  return options;
+}
+
+/**
+ * ioredis attaches the failed command to its errors, and a failed login (AUTH, or HELLO … AUTH)
+ * carries the password; commands waiting on that connection are rejected with the same error.
+ * The password is replaced by `***` in place, as the error is emitted, before anything logs it.
+ */
+function hidePassword(err: Error & { command?: { name?: unknown; args?: unknown[] } }): void {
+  const args = err.command?.args;
+  if (!Array.isArray(args)) return;
+  const name = String(err.command?.name).toLowerCase();
+  const auth = name === 'auth' ? -1 : args.findIndex((a) => String(a).toUpperCase() === 'AUTH');
+  if (name !== 'auth' && (name !== 'hello' || auth < 0)) return;
+  // AUTH [user] password; HELLO version AUTH user password.
+  const at = name === 'auth' ? args.length - 1 : auth + 2;
+  if (at < args.length) args[at] = '***';
+}
+
 export function createRedis(url: string, options: CreateRedisOptions): Redis {
   const use = options.use ?? 'commands';
   const commandTimeout = use === 'subscribe' ? undefined : (options.commandTimeoutMs ?? 5000);
-  const redis = new Redis(url, {
+  const redis = new Redis({
+    ...redisUrlOptions(url),
     ...PER_USE[use],
     retryStrategy: reconnectDelay,
     connectTimeout: 5000,
     commandTimeout,
-    lazyConnect: options.lazy ?? false,
     connectionName: `terarelay:${options.name.replace(/[^\w.:-]/g, '_')}`,
   });
   const log = options.log?.child({ redis: options.name });
   // One warning when a link goes down, one info when it is back; retries in between are debug.
   let down = false;
   redis.on('error', (err: Error) => {
+    hidePassword(err);
     if (!log) return;
     if (down) log.debug({ err: err.message }, 'redis still unreachable');
     else log.warn({ err: err.message }, 'redis unreachable; reconnecting');
@@ -87,11 +124,19 @@ export async function closeRedis(redis: Redis, timeoutMs = 1000): Promise<void> 
     redis.disconnect();
     return;
   }
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-  await Promise.race([redis.quit().then(noop, noop), timedOut]);
-  clearTimeout(timer);
+  await withTimeout(redis.quit(), timeoutMs, 'QUIT').catch(() => {});
   if (!ended()) redis.disconnect();
 }
 
-function noop(): void {}
+/** Runs a Redis command; any failure becomes AppError UNAVAILABLE `<what>: Redis unavailable`. */
+export async function redisCall<T>(what: string, command: () => Promise<T>): Promise<T> {
+  try {
+    return await command();
+  } catch (err) {
+    throw redisUnavailable(what, err);
+  }
+}
+
+export function redisUnavailable(what: string, cause: unknown): AppError {
+  return new AppError('UNAVAILABLE', `${what}: Redis unavailable`, { cause });
+}

@@ -5,10 +5,16 @@
  * URLs: `sqlite:<path>` (parent directories are created; WAL journal), `sqlite::memory:`,
  * `postgres://…` / `postgresql://…`. The connection is checked before returning; any failure
  * is a ConfigError naming `--db` with the password masked, so the CLI prints one line.
+ *
+ * SQLite support is the optional package better-sqlite3, loaded only for `sqlite:` URLs; when it
+ * is not installed, opening a `sqlite:` URL is a ConfigError saying how to install it.
+ * PostgreSQL TLS is set in the URL and applied by `pg`: `sslmode=verify-full` checks the server's
+ * certificate and name (`sslrootcert=<file>` for a private CA; `sslcert=<file>`/`sslkey=<file>`
+ * for a client certificate); `sslmode=disable` turns TLS off.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import type SqliteDatabase from 'better-sqlite3';
 import {
   Kysely,
   PostgresDialect,
@@ -18,7 +24,7 @@ import {
   type LogEvent,
 } from 'kysely';
 import pg from 'pg';
-import { ConfigError } from '../config.js';
+import { ConfigError, maskUrl, sqliteFile } from '../config.js';
 import type { Database } from './schema.js';
 import { sqliteBooleans } from './sqlite-booleans.js';
 
@@ -39,9 +45,7 @@ export interface OpenDbOptions {
 }
 
 /** `url` with any password replaced by `***`, safe to print. */
-export function maskDbUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^@/?#]*@/i, '$1***@');
-}
+export const maskDbUrl = maskUrl;
 
 // PostgreSQL type OIDs read back as TeraRelay's row types.
 const INT8 = 20;
@@ -72,11 +76,26 @@ function shortReason(e: unknown): string {
   return line.length > 200 ? line.slice(0, 197) + '...' : line || 'unknown error';
 }
 
-function sqlitePath(url: string): string {
-  const rest = url.slice('sqlite:'.length);
-  if (rest === ':memory:' || rest === '') return ':memory:';
-  // `sqlite:///abs/path` and `sqlite://rel/path` are accepted as well as `sqlite:path`.
-  return rest.startsWith('//') ? rest.slice(2) : rest;
+/**
+ * The better-sqlite3 constructor. Throws a ConfigError naming `--db` when the optional package is
+ * not installed (with how to install it) or cannot be loaded.
+ */
+async function loadSqlite(masked: string): Promise<typeof SqliteDatabase> {
+  try {
+    return (await import('better-sqlite3')).default;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const missing =
+      err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes("'better-sqlite3'");
+    throw new ConfigError(
+      '--db',
+      masked,
+      missing
+        ? 'SQLite needs the optional package better-sqlite3: run `npm install better-sqlite3` ' +
+            'where terarelay is installed, or use postgres://…'
+        : `cannot load better-sqlite3: ${shortReason(e)}`,
+    );
+  }
 }
 
 export async function openDb(url: string, options: OpenDbOptions = {}): Promise<Db> {
@@ -87,11 +106,12 @@ export async function openDb(url: string, options: OpenDbOptions = {}): Promise<
   let dialect: Dialect;
   if (url.startsWith('sqlite:')) {
     dialect = 'sqlite';
-    const path = sqlitePath(url);
+    const path = sqliteFile(url);
+    const Sqlite = await loadSqlite(masked);
     let database: SqliteDatabase.Database;
     try {
       if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-      database = new SqliteDatabase(path);
+      database = new Sqlite(path);
       if (path !== ':memory:') database.pragma('journal_mode = WAL');
       database.pragma('foreign_keys = ON');
       database.pragma('busy_timeout = 5000');

@@ -1,6 +1,6 @@
 /**
  * The database schema as Kysely table types, with OpenTera's table and column names
- * (spec §5.3), plus TeraRelay's own `terarelay_revoked_tokens`.
+ *, plus TeraRelay's own `terarelay_revoked_tokens`.
  *
  * The TypeScript types are the same on SQLite and PostgreSQL:
  * - booleans are `boolean` (PostgreSQL `boolean`; SQLite `integer` 0/1, converted both ways

@@ -3,7 +3,7 @@
  *
  * It keeps, per key, the tail of that key's chain (removed once the chain is empty). The
  * UserManager keys presence changes by principal, so a connection's CONNECTED is always
- * applied before its DISCONNECTED (no ghost online, spec §10.11), while different principals
+ * applied before its DISCONNECTED (no ghost online), while different principals
  * never wait on each other. A task that throws is reported to `onError` and does not stop the
  * tasks queued after it.
  */

@@ -9,6 +9,7 @@ import type { UserAccess } from '../../src/access/access.js';
 import { AccessStore } from '../../src/access/access-store.js';
 import { PrincipalStore } from '../../src/access/principals.js';
 import * as R from '../access/rows.js';
+import { storeTest } from '../kit/with-store.js';
 import { loadNames, openSeeded, type Names, type OpenEmptyDb } from './access-support.js';
 
 const ids = (xs: Iterable<number>): number[] => [...xs].sort((a, b) => a - b);
@@ -21,17 +22,10 @@ async function userAccess(access: AccessStore, uuid: string): Promise<UserAccess
 }
 
 export function accessCasesContract(open: OpenEmptyDb): void {
-  const withDb =
-    (body: (db: Db, access: AccessStore, n: Names) => Promise<void>) =>
-    async (t: { skip(reason: string): void }): Promise<void> => {
-      const db = await openSeeded(open);
-      if ('skip' in db) return t.skip(db.skip);
-      try {
-        await body(db, new AccessStore(db), await loadNames(db));
-      } finally {
-        await db.close();
-      }
-    };
+  const withDb = (body: (db: Db, access: AccessStore, n: Names) => Promise<void>) =>
+    storeTest(() => openSeeded(open))(async (db) =>
+      body(db, new AccessStore(db), await loadNames(db)),
+    );
 
   describe('with rows added or deleted', () => {
     test(

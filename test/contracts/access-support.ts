@@ -3,8 +3,10 @@ import type { Db } from '../../src/store/connect.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { seedIfEmpty } from '../../src/store/seed/seed.js';
 import type { PrincipalKind } from '../../src/principal.js';
+import type { Opened } from '../kit/with-store.js';
 
-export type OpenEmptyDb = () => Promise<Db | { skip: string }>;
+/** Opens a fresh, empty database (test/kit/backends.ts); closing it discards it. */
+export type OpenEmptyDb = () => Promise<Opened<Db>>;
 
 /** uuid ↔ name for the seeded users (by username), participants, devices and sessions. */
 export interface Names {
@@ -38,7 +40,7 @@ export async function loadNames(db: Db): Promise<Names> {
   };
 }
 
-export async function openSeeded(open: OpenEmptyDb): Promise<Db | { skip: string }> {
+export async function openSeeded(open: OpenEmptyDb): Promise<Opened<Db>> {
   const db = await open();
   if ('skip' in db) return db;
   await migrateToLatest(db);

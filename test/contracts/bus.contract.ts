@@ -7,25 +7,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '../../src/seams/bus/bus.js';
-import { Collector, pause, text } from '../kit/waiting.js';
+import { barrier, Collector, text } from '../kit/bus.js';
+import { storeTest } from '../kit/with-store.js';
 
 export type OpenBus = () => Promise<Bus | { skip: string }>;
 
-/** How long a test waits to see that something is not delivered. */
-const GRACE_MS = 150;
-
 export function busContract(open: OpenBus): void {
-  const withBus =
-    (body: (bus: Bus, prefix: string) => Promise<void>) =>
-    async (t: { skip(reason: string): void }): Promise<void> => {
-      const bus = await open();
-      if ('skip' in bus) return t.skip(bus.skip);
-      try {
-        await body(bus, `test.${randomUUID()}`);
-      } finally {
-        await bus.close();
-      }
-    };
+  const withBus = (body: (bus: Bus, prefix: string) => Promise<void>) =>
+    storeTest(open)((bus) => body(bus, `test.${randomUUID()}`));
 
   test(
     'a subscriber gets what is published after subscribe resolves, topic and bytes',
@@ -33,7 +22,7 @@ export function busContract(open: OpenBus): void {
       const c = new Collector();
       await bus.subscribe(`${prefix}.a`, c.handler);
       await bus.publish(`${prefix}.a`, text('hello'));
-      const [m] = await c.until(1);
+      const [m] = await c.atLeast(1);
       assert.equal(m?.topic, `${prefix}.a`);
       assert.equal(m?.payload.toString(), 'hello');
     }),
@@ -46,7 +35,7 @@ export function busContract(open: OpenBus): void {
       await bus.subscribe(prefix, c.handler);
       const sent = Array.from({ length: 1000 }, (_, i) => String(i));
       await Promise.all(sent.map((s) => bus.publish(prefix, text(s))));
-      await c.until(1000);
+      await c.atLeast(1000);
       assert.deepEqual(c.texts(), sent);
     }),
   );
@@ -59,8 +48,8 @@ export function busContract(open: OpenBus): void {
       await bus.subscribe(prefix, a.handler);
       await bus.subscribe(prefix, b.handler);
       for (const s of ['1', '2', '3']) await bus.publish(prefix, text(s));
-      await Promise.all([a.until(3), b.until(3)]);
-      await pause(GRACE_MS);
+      await Promise.all([a.atLeast(3), b.atLeast(3)]);
+      await barrier(bus, prefix, a, b);
       assert.deepEqual(a.texts(), ['1', '2', '3']);
       assert.deepEqual(b.texts(), ['1', '2', '3']);
     }),
@@ -74,25 +63,24 @@ export function busContract(open: OpenBus): void {
       const subGone = await bus.subscribe(prefix, gone.handler);
       const subStays = await bus.subscribe(prefix, stays.handler);
       await bus.publish(prefix, text('before'));
-      await Promise.all([gone.until(1), stays.until(1)]);
+      await Promise.all([gone.atLeast(1), stays.atLeast(1)]);
 
       await subGone.unsubscribe();
       await bus.publish(prefix, text('after'));
-      await stays.until(2, 'the message after unsubscribe, on the other handler');
-      await pause(GRACE_MS);
+      await stays.atLeast(2, 'the message after unsubscribe, on the other handler');
+      await barrier(bus, prefix, stays);
       assert.deepEqual(gone.texts(), ['before']);
 
       await subStays.unsubscribe();
       await bus.publish(prefix, text('nobody'));
-      await pause(GRACE_MS);
-      assert.deepEqual(stays.texts(), ['before', 'after']);
 
-      // The topic works again for a new subscriber.
+      // The topic works again for a new subscriber; its barrier follows 'nobody' too.
       const again = new Collector();
       await bus.subscribe(prefix, again.handler);
       await bus.publish(prefix, text('again'));
-      await again.until(1);
-      await pause(GRACE_MS);
+      await again.atLeast(1);
+      await barrier(bus, prefix, again);
+      assert.deepEqual(stays.texts(), ['before', 'after']);
       assert.deepEqual(again.texts(), ['again']);
       assert.deepEqual(gone.texts(), ['before']);
     }),
@@ -112,8 +100,8 @@ export function busContract(open: OpenBus): void {
       await subB2.unsubscribe();
       await subB2.unsubscribe();
       await bus.publish(prefix, text('x'));
-      await b.until(1);
-      await pause(GRACE_MS);
+      await b.atLeast(1);
+      await barrier(bus, prefix, b);
       assert.deepEqual(b.texts(), ['x']);
       assert.deepEqual(a.texts(), []);
     }),
@@ -138,7 +126,7 @@ export function busContract(open: OpenBus): void {
       const publishing = bus.publish(prefix, text('first'));
       returned = true;
       await publishing;
-      await c.until(2);
+      await c.atLeast(2);
       assert.equal(calledBeforeReturn, false, 'a handler ran inside publish');
       assert.equal(maxDepth, 1, 'a handler was re-entered');
       assert.deepEqual(c.texts(), ['first', 'second']);
@@ -157,7 +145,7 @@ export function busContract(open: OpenBus): void {
       await bus.subscribe(prefix, ok.handler);
       await bus.publish(prefix, text('1'));
       await bus.publish(prefix, text('2'));
-      await ok.until(2);
+      await ok.atLeast(2);
       assert.equal(thrown, 2);
       assert.deepEqual(ok.texts(), ['1', '2']);
     }),
@@ -174,7 +162,7 @@ export function busContract(open: OpenBus): void {
       // A view into a larger buffer sends only its own bytes.
       const backing = Uint8Array.from([9, 9, 0, 255, 128, 9]);
       await bus.publish(prefix, backing.subarray(2, 5));
-      const [m1, m2, m3] = await c.until(3);
+      const [m1, m2, m3] = await c.atLeast(3);
       assert.deepEqual([...(m1?.payload ?? [])], [...all]);
       assert.equal(m2?.payload.length, 0);
       assert.deepEqual([...(m3?.payload ?? [])], [0, 255, 128]);
@@ -193,8 +181,10 @@ export function busContract(open: OpenBus): void {
       }
       await bus.publish(`${prefix}.a.b`, text('right'));
       await bus.publish(`${prefix}.x.*`, text('literal glob'));
-      await Promise.all([exact.until(1), glob.until(1)]);
-      await pause(GRACE_MS);
+      await Promise.all([exact.atLeast(1), glob.atLeast(1)]);
+      // Every message went through the same bus before these barriers.
+      await barrier(bus, `${prefix}.a.b`, exact);
+      await barrier(bus, `${prefix}.x.*`, glob);
       assert.deepEqual(exact.texts(), ['right']);
       assert.deepEqual(glob.texts(), ['literal glob']);
     }),

@@ -9,21 +9,17 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Presence } from '../../src/seams/presence/presence.js';
 import { PRINCIPAL_KINDS } from '../../src/principal.js';
+import { storeTest } from '../kit/with-store.js';
 
 export type OpenPresence = (nodes: number) => Promise<Presence[] | { skip: string }>;
 
 export function presenceContract(open: OpenPresence): void {
-  const withNodes =
-    (nodes: number, body: (p: Presence[]) => Promise<void>) =>
-    async (t: { skip(reason: string): void }): Promise<void> => {
+  const withNodes = (nodes: number, body: (p: Presence[]) => Promise<void>) =>
+    storeTest(async () => {
       const handles = await open(nodes);
-      if ('skip' in handles) return t.skip(handles.skip);
-      try {
-        await body(handles);
-      } finally {
-        await Promise.all(handles.map((h) => h.close()));
-      }
-    };
+      if ('skip' in handles) return handles;
+      return { handles, close: () => Promise.all(handles.map((h) => h.close())) };
+    })(({ handles }) => body(handles));
   const withPresence = (body: (p: Presence) => Promise<void>) =>
     withNodes(1, ([p]) => body(p as Presence));
 

@@ -13,6 +13,12 @@ import {
   type TestServer,
   type TestSocket,
 } from '../kit/server.js';
+import {
+  connect as connectAs,
+  nextMatching as nextFrame,
+  seeded,
+  untilSentinel,
+} from '../kit/sockets.js';
 
 interface Frame {
   message: {
@@ -153,6 +159,10 @@ describe('OpenTera clients against one TeraRelay node', () => {
       charging: false,
     });
 
+    // admin watches siteadmin go offline, which tells when its DISCONNECTED is out.
+    const admin = await connectAs(server, 'user', (await seeded(server)).users.admin!);
+    sockets.push(admin);
+
     // Logout with the token: every socket of siteadmin closes with 4000, and the token dies.
     const logout = await server.request('/api/user/logout', {
       headers: { authorization: bearer(me.user_token) },
@@ -164,11 +174,15 @@ describe('OpenTera clients against one TeraRelay node', () => {
     });
     assert.equal(reuse.status, 401);
 
-    // The participant never sees users; the device saw nothing about siteadmin either.
-    const pRest = (await pSocket.drain(300)).map((m) => event(JSON.parse(String(m)) as Frame));
-    assert.ok(pRest.every((e) => e['@type'] !== 'type.googleapis.com/opentera.protobuf.UserEvent'));
-    const dRest = (await dSocket.drain(0)).map((m) => event(JSON.parse(String(m)) as Frame));
-    assert.ok(dRest.every((e) => e['@type'] !== 'type.googleapis.com/opentera.protobuf.UserEvent'));
+    // The participant never sees users; the device saw nothing about siteadmin either: once
+    // admin has siteadmin's DISCONNECTED, a barrier on each socket shows what they got.
+    const offline = (f: { fields: Record<string, unknown> }) =>
+      f.fields.userUuid === me.user_uuid && f.fields.type === 'USER_DISCONNECTED';
+    await nextFrame(admin, offline);
+    const pRest = await untilSentinel(pSocket, participant.participant_uuid, server);
+    assert.ok(pRest.every((f) => f.count === 1 && f.type !== 'UserEvent'));
+    const dRest = await untilSentinel(dSocket, watch.device_uuid, server);
+    assert.ok(dRest.every((f) => f.count === 1 && f.type !== 'UserEvent'));
 
     // A used websocket URL is refused before the upgrade.
     assert.equal((await openSocket(me.websocket_url)).status, 403);

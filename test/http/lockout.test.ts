@@ -1,21 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basic, type TestServer } from '../kit/server.js';
+import { basic } from '../kit/server.js';
 import { serverFor } from '../kit/http.js';
-import { ADDRESS_LIMIT, PAIR_LIMIT } from '../../src/auth/lockout.js';
+import { DEFAULTS } from '../../src/config.js';
+import { pairKey } from '../../src/auth/lockout.js';
+import { countersOf, countOf, loginFrom, passwordChecks } from '../auth/login-kit.js';
 
-/** GET /api/user/login as `username` from a given loopback address. */
-const loginFrom = (
-  server: TestServer,
-  address: string,
-  username: string,
-  password: string,
-  headers: Record<string, string> = {},
-) =>
-  server.request('/api/user/login', {
-    headers: { authorization: basic(username, password), ...headers },
-    localAddress: address,
-  });
+const PAIR_LIMIT = DEFAULTS.loginAccountLimit;
+const ADDRESS_LIMIT = DEFAULTS.loginAddressLimit;
 
 describe('login attempts', () => {
   test('5 failures lock the (account, address) pair; another address and another account are unaffected', async (t) => {
@@ -56,15 +48,19 @@ describe('login attempts', () => {
       401,
       'locked after the burst',
     );
-    // Exactly PAIR_LIMIT failures reached the address counter.
-    assert.equal(await server.deps.attempts.get('address:127.0.0.2'), PAIR_LIMIT);
+    // Exactly PAIR_LIMIT checks ran, and their failures reached the address counter.
+    assert.equal(await passwordChecks(server), PAIR_LIMIT);
+    assert.equal(await countOf(countersOf(server).address, '127.0.0.2'), PAIR_LIMIT);
   });
 
   test('unknown usernames are locked per pair too', async (t) => {
     const server = await serverFor(t);
     for (let i = 0; i < PAIR_LIMIT; i++)
       assert.equal((await loginFrom(server, '127.0.0.2', 'ghost', 'x')).status, 401);
-    assert.equal(await server.deps.attempts.get('pair:user:name:ghost:127.0.0.2'), PAIR_LIMIT);
+    assert.equal(
+      await countOf(countersOf(server).pair, pairKey('user', 'name:ghost', '127.0.0.2')),
+      PAIR_LIMIT,
+    );
   });
 
   test('more than 30 failures a minute from one address, across accounts, get 429; other addresses do not', async (t) => {
@@ -82,7 +78,7 @@ describe('login attempts', () => {
     const throttled = await loginFrom(server, '127.0.0.4', 'user', 'user');
     assert.equal(throttled.status, 429);
     assert.deepEqual(Object.keys(throttled.json<object>()).sort(), ['code', 'message']);
-    assert.equal(throttled.headers['retry-after'], '60');
+    assert.equal(throttled.headers['retry-after'], String(DEFAULTS.loginAddressWindow));
     const participant = await server.request('/api/participant/login', {
       headers: { authorization: basic('participant1', 'opentera') },
       localAddress: '127.0.0.4',

@@ -17,6 +17,7 @@ import {
 import type { ConfigKey } from '../../src/config.js';
 import type { ParticipantUpdate, UserUpdate } from '../../src/store/schema.js';
 import type { PrincipalKind } from '../../src/principal.js';
+import { Collector } from './bus.js';
 
 /** What sends requests: a TestServer, or an OpenApiChecker (which also checks the answers). */
 type Requester = Pick<TestServer, 'request'>;
@@ -170,29 +171,13 @@ export async function markOnline(
 
 /** Collects what is published on one bus topic. */
 export async function listen(server: TestServer, topic: string) {
-  const got: Uint8Array[] = [];
-  const waiters: Array<() => void> = [];
-  const sub = await server.deps.bus.subscribe(topic, (_t, payload) => {
-    got.push(payload);
-    for (const w of waiters.splice(0)) w();
-  });
+  const collector = new Collector();
+  const sub = await server.deps.bus.subscribe(topic, collector.handler);
   return {
-    got,
-    /** The next payload (waits for it; fails after timeoutMs). */
-    async next(timeoutMs = 5000): Promise<Uint8Array> {
-      while (got.length === 0) {
-        await new Promise<void>((resolve, reject) => {
-          const t = setTimeout(
-            () => reject(new Error(`nothing published on ${topic} within ${timeoutMs} ms`)),
-            timeoutMs,
-          );
-          waiters.push(() => {
-            clearTimeout(t);
-            resolve();
-          });
-        });
-      }
-      return got.shift()!;
+    /** The next payload not read yet (waits for it). */
+    async next(): Promise<Uint8Array> {
+      await collector.atLeast(1, `a message on ${topic}`);
+      return collector.received.shift()!.payload;
     },
     close: () => sub.unsubscribe(),
   };

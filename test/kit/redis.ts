@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, createConnection } from 'node:net';
 import { unavailable } from './services.js';
+import { waitFor } from './waiting.js';
 
 export interface PrivateRedis {
   url: string;
@@ -28,22 +29,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      const sock = createConnection({ port, host: '127.0.0.1' });
-      sock.once('connect', () => {
-        sock.end();
-        resolve();
-      });
-      sock.once('error', () => {
-        sock.destroy();
-        if (Date.now() > deadline) reject(new Error(`redis-server did not open port ${port}`));
-        else setTimeout(attempt, 20);
-      });
-    };
-    attempt();
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ port, host: '127.0.0.1' });
+    sock.once('connect', () => {
+      sock.end();
+      resolve(true);
+    });
+    sock.once('error', () => {
+      sock.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -58,7 +55,12 @@ export async function startPrivateRedis(): Promise<PrivateRedis | { skip: string
       { stdio: 'ignore' },
     );
     const failed = new Promise<never>((_, reject) => child!.once('error', reject));
-    await Promise.race([waitForPort(port, 5000), failed]);
+    const open = waitFor(() => accepts(port), {
+      what: `redis-server to open port ${port}`,
+      timeoutMs: 5000,
+    });
+    open.catch(() => undefined); // the race reports it; no unhandled rejection once `failed` won
+    await Promise.race([open, failed]);
   };
   const stop = async (hard = false): Promise<void> => {
     const c = child as ChildProcess | null;

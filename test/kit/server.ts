@@ -174,12 +174,6 @@ export class TestSocket {
     return this.closed!;
   }
 
-  /** Collects messages for a bounded grace window (for "not delivered" checks). */
-  async drain(graceMs = 300): Promise<Array<string | Buffer>> {
-    await new Promise((r) => setTimeout(r, graceMs));
-    return this.messages.splice(0);
-  }
-
   close(): void {
     this.ws.close();
   }

@@ -1,11 +1,14 @@
 /**
  * Helpers for the websocket tests: the seeded principals, connecting with a ticket issued
- * directly, publishing TeraEvents on the bus, and reading frames of either wire format.
+ * directly, publishing TeraEvents on the bus, reading frames of either wire format, and a
+ * barrier for "nothing more arrives" checks.
  */
+import { randomUUID } from 'node:crypto';
 import { toJson, type DescMessage } from '@bufbuild/protobuf';
 import type { PrincipalKind } from '../../src/principal.js';
 import {
   anyUnpack,
+  ArchiveEventSchema,
   create,
   fromBinary,
   packEvent,
@@ -16,6 +19,7 @@ import {
   type Any,
   type MessageShape,
 } from '../../src/protocol/messages.js';
+import { USER_MANAGER_EVENTS } from '../../src/topics.js';
 import { openSocket, type TestServer, type TestSocket } from './server.js';
 
 export interface Seeded {
@@ -157,18 +161,6 @@ export async function publish(server: TestServer, topic: string, events: Any[]):
   await server.deps.bus.publish(topic, server.deps.codec.encodeEvent(teraEvent(topic, events)));
 }
 
-/** Resolves when `check` returns true, polling every 10 ms; rejects after `timeoutMs`. */
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** The field a test writes its own marker into, whichever event type the frame carries. */
 export const frameTag = (f: ParsedFrame): unknown =>
   f.fields.userFullname ??
@@ -179,3 +171,33 @@ export const frameTag = (f: ParsedFrame): unknown =>
   f.fields.serviceUuid ??
   f.fields.archiveUrl ??
   f.fields.objectType;
+
+/** Publishes TeraEvents from outside a node, as OpenTera's services do (OpenTeraService). */
+export interface EventPublisher {
+  publishEvent(topic: string, events: Any[]): Promise<unknown>;
+}
+
+/**
+ * Barrier for "nothing more arrives" checks: publishes on `topic` an ArchiveEvent owned by
+ * `owner` (the socket's own principal, whom every filter lets see it), reads `socket` until it
+ * arrives, and returns the frames read before it. The events topic keeps one publisher's order,
+ * so whatever reached that topic before the sentinel has reached the socket by then, or never
+ * will.
+ */
+export async function untilSentinel(
+  socket: TestSocket,
+  owner: string,
+  via: TestServer | EventPublisher,
+  topic = USER_MANAGER_EVENTS,
+): Promise<ParsedFrame[]> {
+  const tag = `sentinel:${randomUUID()}`;
+  const events = [pack(ArchiveEventSchema, { ownerUuid: owner, archiveUrl: tag })];
+  if ('publishEvent' in via) await via.publishEvent(topic, events);
+  else await publish(via, topic, events);
+  const before: ParsedFrame[] = [];
+  for (;;) {
+    const frame = parseFrame(await socket.next());
+    if (frame.fields.archiveUrl === tag) return before;
+    before.push(frame);
+  }
+}

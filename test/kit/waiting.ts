@@ -1,63 +1,39 @@
 /**
- * Waiting on events in seam tests: a handler that records what it gets and lets a test wait for
- * a count, and a poll for conditions that have no event. The limits only stop a broken test from
- * hanging; they are never what a test asserts.
+ * The one way a test waits for a state that no event announces (an expiry, a background
+ * resync, a count reached): `waitFor` polls it until it holds. The time limit only stops a
+ * broken test from hanging; a test never asserts on it.
  */
-import type { BusHandler } from '../../src/seams/bus/bus.js';
 
-const HANG_GUARD_MS = 15_000;
+/** How long `waitFor` polls before failing, ms, unless told otherwise. */
+export const HANG_GUARD_MS = 15_000;
 
-export interface Received {
-  topic: string;
-  payload: Buffer;
+/** Pause between two polls, ms. */
+const POLL_MS = 10;
+
+export interface WaitOptions {
+  /** What is awaited; the failure message names it. */
+  what: string;
+  /** Fail after this long, ms (default HANG_GUARD_MS). */
+  timeoutMs?: number;
 }
 
-export class Collector {
-  readonly received: Received[] = [];
-  private readonly waiters: Array<() => void> = [];
-  readonly handler: BusHandler = (topic, payload) => {
-    this.received.push({ topic, payload: Buffer.from(payload) });
-    for (const wake of this.waiters.splice(0)) wake();
-  };
+type Missing = false | undefined | null;
 
-  /** Resolves once at least `count` messages arrived; rejects after the hang guard. */
-  async until(count: number, what = `${count} messages`): Promise<Received[]> {
-    const deadline = Date.now() + HANG_GUARD_MS;
-    while (this.received.length < count) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what} (got ${this.received.length})`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    return this.received;
-  }
-
-  texts(): string[] {
-    return this.received.map((r) => r.payload.toString());
-  }
-}
-
-/** Polls `check` every `everyMs` until it returns a value other than undefined/false. */
+/**
+ * Calls `check` (a condition or an async probe) every 10 ms until it returns something other
+ * than false, undefined or null, and resolves with that. Rejects with "timed out after N ms
+ * waiting for <what>" once `timeoutMs` has passed; an error thrown by `check` rejects at once.
+ */
 export async function waitFor<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  everyMs = 20,
+  check: () => T | Missing | Promise<T | Missing>,
+  { what, timeoutMs = HANG_GUARD_MS }: WaitOptions,
 ): Promise<T> {
-  const deadline = Date.now() + HANG_GUARD_MS;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await pause(everyMs);
+    if (value !== false && value !== undefined && value !== null) return value;
+    if (Date.now() >= deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
-
-/** A bounded grace window, for checking that something does NOT happen. */
-export const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export const text = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -172,7 +172,7 @@ describe('OpenTera Redis interop', () => {
     const bad = await service.call('update_device_status', [watch]);
     assert.equal(bad?.status, 'Error');
     assert.equal(bad?.return_value, null);
-    assert.equal(await service.call('no_such_method', [], 300), undefined, 'unknown: no reply');
+    assert.equal(await service.call('no_such_method'), undefined, 'unknown: no reply');
     device.close();
     const gone = await nextMatching(admin, (f) => f.fields.deviceUuid === watch);
     assert.equal(

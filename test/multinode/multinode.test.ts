@@ -5,12 +5,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SignJWT } from 'jose';
 import pg from 'pg';
+import { signHs256 } from '../../src/auth/jwt.js';
 import { basic, openSocket, requestUrl, type TestSocket } from '../kit/server.js';
 import { createTestDatabase, type TestDatabase } from '../kit/postgres.js';
 import { startPrivateRedis, type PrivateRedis } from '../kit/redis.js';
-import { parseFrame } from '../kit/sockets.js';
+import { parseFrame, untilSentinel } from '../kit/sockets.js';
+import { waitFor } from '../kit/waiting.js';
 import { startNode, type NodeProcess } from '../kit/node-process.js';
 import { OpenTeraService } from '../kit/opentera-redis.js';
 
@@ -22,7 +23,6 @@ type Username = (typeof USERS)[number];
 class Watcher {
   readonly events: Array<{ uuid: string; type: 'CONNECTED' | 'DISCONNECTED'; at: number }> = [];
   readonly direct: string[] = [];
-  private wakers = new Set<() => void>();
 
   constructor(readonly socket: TestSocket) {
     socket.ws.on('message', (data: Buffer) => {
@@ -34,7 +34,6 @@ class Watcher {
       else if (type.endsWith('_CONNECTED'))
         this.events.push({ uuid, type: 'CONNECTED', at: Date.now() });
       else if (f.type === 'JoinSessionEvent') this.direct.push(String(f.fields.sessionUuid));
-      for (const wake of [...this.wakers]) wake();
     });
   }
 
@@ -46,26 +45,11 @@ class Watcher {
     return this.events.filter((e) => e.uuid === uuid).at(-1)?.type;
   }
 
-  /** Resolves once `check` holds (re-checked on every frame); rejects after `timeoutMs`. */
-  async until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`watcher: ${what} not seen in ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const wake = (): void => {
-          clearTimeout(timer);
-          this.wakers.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, left);
-        this.wakers.add(wake);
-      });
-    }
+  /** Resolves once `check` holds; rejects after `timeoutMs`. */
+  async sees(check: () => boolean, what: string, timeoutMs?: number): Promise<void> {
+    await waitFor(check, { what: `watcher: ${what}`, timeoutMs });
   }
 }
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('two nodes on one Redis and one PostgreSQL', () => {
   let redis: PrivateRedis | { skip: string };
@@ -127,7 +111,7 @@ describe('two nodes on one Redis and one PostgreSQL', () => {
 
   /** The RPC online_users answer (exactly one reply across the cluster), as a sorted list. */
   const onlineUsers = async (timeoutMs = 5000): Promise<string[] | undefined> => {
-    const replies = await service!.replies('online_users', [], timeoutMs, 300);
+    const replies = await service!.replies('online_users', [], timeoutMs);
     assert.ok(replies.length <= 1, 'at most one node answers');
     if (replies.length === 0) return undefined;
     assert.equal(replies[0]?.status, 'OK');
@@ -152,7 +136,7 @@ describe('two nodes on one Redis and one PostgreSQL', () => {
     const user3Socket = await connectVia('user3', A, B);
     for (const w of [admin, siteadmin]) {
       for (const name of ['user', 'user2', 'user3'] as const)
-        await w.until(() => w.count(uuids[name], 'CONNECTED') === 1, `${name} CONNECTED`);
+        await w.sees(() => w.count(uuids[name], 'CONNECTED') === 1, `${name} CONNECTED`);
     }
     assert.deepEqual(await onlineUsers(), sorted(...USERS));
 
@@ -162,13 +146,20 @@ describe('two nodes on one Redis and one PostgreSQL', () => {
     await A.kill();
     for (const w of [admin, siteadmin]) {
       for (const name of ['user', 'user2'] as const)
-        await w.until(
+        await w.sees(
           () => w.count(uuids[name], 'DISCONNECTED') >= 1,
           `${name} DISCONNECTED after A died`,
           (TTL * 4 + 5) * 1000,
         );
     }
-    await pause(TTL * 1000); // a grace window of several sweeps: nothing more may come
+    // The sweep that reported them took their entries out: nothing more may come. A sentinel
+    // through Redis after the reports reaches each watcher after anything still on its way.
+    for (const [w, name] of [
+      [admin, 'admin'],
+      [siteadmin, 'siteadmin'],
+      [user4, 'user4'],
+    ] as const)
+      await untilSentinel(w.socket, uuids[name], service!);
     for (const w of [admin, siteadmin]) {
       for (const name of ['user', 'user2', 'user3'] as const)
         assert.equal(w.count(uuids[name], 'CONNECTED'), 1, `${name} CONNECTED once`);
@@ -195,10 +186,10 @@ describe('two nodes on one Redis and one PostgreSQL', () => {
     const serviceKey = await service!.redis.get('ServiceTokenAPIKey');
     assert.ok(serviceKey);
     const serviceUuid = await videoRehabUuid((db as TestDatabase).url);
-    const token = await new SignJWT({ service_uuid: serviceUuid })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setIssuedAt()
-      .sign(new TextEncoder().encode(serviceKey));
+    const token = await signHs256(serviceKey, {
+      service_uuid: serviceUuid,
+      iat: Math.floor(Date.now() / 1000),
+    });
     const server = redis;
     await server.stop(true);
     user3Socket.close();
@@ -218,17 +209,19 @@ describe('two nodes on one Redis and one PostgreSQL', () => {
       },
     });
     assert.equal(res.status, 202, res.text);
-    await admin.until(() => admin.direct.includes(session), 'a local event while Redis is down');
+    await admin.sees(() => admin.direct.includes(session), 'a local event while Redis is down');
     await server.start();
 
     // Within 5 s the RPC answer is the set of live sockets again…
     const live = sorted('admin', 'siteadmin', 'user4');
-    const deadline = Date.now() + 5000;
     let answer: string[] | undefined;
-    while (Date.now() < deadline) {
-      answer = await onlineUsers(Math.min(Math.max(deadline - Date.now(), 1), 1000));
-      if (JSON.stringify(answer) === JSON.stringify(live)) break;
-    }
+    await waitFor(
+      async () => {
+        answer = await onlineUsers(1000);
+        return JSON.stringify(answer) === JSON.stringify(live);
+      },
+      { what: 'online_users to list the live sockets within 5 s of the restart', timeoutMs: 5000 },
+    );
     assert.deepEqual(answer, live, 'online_users within 5 s of the restart');
     // …and every watcher's last event about each principal matches that principal's state.
     const matches = (w: Watcher): boolean =>
@@ -236,7 +229,7 @@ describe('two nodes on one Redis and one PostgreSQL', () => {
         const last = w.last(uuids[name]);
         return last === undefined || (last === 'CONNECTED') === live.includes(uuids[name]);
       });
-    for (const w of [admin, siteadmin, user4]) await w.until(() => matches(w), 'final states');
+    for (const w of [admin, siteadmin, user4]) await w.sees(() => matches(w), 'final states');
     for (const w of [admin, siteadmin]) assert.equal(w.last(uuids.user3), 'DISCONNECTED');
   });
 });

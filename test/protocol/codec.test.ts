@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { equals } from '@bufbuild/protobuf';
-import { CountingCodec, createCodec } from '../../src/protocol/codec.js';
+import { createCodec } from '../../src/protocol/codec.js';
+import { CountingCodec } from '../kit/counting-codec.js';
 import {
   anyIs,
   anyUnpack,

@@ -12,11 +12,18 @@ import {
   DatabaseEventSchema,
   LeaveSessionEventSchema,
   ParticipantEventSchema,
-  UserEvent_EventType,
-  UserEventSchema,
   type Any,
 } from '../../src/protocol/messages.js';
-import { connect, pack, parseFrame, publish, seeded, type Seeded } from '../kit/sockets.js';
+import {
+  connect,
+  frameTag,
+  pack,
+  publish,
+  seeded,
+  untilSentinel,
+  type Seeded,
+} from '../kit/sockets.js';
+import { waitFor } from '../kit/waiting.js';
 
 describe('access refresh', () => {
   let server: TestServer;
@@ -30,8 +37,8 @@ describe('access refresh', () => {
   after(() => server.close());
 
   /**
-   * Publishes `event` (tagged by `build`) then a marker only `socket` can see, and says whether
-   * the event arrived before the marker.
+   * Publishes `event` (tagged by `build`), then a sentinel that `socket` (of `owner`) sees, and
+   * says whether the event arrived before the sentinel.
    */
   async function sees(
     socket: TestSocket,
@@ -39,29 +46,13 @@ describe('access refresh', () => {
     build: (tag: string) => Any,
   ): Promise<boolean> {
     const tag = `t${seq++}`;
-    const end = `end${seq++}`;
     await publish(server, USER_MANAGER_EVENTS, [build(tag)]);
-    await publish(server, USER_MANAGER_EVENTS, [
-      pack(UserEventSchema, {
-        userUuid: owner,
-        type: UserEvent_EventType.USER_JOINED_SESSION,
-        userFullname: end,
-      }),
-    ]);
-    let seen = false;
-    for (;;) {
-      const f = parseFrame(await socket.next());
-      const label = f.fields.userFullname ?? f.fields.participantName ?? f.fields.serviceUuid;
-      if (label === tag) seen = true;
-      if (label === end) return seen;
-    }
+    return (await untilSentinel(socket, owner, server)).some((f) => frameTag(f) === tag);
   }
 
   /** Repeats `sees` until it answers `wanted` (the refresh runs asynchronously). */
-  async function until(wanted: boolean, check: () => Promise<boolean>): Promise<void> {
-    for (let i = 0; i < 200; i++) if ((await check()) === wanted) return;
-    assert.fail(`never became ${wanted}`);
-  }
+  const settles = (wanted: boolean, check: () => Promise<boolean>): Promise<boolean> =>
+    waitFor(async () => (await check()) === wanted, { what: `the event to be seen: ${wanted}` });
 
   const dbEvent = (model: string, value: object) =>
     publish(server, databaseEventsTopic(model), [
@@ -96,11 +87,11 @@ describe('access refresh', () => {
       .values({ id_user: user.id_user, id_user_group: group.id_user_group })
       .execute();
     await dbEvent('user_group', { id_user_group: group.id_user_group });
-    await until(true, () => sees(socket, user4, aboutP1));
+    await settles(true, () => sees(socket, user4, aboutP1));
 
     await k.deleteFrom('t_users_users_groups').where('id_user', '=', user.id_user).execute();
     await dbEvent('user_group', { id_user_group: group.id_user_group });
-    await until(false, () => sees(socket, user4, aboutP1));
+    await settles(false, () => sees(socket, user4, aboutP1));
     socket.close();
   });
 
@@ -125,14 +116,14 @@ describe('access refresh', () => {
     await dbEvent('session', { session_uuid: session.session_uuid });
     const leave = (tag: string) =>
       pack(LeaveSessionEventSchema, { sessionUuid: session.session_uuid, serviceUuid: tag });
-    await until(false, () => sees(socket, user3, leave));
+    await settles(false, () => sees(socket, user3, leave));
 
     await k
       .insertInto('t_sessions_users')
       .values({ id_session: session.id_session, id_user: user.id_user })
       .execute();
     await dbEvent('session', { session_uuid: session.session_uuid });
-    await until(true, () => sees(socket, user3, leave));
+    await settles(true, () => sees(socket, user3, leave));
     socket.close();
   });
 

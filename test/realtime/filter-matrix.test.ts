@@ -35,20 +35,9 @@ import {
 } from '../../src/protocol/messages.js';
 import type { PrincipalKind } from '../../src/principal.js';
 import { connect, frameTag, pack, parseFrame, publish, seeded } from '../kit/sockets.js';
+import { USERNAMES } from '../contracts/access-expected.js';
 
-const OBSERVERS = [
-  'admin',
-  'siteadmin',
-  'user',
-  'user2',
-  'user3',
-  'user4',
-  'p1',
-  'p3',
-  'ps',
-  'watch',
-  'kit',
-] as const;
+const OBSERVERS = [...USERNAMES, 'p1', 'p3', 'ps', 'watch', 'kit'] as const;
 type Observer = (typeof OBSERVERS)[number];
 /** Every subject an event may be about: the observers plus Participant #2 and Robot A. */
 type Subject = Observer | 'p2' | 'robot';

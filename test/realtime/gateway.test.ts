@@ -9,13 +9,15 @@ import { openSocket, startTestServer, type TestServer } from '../kit/server.js';
 import { SUBPROTOCOL_BINARY, SUBPROTOCOL_JSON } from '../../src/realtime/subprotocols.js';
 import {
   connect,
-  eventually,
   nextMatching,
   parseFrame,
   seeded,
+  untilSentinel,
   wsUrl,
   type Seeded,
 } from '../kit/sockets.js';
+import { ticketsExpired } from '../kit/tickets.js';
+import { waitFor } from '../kit/waiting.js';
 
 describe('gateway', () => {
   let server: TestServer;
@@ -65,7 +67,7 @@ describe('gateway', () => {
     );
 
     const expired = await server.deps.tickets.issue('user', admin, 1);
-    await new Promise((r) => setTimeout(r, 20));
+    await ticketsExpired(server.deps.tickets, 1);
     assert.equal((await openSocket(wsUrl(server, 'user', expired))).status, 403, 'expired');
   });
 
@@ -173,7 +175,8 @@ describe('gateway', () => {
   });
 
   test('two connections of one principal give watchers one CONNECTED and one DISCONNECTED', async () => {
-    const watcher = await connect(server, 'user', ids.users.siteadmin!);
+    const siteadmin = ids.users.siteadmin!;
+    const watcher = await connect(server, 'user', siteadmin);
     const user = ids.users.user!;
     const about = (f: { fields: Record<string, unknown> }) => f.fields.userUuid === user;
     const a = await connect(server, 'user', user);
@@ -186,14 +189,15 @@ describe('gateway', () => {
     await b.waitClose();
     const disconnected = await nextMatching(watcher, about);
     assert.equal(disconnected.fields.type, 'USER_DISCONNECTED');
-    const extra = (await watcher.drain(300)).map(parseFrame).filter(about);
+    const extra = (await untilSentinel(watcher, siteadmin, server)).filter(about);
     assert.deepEqual(extra, [], 'nothing more about the principal');
     watcher.close();
   });
 
   test('a client closing during the handshake leaves no ghost presence', async () => {
     const user4 = ids.users.user4!;
-    const watcher = await connect(server, 'user', ids.users.admin!);
+    const admin = ids.users.admin!;
+    const watcher = await connect(server, 'user', admin);
     // Each attempt drops the TCP connection as soon as the server answers the upgrade, while the
     // server is still subscribing and announcing.
     for (let i = 0; i < 20; i++) {
@@ -208,11 +212,15 @@ describe('gateway', () => {
     const gauge = async () =>
       (await server.deps.metrics.connections.get()).values.find((v) => v.labels.kind === 'user')
         ?.value;
-    await eventually(async () => (await gauge()) === 1);
-    await eventually(async () => !(await server.deps.presence.isOnline('user', user4)));
+    await waitFor(async () => (await gauge()) === 1, {
+      what: 'only the watcher to stay connected',
+    });
+    await waitFor(async () => !(await server.deps.presence.isOnline('user', user4)), {
+      what: 'user4 to be offline',
+    });
     // Coming online now must be announced (a ghost would have hidden it), and so must going offline.
     const about = (f: { fields: Record<string, unknown> }) => f.fields.userUuid === user4;
-    await watcher.drain(100);
+    await untilSentinel(watcher, admin, server); // skips what the attempts left unread
     const real = await connect(server, 'user', user4);
     assert.equal((await nextMatching(watcher, about)).fields.type, 'USER_CONNECTED');
     real.close();

@@ -58,11 +58,10 @@ describe('heartbeat rounds', () => {
 
   test('one round pings the live and terminates the silent, each once', () => {
     let now = 1_000;
-    const heartbeat = new Heartbeat({ interval: 10, timeout: 30, now: () => now });
     const live = fake(990);
     const silent = fake(960);
-    heartbeat.add(live);
-    heartbeat.add(silent);
+    const connections = () => [live, silent].filter((c) => !c.terminated);
+    const heartbeat = new Heartbeat({ connections, interval: 10, timeout: 30, now: () => now });
     heartbeat.tick();
     assert.deepEqual(
       [live.pings, live.terminated, silent.pings, silent.terminated],
@@ -82,9 +81,8 @@ describe('heartbeat rounds', () => {
     let now = 0;
     const interval = 10;
     const timeout = 30;
-    const heartbeat = new Heartbeat({ interval, timeout, now: () => now });
     const c = fake(0);
-    heartbeat.add(c);
+    const heartbeat = new Heartbeat({ connections: () => [c], interval, timeout, now: () => now });
     while (!c.terminated) {
       now += interval;
       heartbeat.tick();

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { MemoryBus } from '../../src/seams/bus/memory.js';
-import { CountingCodec } from '../../src/protocol/codec.js';
+import { CountingCodec } from '../kit/counting-codec.js';
 import { ParticipantEventSchema, UserEventSchema, teraEvent } from '../../src/protocol/messages.js';
 import { AccessScope } from '../../src/access/scope.js';
 import type { UserAccess } from '../../src/access/access.js';
@@ -22,6 +22,7 @@ import {
   SUBPROTOCOL_BINARY,
 } from '../../src/realtime/subprotocols.js';
 import { pack } from '../kit/sockets.js';
+import { waitFor } from '../kit/waiting.js';
 
 const SOCKETS = 100;
 
@@ -51,10 +52,6 @@ describe('hub fan-out cost', () => {
   const hub = new Hub({ bus, codec });
   let server: WebSocketServer;
   const clients: Array<{ ws: WebSocket; frames: Array<string | Buffer> }> = [];
-  let waiters: Array<() => void> = [];
-  const notify = () => {
-    for (const w of waiters.splice(0)) w();
-  };
 
   before(async () => {
     server = new WebSocketServer({
@@ -96,7 +93,6 @@ describe('hub fan-out cost', () => {
       ws.on('message', (data: Buffer, isBinary: boolean) => {
         if (!(!isBinary && data.toString() === 'ready'))
           client.frames.push(isBinary ? data : data.toString());
-        notify();
       });
       clients.push(client);
       await new Promise((resolve) => ws.once('open', resolve));
@@ -113,14 +109,11 @@ describe('hub fan-out cost', () => {
     await bus.close();
   });
 
-  const waitFrames = async (n: number) => {
-    while (clients.some((c) => c.frames.length < n))
-      await new Promise<void>((resolve) => waiters.push(resolve));
-  };
+  const waitFrames = (n: number) =>
+    waitFor(() => clients.every((c) => c.frames.length >= n), { what: `${n} frames per socket` });
   const reset = () => {
     codec.reset();
     for (const c of clients) c.frames.length = 0;
-    waiters = [];
   };
 
   test('one event: one decode, one encode per format, the same bytes for every socket of a format', async () => {

@@ -1,15 +1,16 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { MemoryBus } from '../../src/seams/bus/memory.js';
 import { RedisBus, type RedisBusOptions } from '../../src/seams/bus/redis.js';
 import { isAppError } from '../../src/errors.js';
 import { Metrics } from '../../src/metrics.js';
 import { busContract } from '../contracts/bus.contract.js';
-import { Collector, pause, text, waitFor } from '../kit/waiting.js';
-import { startPrivateRedis, type PrivateRedis } from '../kit/redis.js';
+import { barrier, Collector, text } from '../kit/bus.js';
+import { waitFor } from '../kit/waiting.js';
+import { redisSuite } from '../kit/redis-suite.js';
 
 const log = pino({ level: 'silent' });
 
@@ -18,24 +19,17 @@ describe('MemoryBus', () => {
 });
 
 describe('RedisBus', () => {
-  let server: PrivateRedis | { skip: string };
-  const open: Array<{ close(): unknown }> = [];
+  const suite = redisSuite();
   const bus = (options: Partial<RedisBusOptions> = {}): RedisBus & { counters: Metrics } => {
+    const server = suite.server;
     if ('skip' in server) throw new Error(server.skip);
     const metrics = new Metrics();
     const b = Object.assign(new RedisBus({ url: server.url, log, metrics, ...options }), {
       counters: metrics,
     });
-    open.push(b);
-    return b;
+    return suite.own(b);
   };
-  const admin = (): Redis => {
-    if ('skip' in server) throw new Error(server.skip);
-    const r = new Redis(server.url, { maxRetriesPerRequest: 1 });
-    r.on('error', () => {});
-    open.push({ close: () => r.disconnect() });
-    return r;
-  };
+  const admin = (): Redis => suite.client('admin');
   const numsub = async (r: Redis, topic: string): Promise<number> => {
     const reply = (await r.pubsub('NUMSUB', topic)) as [string, number];
     return Number(reply[1]);
@@ -45,17 +39,10 @@ describe('RedisBus', () => {
     return values.find((v) => v.labels.op === op)?.value ?? 0;
   };
 
-  before(async () => {
-    server = await startPrivateRedis();
-  });
-  after(async () => {
-    for (const o of open) await o.close();
-    if (!('skip' in server)) await server.close();
-  });
-
-  busContract(async () => ('skip' in server ? server : bus()));
+  busContract(async () => ('skip' in suite.server ? suite.server : bus()));
 
   test('two nodes: one subscriber link per node, SUBSCRIBE ref-counted per topic', async (t) => {
+    const server = suite.server;
     if ('skip' in server) return t.skip(server.skip);
     const [a, b, r] = [bus({ name: 'node-a' }), bus({ name: 'node-b' }), admin()];
     const topic = `websocket.user.${randomUUID()}.events`;
@@ -70,7 +57,7 @@ describe('RedisBus', () => {
     assert.equal(clients.match(/name=terarelay:node-b:pub /g)?.length, 1);
 
     await a.publish(topic, text('from a'));
-    await Promise.all([c1.until(1), c2.until(1)]);
+    await Promise.all([c1.atLeast(1), c2.atLeast(1)]);
     await s1.unsubscribe();
     assert.equal(await numsub(r, topic), 1, 'one handler left');
     await s2.unsubscribe();
@@ -79,11 +66,12 @@ describe('RedisBus', () => {
 
     // A Python service (or any plain client) publishing on the channel reaches the node.
     await r.publish(other, Buffer.from([0, 1, 2]));
-    const [m] = await c3.until(1);
+    const [m] = await c3.atLeast(1);
     assert.deepEqual([...(m?.payload ?? [])], [0, 1, 2]);
   });
 
   test('publish while Redis is down resolves, is counted, and reaches only this node', async (t) => {
+    const server = suite.server;
     if ('skip' in server) return t.skip(server.skip);
     const [a, b] = [bus(), bus({ offlineWaitMs: 100 })];
     const topic = `t.${randomUUID()}`;
@@ -95,15 +83,18 @@ describe('RedisBus', () => {
       await b.publish(topic, text('lost 1'));
       await Promise.all([b.publish(topic, text('lost 2')), b.publish(topic, text('lost 3'))]);
       assert.equal(await errors(b.counters, 'publish'), 3);
-      await local.until(3);
+      await local.atLeast(3);
       assert.deepEqual(local.texts(), ['lost 1', 'lost 2', 'lost 3'], 'local order kept');
     } finally {
       await server.start();
     }
-    await waitFor(async () => {
-      await b.publish(topic, text('back'));
-      return other.received.length > 0;
-    }, 'delivery after Redis is back');
+    await waitFor(
+      async () => {
+        await b.publish(topic, text('back'));
+        return other.received.length > 0;
+      },
+      { what: 'delivery after Redis is back' },
+    );
     assert.ok(
       other.texts().every((s) => s === 'back'),
       'nothing published while down reaches another node',
@@ -111,6 +102,7 @@ describe('RedisBus', () => {
   });
 
   test('after a Redis restart the old topics deliver again, once', async (t) => {
+    const server = suite.server;
     if ('skip' in server) return t.skip(server.skip);
     const [a, b, r] = [bus(), bus(), admin()];
     const topics = [`t.${randomUUID()}`, `t.${randomUUID()}`];
@@ -119,21 +111,26 @@ describe('RedisBus', () => {
     await server.stop(true);
     await server.start();
     for (const [i, topic] of topics.entries()) {
-      await waitFor(async () => {
-        await a.publish(topic, text('after restart'));
-        return got[i]!.received.length > 0;
-      }, `delivery on ${topic} after the restart`);
+      await waitFor(
+        async () => {
+          await a.publish(topic, text('after restart'));
+          return got[i]!.received.length > 0;
+        },
+        { what: `delivery on ${topic} after the restart` },
+      );
     }
-    await waitFor(async () => (await numsub(r, topics[0]!)) === 1, 'one subscription');
+    await waitFor(async () => (await numsub(r, topics[0]!)) === 1, { what: 'one subscription' });
     // Exactly one delivery per publish from now on (no duplicate subscriptions).
+    await barrier(a, topics[1]!, got[1]!); // the polls' publishes still on their way are in
     const count = got[1]!.received.length;
     await a.publish(topics[1]!, text('single'));
-    await got[1]!.until(count + 1);
-    await pause(150);
+    await got[1]!.atLeast(count + 1);
+    await barrier(a, topics[1]!, got[1]!);
     assert.equal(got[1]!.received.length, count + 1);
   });
 
   test('subscribe while Redis is down: resolves when Redis is back in time, else UNAVAILABLE', async (t) => {
+    const server = suite.server;
     if ('skip' in server) return t.skip(server.skip);
     const [a, b] = [bus(), bus({ subscribeTimeoutMs: 30_000 })];
     const quick = bus({ subscribeTimeoutMs: 100 });
@@ -156,22 +153,25 @@ describe('RedisBus', () => {
       await server.start();
     }
     await pending;
-    await waitFor(async () => {
-      await a.publish(topic, text('late subscriber'));
-      return c.received.length > 0;
-    }, 'delivery to a subscription made while Redis was down');
+    await waitFor(
+      async () => {
+        await a.publish(topic, text('late subscriber'));
+        return c.received.length > 0;
+      },
+      { what: 'delivery to a subscription made while Redis was down' },
+    );
   });
 
   test('close is idempotent and ends both links', async (t) => {
+    const server = suite.server;
     if ('skip' in server) return t.skip(server.skip);
     const r = admin();
     const b = bus({ name: 'closing' });
     await b.subscribe(`t.${randomUUID()}`, () => {});
     await b.close();
     await b.close();
-    await waitFor(
-      async () => !String(await r.client('LIST')).includes('name=terarelay:closing:'),
-      'links closed',
-    );
+    await waitFor(async () => !String(await r.client('LIST')).includes('name=terarelay:closing:'), {
+      what: 'links closed',
+    });
   });
 });

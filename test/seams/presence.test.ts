@@ -1,14 +1,15 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import pino from 'pino';
 import type { Presence, PrincipalRef } from '../../src/seams/presence/presence.js';
 import { MemoryPresence } from '../../src/seams/presence/memory.js';
-import { RedisPresence, type RedisPresenceOptions } from '../../src/seams/presence/redis.js';
+import { RedisPresence } from '../../src/seams/presence/redis.js';
+import { presenceTimings } from '../../src/seams/presence/timings.js';
 import { presenceContract } from '../contracts/presence.contract.js';
 import { waitFor } from '../kit/waiting.js';
-import { startPrivateRedis, type PrivateRedis } from '../kit/redis.js';
+import { redisSuite } from '../kit/redis-suite.js';
 
 const log = pino({ level: 'silent' });
 
@@ -20,47 +21,29 @@ describe('MemoryPresence', () => {
 });
 
 describe('RedisPresence', () => {
-  let server: PrivateRedis | { skip: string };
-  const open: Array<{ close(): unknown }> = [];
-  type Extra = Partial<Omit<RedisPresenceOptions, 'url' | 'redis'>>;
-  const node = (prefix: string, extra: Extra = {}): RedisPresence => {
-    if ('skip' in server) throw new Error(server.skip);
-    const p = new RedisPresence({
-      url: server.url,
-      nodeId: `node-${randomUUID().slice(0, 8)}`,
-      ttlMs: 30_000,
-      log,
-      prefix,
-      ...extra,
-    });
-    open.push(p);
-    return p;
+  const suite = redisSuite();
+  /**
+   * One node's presence as buildSeams makes it: on the node's own `commands` client, with the
+   * timings of a --presence-ttl of `presenceTtl` seconds (40: entries live 30 s).
+   */
+  const node = (prefix: string, presenceTtl = 40): RedisPresence => {
+    const nodeId = `node-${randomUUID().slice(0, 8)}`;
+    const redis = suite.client(`commands:${nodeId}`);
+    const timings = presenceTimings(presenceTtl);
+    return suite.own(new RedisPresence({ redis, nodeId, timings, log, prefix }));
   };
-  const admin = (): Redis => {
-    if ('skip' in server) throw new Error(server.skip);
-    const r = new Redis(server.url, { maxRetriesPerRequest: 1 });
-    r.on('error', () => {});
-    open.push({ close: () => r.disconnect() });
-    return r;
-  };
+  const admin = (): Redis => suite.client('admin');
   const fresh = (): string => `terarelay:test:${randomUUID()}:`;
   const names = (refs: PrincipalRef[]): string[] => refs.map((r) => `${r.kind}:${r.uuid}`).sort();
 
-  before(async () => {
-    server = await startPrivateRedis();
-  });
-  after(async () => {
-    for (const o of open) await o.close();
-    if (!('skip' in server)) await server.close();
-  });
-
   presenceContract(async (nodes) => {
-    if ('skip' in server) return server;
+    if ('skip' in suite.server) return suite.server;
     const prefix = fresh();
     return Array.from({ length: nodes }, () => node(prefix));
   });
 
   test('two nodes share one state; keys live under the terarelay: prefix', async (t) => {
+    const server = suite.server;
     if ('skip' in server) return t.skip(server.skip);
     const r = admin();
     const [a, b] = [node('terarelay:presence:'), node('terarelay:presence:')];
@@ -83,14 +66,11 @@ describe('RedisPresence', () => {
   });
 
   test("a dead node's principals expire and are reported once by sweep", async (t) => {
+    const server = suite.server;
     if ('skip' in server) return t.skip(server.skip);
     const prefix = fresh();
-    const ttlMs = 300;
-    const [dead, alive, sweeper] = [
-      node(prefix, { ttlMs }),
-      node(prefix, { ttlMs }),
-      node(prefix, { ttlMs }),
-    ];
+    const ttl = 0.4; // entries live 300 ms
+    const [dead, alive, sweeper] = [node(prefix, ttl), node(prefix, ttl), node(prefix, ttl)];
     const [gone, device, shared, kept] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     await dead.join('user', gone, 'g1');
     await dead.join('user', gone, 'g2');
@@ -102,16 +82,24 @@ describe('RedisPresence', () => {
     await dead.setBusy('user', gone, 'session');
     await dead.close(); // stops refreshing, leaves its entries behind: a crashed node
 
-    await waitFor(async () => !(await alive.isOnline('user', gone)), 'the entries to expire');
+    // Each entry expires on its own schedule: wait for every one the assertions below rely on.
+    await waitFor(
+      async () =>
+        !(await alive.isOnline('user', gone)) && !(await alive.isOnline('device', device)),
+      { what: "the dead node's user and device entries to expire" },
+    );
     assert.equal(await alive.setDeviceStatus(device, { status: '{}', timestamp: 2 }), false);
 
     const reported: PrincipalRef[] = [];
-    await waitFor(async () => {
-      // Two sweepers at once: each principal is reported by exactly one of them.
-      const [x, y] = await Promise.all([alive.sweep(), sweeper.sweep()]);
-      reported.push(...x, ...y);
-      return reported.length >= 2;
-    }, 'sweep to report the dead node');
+    await waitFor(
+      async () => {
+        // Two sweepers at once: each principal is reported by exactly one of them.
+        const [x, y] = await Promise.all([alive.sweep(), sweeper.sweep()]);
+        reported.push(...x, ...y);
+        return reported.length >= 2;
+      },
+      { what: 'sweep to report the dead node' },
+    );
     reported.push(...(await alive.sweep()), ...(await sweeper.sweep()));
     assert.deepEqual(
       names(reported),
@@ -128,10 +116,12 @@ describe('RedisPresence', () => {
   });
 
   test('after Redis restarts empty, live nodes restore their entries; dead ones are gone', async (t) => {
+    const server = suite.server;
     if ('skip' in server) return t.skip(server.skip);
     const prefix = fresh();
     const restored: PrincipalRef[] = [];
-    const live = node(prefix, { onRestored: (refs) => restored.push(...refs) });
+    const live = node(prefix);
+    live.onRestored((refs) => restored.push(...refs));
     const dead = node(prefix);
     const other = node(prefix);
     const [u, d, ghost] = [randomUUID(), randomUUID(), randomUUID()];
@@ -144,7 +134,7 @@ describe('RedisPresence', () => {
 
     await server.stop(true);
     await server.start();
-    await waitFor(() => restored.length >= 2, 'the live node to restore its entries');
+    await waitFor(() => restored.length >= 2, { what: 'the live node to restore its entries' });
     assert.deepEqual(
       names(restored),
       names([
@@ -170,18 +160,21 @@ describe('RedisPresence', () => {
   });
 
   test('a node refreshes its entries: they outlive the ttl while it runs', async (t) => {
+    const server = suite.server;
     if ('skip' in server) return t.skip(server.skip);
     const prefix = fresh();
     const [a, b]: [Presence, Presence] = [
-      node(prefix, { ttlMs: 150 }),
-      node(prefix, { ttlMs: 150 }),
+      node(prefix, 0.2), // entries live 150 ms
+      node(prefix, 0.2),
     ];
     const u = randomUUID();
     await a.join('user', u, 'c1');
     const r = admin();
     const key = `${prefix}user:conns:${u}`;
     const first = Number(await r.zscore(key, 'c1'));
-    await waitFor(async () => Number(await r.zscore(key, 'c1')) > first + 150, 'two refreshes');
+    await waitFor(async () => Number(await r.zscore(key, 'c1')) > first + 150, {
+      what: 'two refreshes',
+    });
     assert.deepEqual(await b.sweep(), []);
     assert.equal(await b.isOnline('user', u), true);
     assert.equal(await a.leave('user', u, 'c1'), true);

@@ -1,66 +1,53 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import { createRedis, closeRedis } from '../../src/seams/redis-client.js';
+import { closeRedis } from '../../src/seams/redis-client.js';
 import {
   DISABLED_TOKEN_SETS,
   REVOCATIONS_SYNCED_KEY,
   RedisRevocations,
 } from '../../src/seams/revocations/redis.js';
 import { DbRevocations } from '../../src/seams/revocations/db.js';
-import { jwtExpiryMs } from '../../src/auth/tokens.js';
-import type { Db } from '../../src/store/connect.js';
-import { fakeJwt, revocationsContract } from '../contracts/revocations.contract.js';
-import { eventually } from '../kit/eventually.js';
-import { startPrivateRedis, type PrivateRedis } from '../kit/redis.js';
-import {
-  closing,
-  postgresBackend,
-  sqliteFileBackend,
-  type DbBackend,
-} from '../kit/revocation-backends.js';
+import { jwtExpiryMs } from '../../src/auth/jwt.js';
+import { openDb, type Db } from '../../src/store/connect.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { closing, fakeJwt, revocationsContract } from '../contracts/revocations.contract.js';
+import { waitFor } from '../kit/waiting.js';
+import { redisSuite } from '../kit/redis-suite.js';
+import { backendSuite, DURABLE_BACKENDS } from '../kit/backends.js';
 
 const HOUR = 3_600_000;
 
-for (const makeBackend of [sqliteFileBackend, postgresBackend]) {
-  const dbName = makeBackend === sqliteFileBackend ? 'a SQLite file' : 'PostgreSQL';
-  describe(`RedisRevocations over ${dbName}`, () => {
-    let server: PrivateRedis | { skip: string };
-    let backend: DbBackend | { skip: string };
-    const cleanups: Array<() => Promise<void>> = [];
+for (const backend of DURABLE_BACKENDS) {
+  describe(`RedisRevocations over ${backend.name}`, () => {
+    const redis = redisSuite();
+    const database = backendSuite(backend, (db) => migrateToLatest(db));
+    const client = (name: string): Redis => redis.client(name);
 
-    before(async () => {
-      server = await startPrivateRedis();
-      backend = await makeBackend();
-    });
-    after(async () => {
-      for (const c of cleanups.reverse()) await c();
-      if (!('skip' in server)) await server.close();
-      if (!('skip' in backend)) await backend.close();
-    });
-
-    /** A Redis client closed by the suite. */
-    const client = (name: string): Redis => {
-      if ('skip' in server) throw new Error('no redis');
-      const redis = createRedis(server.url, { name });
-      cleanups.push(() => closeRedis(redis));
-      return redis;
-    };
     /** A node's store over its own Redis client and database connection, closed with them. */
     const node = async (
       options: { sweepIntervalMs?: number; redisTimeoutMs?: number } = {},
     ): Promise<{ store: RedisRevocations; redis: Redis; db: Db } | { skip: string }> => {
-      if ('skip' in server) return server;
-      if ('skip' in backend) return backend;
-      const redis = client('revocations');
-      await redis.ping(); // connected, so the store starts on the Redis path
-      const db = await backend.open();
-      const store = new RedisRevocations({ redis, db, sweepIntervalMs: 0, ...options });
-      cleanups.push(async () => {
-        await store.close();
-        await db.close();
+      if ('skip' in redis.server) return redis.server;
+      if (database.skip) return { skip: database.skip };
+      const link = client('revocations');
+      await link.ping(); // connected, so the store starts on the Redis path
+      const db = await openDb(database.db.url!);
+      // As buildSeams makes it: the rows (no purge timer of their own) as a dependency.
+      const rows = new DbRevocations(db, { purgeIntervalMs: 0 });
+      const store = new RedisRevocations({
+        redis: link,
+        store: rows,
+        sweepIntervalMs: 0,
+        ...options,
       });
-      return { store, redis, db };
+      redis.own({
+        async close() {
+          await store.close();
+          await db.close();
+        },
+      });
+      return { store, redis: link, db };
     };
 
     revocationsContract(
@@ -96,6 +83,7 @@ for (const makeBackend of [sqliteFileBackend, postgresBackend]) {
     });
 
     test('a redis-server restart revives no revoked token', async (t) => {
+      const server = redis.server;
       if ('skip' in server) return t.skip(server.skip);
       const n = await node();
       if ('skip' in n) return t.skip(n.skip);
@@ -118,7 +106,7 @@ for (const makeBackend of [sqliteFileBackend, postgresBackend]) {
         (await raw.sismember('participant_disabled_tokens', before)) === 1 &&
         (await raw.sismember('user_disabled_tokens', during)) === 1 &&
         (await raw.exists(REVOCATIONS_SYNCED_KEY)) === 1;
-      assert.ok(await eventually(repopulated), 'sets not repopulated after the restart');
+      await waitFor(repopulated, { what: 'the sets to be repopulated after the restart' });
       assert.equal(await raw.sismember('user_disabled_tokens', never), 0);
       assert.equal(await n.store.isRevoked('user', before), true);
       assert.equal(await n.store.isRevoked('user', during), true);
@@ -133,10 +121,9 @@ for (const makeBackend of [sqliteFileBackend, postgresBackend]) {
       await n.store.revoke('user', token, Date.now() + HOUR);
       await raw.flushdb();
       assert.equal(await n.store.isRevoked('user', token), true);
-      assert.ok(
-        await eventually(async () => (await raw.sismember('user_disabled_tokens', token)) === 1),
-        'set not repopulated after FLUSHDB',
-      );
+      await waitFor(async () => (await raw.sismember('user_disabled_tokens', token)) === 1, {
+        what: 'the set to be repopulated after FLUSHDB',
+      });
     });
 
     test('a Redis that stops answering or fails is bypassed for the database', async (t) => {
@@ -170,10 +157,10 @@ for (const makeBackend of [sqliteFileBackend, postgresBackend]) {
       const expiredTheirs = Array.from({ length: 600 }, () => fakeJwt(now - 1000));
       const liveTheirs = Array.from({ length: 50 }, () => fakeJwt(now + HOUR));
       await raw.sadd('user_disabled_tokens', ...expiredTheirs, ...liveTheirs, 'not-a-jwt');
-      assert.ok(
-        await eventually(async () => !(await n.store.isRevoked('user', expiredOurs.at(-1)!))),
-        'short revocations never expired',
-      );
+      // They share one expiry: once one is forgotten, all are.
+      await waitFor(async () => !(await n.store.isRevoked('user', expiredOurs.at(-1)!)), {
+        what: 'the short revocations to expire',
+      });
       await n.store.sweep();
       const members = new Set(await raw.smembers('user_disabled_tokens'));
       for (const token of [...expiredOurs, ...expiredTheirs])
@@ -193,12 +180,9 @@ for (const makeBackend of [sqliteFileBackend, postgresBackend]) {
       const raw = client('raw');
       const stale = fakeJwt(Date.now() - 1000);
       await raw.sadd('participant_disabled_tokens', stale);
-      assert.ok(
-        await eventually(
-          async () => (await raw.sismember('participant_disabled_tokens', stale)) === 0,
-        ),
-        'stale member never swept',
-      );
+      await waitFor(async () => (await raw.sismember('participant_disabled_tokens', stale)) === 0, {
+        what: 'the periodic sweep to remove the stale member',
+      });
     });
   });
 }

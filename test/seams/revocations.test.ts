@@ -1,53 +1,40 @@
-import { describe, test, before, after, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryRevocations } from '../../src/seams/revocations/memory.js';
 import { DbRevocations } from '../../src/seams/revocations/db.js';
-import type { Db } from '../../src/store/connect.js';
-import { fakeJwt, revocationsContract } from '../contracts/revocations.contract.js';
-import {
-  closing,
-  postgresBackend,
-  sqliteFileBackend,
-  type DbBackend,
-} from '../kit/revocation-backends.js';
+import { openDb, type Db } from '../../src/store/connect.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { closing, fakeJwt, revocationsContract } from '../contracts/revocations.contract.js';
+import { backendSuite, DURABLE_BACKENDS } from '../kit/backends.js';
+import { storeTest } from '../kit/with-store.js';
 
-describe('MemoryRevocations', () => {
-  revocationsContract(async () => new MemoryRevocations());
-});
-
-for (const makeBackend of [sqliteFileBackend, postgresBackend]) {
-  describe(`DbRevocations on ${makeBackend === sqliteFileBackend ? 'a SQLite file' : 'PostgreSQL'}`, () => {
-    let backend: DbBackend | { skip: string };
-    before(async () => {
-      backend = await makeBackend();
-    });
-    after(async () => {
-      if (!('skip' in backend)) await backend.close();
-    });
+for (const backend of DURABLE_BACKENDS) {
+  describe(`DbRevocations on ${backend.name}`, () => {
+    const suite = backendSuite(backend, (db) => migrateToLatest(db));
+    /** A new connection to the suite's database. */
+    const connect = (): Promise<Db> => openDb(suite.db.url!);
 
     revocationsContract(
       async () => {
-        if ('skip' in backend) return backend;
-        const db = await backend.open();
+        if (suite.skip) return { skip: suite.skip };
+        const db = await connect();
         return closing(new DbRevocations(db), () => db.close());
       },
       { durable: true },
     );
 
     /** A test body run with a store (no timed purge) over a fresh connection, both closed after. */
-    const withDbStore =
-      (body: (store: DbRevocations, db: Db) => Promise<void>) =>
-      async (t: TestContext): Promise<void> => {
-        if ('skip' in backend) return t.skip(backend.skip);
-        const db = await backend.open();
+    type Opened = { store: DbRevocations; db: Db; close(): Promise<void> };
+    const withDbStore = (body: (store: DbRevocations, db: Db) => Promise<void>) =>
+      storeTest<Opened>(async () => {
+        if (suite.skip) return { skip: suite.skip };
+        const db = await connect();
         const store = new DbRevocations(db, { purgeIntervalMs: 0 });
-        try {
-          await body(store, db);
-        } finally {
+        const close = async (): Promise<void> => {
           await store.close();
           await db.close();
-        }
-      };
+        };
+        return { store, db, close };
+      })(({ store, db }) => body(store, db));
 
     test(
       'purge deletes the expired rows and only those',
@@ -85,8 +72,8 @@ for (const makeBackend of [sqliteFileBackend, postgresBackend]) {
     );
 
     test('a database failure is UNAVAILABLE, not a crash', async (t) => {
-      if ('skip' in backend) return t.skip(backend.skip);
-      const db = await backend.open();
+      if (suite.skip) return t.skip(suite.skip);
+      const db = await connect();
       const store = new DbRevocations(db);
       await db.close();
       await assert.rejects(store.isRevoked('user', 'token'), { code: 'UNAVAILABLE' });

@@ -1,50 +1,40 @@
 /** `--seed defaults` on every backend, and seeding being a no-op on a non-empty database. */
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDb } from '../../src/store/connect.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { seedIfEmpty, type SeedReport } from '../../src/store/seed/seed.js';
 import { SETTING, getSetting } from '../../src/store/queries/settings.js';
-import { BACKENDS, type OpenedBackend } from '../kit/backends.js';
+import { BACKENDS, backendSuite } from '../kit/backends.js';
 
 for (const backend of BACKENDS) {
   describe(`seed defaults on ${backend.name}`, () => {
-    let opened: OpenedBackend | null = null;
-    let skip = '';
     let report: SeedReport | null = null;
-    before(async () => {
-      const r = await backend.open();
-      if ('skip' in r) skip = r.skip;
-      else {
-        opened = r;
-        await migrateToLatest(r.db);
-        assert.equal(await seedIfEmpty(r.db, 'none'), null);
-        if (r.url && r.db.dialect === 'postgres') {
-          // Two nodes starting at once on the same database: exactly one seeds. (Not tried on
-          // SQLite: two handles in one process would block each other's synchronous calls.)
-          const other = await openDb(r.url);
-          try {
-            const both = await Promise.all([
-              seedIfEmpty(r.db, 'defaults'),
-              seedIfEmpty(other, 'defaults'),
-            ]);
-            assert.equal(both.filter((x) => x !== null).length, 1, 'exactly one node seeds');
-            report = both.find((x) => x !== null) ?? null;
-          } finally {
-            await other.close();
-          }
-        } else {
-          report = await seedIfEmpty(r.db, 'defaults');
+    const suite = backendSuite(backend, async (db) => {
+      await migrateToLatest(db);
+      assert.equal(await seedIfEmpty(db, 'none'), null);
+      if (db.url && db.dialect === 'postgres') {
+        // Two nodes starting at once on the same database: exactly one seeds. (Not tried on
+        // SQLite: two handles in one process would block each other's synchronous calls.)
+        const other = await openDb(db.url);
+        try {
+          const both = await Promise.all([
+            seedIfEmpty(db, 'defaults'),
+            seedIfEmpty(other, 'defaults'),
+          ]);
+          assert.equal(both.filter((x) => x !== null).length, 1, 'exactly one node seeds');
+          report = both.find((x) => x !== null) ?? null;
+        } finally {
+          await other.close();
         }
+      } else {
+        report = await seedIfEmpty(db, 'defaults');
       }
-    });
-    after(async () => {
-      await opened?.cleanup();
     });
 
     test('server settings: keys, register key, uuid, versions', async (t) => {
-      if (!opened) return t.skip(skip);
-      const db = opened.db;
+      if (suite.skip) return t.skip(suite.skip);
+      const db = suite.db;
       const deviceKey = await getSetting(db, SETTING.TokenEncryptionKey);
       const participantKey = await getSetting(db, SETTING.ParticipantTokenEncryptionKey);
       assert.match(deviceKey ?? '', /^[0-9A-Za-z]{32}$/);
@@ -80,8 +70,8 @@ for (const backend of BACKENDS) {
     });
 
     test('system services with global roles, Default Site with its roles, device types', async (t) => {
-      if (!opened) return t.skip(skip);
-      const k = opened.db.kysely;
+      if (suite.skip) return t.skip(suite.skip);
+      const k = suite.db.kysely;
       const services = await k.selectFrom('t_services').selectAll().orderBy('id_service').execute();
       assert.deepEqual(
         services.map((s) => [s.id_service, s.service_key, s.service_system]),
@@ -147,8 +137,8 @@ for (const backend of BACKENDS) {
     });
 
     test('admin/admin is a superadmin who must change the password', async (t) => {
-      if (!opened) return t.skip(skip);
-      const users = await opened.db.kysely.selectFrom('t_users').selectAll().execute();
+      if (suite.skip) return t.skip(suite.skip);
+      const users = await suite.db.kysely.selectFrom('t_users').selectAll().execute();
       assert.equal(users.length, 1);
       const admin = users[0]!;
       assert.equal(admin.id_user, 1);
@@ -164,8 +154,8 @@ for (const backend of BACKENDS) {
     });
 
     test('seeding again (any mode) changes nothing', async (t) => {
-      if (!opened) return t.skip(skip);
-      const db = opened.db;
+      if (suite.skip) return t.skip(suite.skip);
+      const db = suite.db;
       const key = await getSetting(db, SETTING.TokenEncryptionKey);
       assert.equal(await seedIfEmpty(db, 'defaults'), null);
       assert.equal(await seedIfEmpty(db, 'test'), null);

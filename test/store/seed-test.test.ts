@@ -1,38 +1,28 @@
 /** `--seed test`: OpenTera's test dataset (spec §8.2) with OpenTera's ids, on every backend. */
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kysely } from 'kysely';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import type { Database } from '../../src/store/schema.js';
 import { seedIfEmpty, type SeedReport } from '../../src/store/seed/seed.js';
 import { SETTING, getSetting } from '../../src/store/queries/settings.js';
-import { verifyHs256 } from '../../src/auth/static-tokens.js';
-import { BACKENDS, type OpenedBackend } from '../kit/backends.js';
+import { verifyHs256 } from '../../src/auth/jwt.js';
+import { BACKENDS, backendSuite } from '../kit/backends.js';
 
 const pairs = <T>(rows: T[], ...keys: Array<keyof T>): unknown[][] =>
   rows.map((r) => keys.map((k) => r[k]));
 
 for (const backend of BACKENDS) {
   describe(`seed test dataset on ${backend.name}`, () => {
-    let opened: OpenedBackend | null = null;
-    let skip = '';
     let report: SeedReport | null = null;
-    const k = (): Kysely<Database> => opened!.db.kysely;
-    before(async () => {
-      const r = await backend.open();
-      if ('skip' in r) skip = r.skip;
-      else {
-        opened = r;
-        await migrateToLatest(r.db);
-        report = await seedIfEmpty(r.db, 'test');
-      }
+    const suite = backendSuite(backend, async (db) => {
+      await migrateToLatest(db);
+      report = await seedIfEmpty(db, 'test');
     });
-    after(async () => {
-      await opened?.cleanup();
-    });
+    const k = (): Kysely<Database> => suite.db.kysely;
 
     test('sites, projects, services and their roles keep OpenTera ids', async (t) => {
-      if (!opened) return t.skip(skip);
+      if (suite.skip) return t.skip(suite.skip);
       const sites = await k().selectFrom('t_sites').selectAll().orderBy('id_site').execute();
       assert.deepEqual(pairs(sites, 'id_site', 'site_name'), [
         [1, 'Default Site'],
@@ -95,7 +85,7 @@ for (const backend of BACKENDS) {
     });
 
     test('users, groups, memberships and grants', async (t) => {
-      if (!opened) return t.skip(skip);
+      if (suite.skip) return t.skip(suite.skip);
       const users = await k().selectFrom('t_users').selectAll().orderBy('id_user').execute();
       assert.deepEqual(
         pairs(
@@ -183,7 +173,7 @@ for (const backend of BACKENDS) {
     });
 
     test('participants, groups and static tokens', async (t) => {
-      if (!opened) return t.skip(skip);
+      if (suite.skip) return t.skip(suite.skip);
       const groups = await k()
         .selectFrom('t_participants_groups')
         .selectAll()
@@ -227,7 +217,7 @@ for (const backend of BACKENDS) {
         null,
         'OpenTera generates no token for Participant #3',
       );
-      const key = (await getSetting(opened.db, SETTING.ParticipantTokenEncryptionKey))!;
+      const key = (await getSetting(suite.db, SETTING.ParticipantTokenEncryptionKey))!;
       for (const p of [parts[0]!, parts[3]!]) {
         const claims = await verifyHs256(p.participant_token!, key);
         assert.ok(
@@ -248,7 +238,7 @@ for (const backend of BACKENDS) {
     });
 
     test('devices, types, links and device tokens', async (t) => {
-      if (!opened) return t.skip(skip);
+      if (suite.skip) return t.skip(suite.skip);
       const types = await k()
         .selectFrom('t_devices_types')
         .selectAll()
@@ -289,11 +279,8 @@ for (const backend of BACKENDS) {
         ],
       );
       assert.equal(devices[0]!.device_uuid, 'b707e0b2-e649-47e7-a938-2b949c423f73');
-      const key = (await getSetting(opened.db, SETTING.TokenEncryptionKey))!;
-      const otherKey: string = (await getSetting(
-        opened.db,
-        SETTING.ParticipantTokenEncryptionKey,
-      ))!;
+      const key = (await getSetting(suite.db, SETTING.TokenEncryptionKey))!;
+      const otherKey: string = (await getSetting(suite.db, SETTING.ParticipantTokenEncryptionKey))!;
       for (const d of devices) {
         const claims = await verifyHs256(d.device_token!, key);
         assert.ok(claims, `${d.device_name} token verifies with TokenEncryptionKey`);
@@ -326,7 +313,7 @@ for (const backend of BACKENDS) {
     });
 
     test('session types and their projects', async (t) => {
-      if (!opened) return t.skip(skip);
+      if (suite.skip) return t.skip(suite.skip);
       const types = await k()
         .selectFrom('t_sessions_types')
         .selectAll()
@@ -364,7 +351,7 @@ for (const backend of BACKENDS) {
     });
 
     test('sessions: counts, creators and members', async (t) => {
-      if (!opened) return t.skip(skip);
+      if (suite.skip) return t.skip(suite.skip);
       const sessions = await k()
         .selectFrom('t_sessions')
         .selectAll()
@@ -433,7 +420,7 @@ for (const backend of BACKENDS) {
     });
 
     test('the report lists the test credentials', async (t) => {
-      if (!opened) return t.skip(skip);
+      if (suite.skip) return t.skip(suite.skip);
       assert.equal(report?.mode, 'test');
       const creds = report!.credentials;
       const users = creds
@@ -461,7 +448,7 @@ for (const backend of BACKENDS) {
       );
       assert.equal(creds.find((c) => c.name === 'Participant #3')?.token, undefined);
       assert.ok(creds.find((c) => c.name === 'Secret Participant')?.token);
-      assert.equal(await seedIfEmpty(opened.db, 'test'), null, 'seeding twice is a no-op');
+      assert.equal(await seedIfEmpty(suite.db, 'test'), null, 'seeding twice is a no-op');
     });
   });
 }

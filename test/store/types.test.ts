@@ -1,32 +1,22 @@
 /** Row types read back the same on every backend: booleans, ISO timestamps, bigint ms. */
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import type { Db } from '../../src/store/connect.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { getSetting, setSetting } from '../../src/store/queries/settings.js';
-import { BACKENDS, type OpenedBackend } from '../kit/backends.js';
+import { BACKENDS, backendSuite } from '../kit/backends.js';
 
 for (const backend of BACKENDS) {
   describe(`db types on ${backend.name}`, () => {
-    let opened: OpenedBackend | null = null;
-    let skip = '';
-    const db = (): Db => opened!.db;
-    before(async () => {
-      const r = await backend.open();
-      if ('skip' in r) skip = r.skip;
-      else {
-        opened = r;
-        await migrateToLatest(r.db);
-        await migrateToLatest(r.db); // idempotent
-      }
+    const suite = backendSuite(backend, async (db) => {
+      await migrateToLatest(db);
+      await migrateToLatest(db); // idempotent
     });
-    after(async () => {
-      await opened?.cleanup();
-    });
+    const db = (): Db => suite.db;
 
     test('booleans and timestamps read back as boolean and ISO string', async (t) => {
-      if (!opened) return t.skip(skip);
+      if (suite.skip) return t.skip(suite.skip);
       const k = db().kysely;
       const { id_site } = await k
         .insertInto('t_sites')
@@ -90,7 +80,7 @@ for (const backend of BACKENDS) {
     });
 
     test('bigint epoch milliseconds read back as numbers', async (t) => {
-      if (!opened) return t.skip(skip);
+      if (suite.skip) return t.skip(suite.skip);
       const k = db().kysely;
       const expires = Date.UTC(2030, 0, 1, 0, 0, 0, 123);
       await k
@@ -116,7 +106,7 @@ for (const backend of BACKENDS) {
     });
 
     test('foreign keys are enforced', async (t) => {
-      if (!opened) return t.skip(skip);
+      if (suite.skip) return t.skip(suite.skip);
       await assert.rejects(
         db()
           .kysely.insertInto('t_projects')
@@ -126,7 +116,7 @@ for (const backend of BACKENDS) {
     });
 
     test('getSetting / setSetting upsert', async (t) => {
-      if (!opened) return t.skip(skip);
+      if (suite.skip) return t.skip(suite.skip);
       assert.equal(await getSetting(db(), 'Nope'), null);
       await setSetting(db(), 'K', 'v1');
       assert.equal(await getSetting(db(), 'K'), 'v1');

@@ -1,20 +1,17 @@
 /**
- * The device side of login (spec §2.9): /api/device/login, /logout and POST /status.
- * Devices authenticate with their static token (`Authorization: OpenTera <token>` or
- * `?token=`). A status update is stored in Presence and announced as OpenTera's
- * DEVICE_STATUS_CHANGED DeviceEvent on the UserManager's event topic (spec §4.8).
+ * The device side of login: /api/device/login, /logout and POST /status. Devices
+ * authenticate with their static token (`Authorization: OpenTera <token>` or `?token=`). A
+ * status update is stored in Presence and announced as OpenTera's DEVICE_STATUS_CHANGED
+ * DeviceEvent on the UserManager's event topic.
  */
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { isRefusal } from '../../auth/authenticate.js';
 import { AppError } from '../../errors.js';
 import { updateDeviceStatus } from '../../presence/device-status.js';
-import type { App } from '../app.js';
 import {
   authRequest,
   publishDisconnect,
   refuseLogin,
-  registerPath,
   websocketUrlIfOffline,
   type ApiContext,
 } from '../context.js';
@@ -25,8 +22,9 @@ import {
   sessionTypesOfProjects,
 } from '../../store/queries/login.js';
 import { jsonDepthExceeds, pythonJsonDumps } from '../../protocol/python-json.js';
-import { parseArgs } from '../query.js';
-import { sendArgsError, sendJson, sendRefusal, sendText } from '../replies.js';
+import { firstValue, str } from '../query.js';
+import { sendJson, sendText } from '../replies.js';
+import { defineRoute, type Route } from '../route.js';
 import {
   ArgsErrorBody,
   DeviceLoginAnswer,
@@ -34,48 +32,46 @@ import {
   DeviceStatusBody,
   ErrorBody,
   JsonText,
-  QStr,
   TOKEN_ONLY,
-  query,
 } from '../schemas.js';
 
 const tags = ['device'];
 const security = TOKEN_ONLY;
 /** Deepest array/object nesting accepted in a status body. */
 export const MAX_STATUS_DEPTH = 32;
-const tokenQuery = query({ token: QStr('The device token (instead of the Authorization header)') });
+/** Every device route takes its token from the query string when the header lacks it. */
+const TOKEN_ARGS = { token: str('The device token (instead of the Authorization header)') };
 
-function authOf(ctx: ApiContext, request: FastifyRequest) {
-  const q = request.query as Record<string, unknown> | undefined;
-  const raw = q?.token;
-  const token = Array.isArray(raw) ? raw[0] : raw;
-  return ctx.auth.device({
-    ...authRequest(request),
-    queryToken: typeof token === 'string' ? token : undefined,
-  });
+/** A status body: nesting deeper than MAX_STATUS_DEPTH is refused before JSON.parse runs. */
+function parseStatusJson(text: string): unknown {
+  if (jsonDepthExceeds(text, MAX_STATUS_DEPTH))
+    throw new AppError('BAD_REQUEST', `JSON nested deeper than ${MAX_STATUS_DEPTH} levels`);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new AppError('BAD_REQUEST', 'Body is not valid JSON');
+  }
 }
 
-export function registerDeviceRoutes(app: App, ctx: ApiContext): void {
-  registerPath(app, [
-    {
+export function deviceRoutes(ctx: ApiContext): Route[] {
+  const device = (request: FastifyRequest) =>
+    ctx.auth.device({ ...authRequest(request), queryToken: firstValue(request.query, 'token') });
+  return [
+    defineRoute({
       method: 'GET',
       url: '/api/device/login',
-      schema: {
-        summary:
-          'Log a device in with its token; a websocket_url when it is onlineable and offline',
-        description:
-          'Only `token` is accepted as an argument (a device sending with_websocket gets 400, as in OpenTera).',
-        tags,
-        security,
-        querystring: tokenQuery,
-        response: { 200: DeviceLoginAnswer, 400: ArgsErrorBody, 401: JsonText, 403: JsonText },
-      },
-      handler: async (request, reply) => {
-        const auth = await authOf(ctx, request);
-        if (isRefusal(auth)) return refuseLogin(ctx, reply, 'device', auth, 'refused');
-        const parsed = parseArgs(request.query, { token: 'string' }, { strict: true });
-        if (!parsed.ok) return sendArgsError(reply, parsed.body);
-        const d = auth.account;
+      summary: 'Log a device in with its token; a websocket_url when it is onlineable and offline',
+      description:
+        'Only `token` is accepted as an argument (a device sending with_websocket gets 400, as in OpenTera).',
+      tags,
+      security,
+      args: TOKEN_ARGS,
+      strictArgs: true,
+      response: { 200: DeviceLoginAnswer, 400: ArgsErrorBody, 401: JsonText, 403: JsonText },
+      authenticate: device,
+      refused: (reply, refusal) => refuseLogin(ctx, reply, 'device', refusal, 'refused'),
+      handle: async ({ request, reply, caller }) => {
+        const d = caller.account;
         let url: string | null = null;
         if (d.onlineable) {
           url = await websocketUrlIfOffline(ctx, request, 'device', d.uuid);
@@ -95,99 +91,64 @@ export function registerDeviceRoutes(app: App, ctx: ApiContext): void {
           ...(url !== null ? { websocket_url: url } : {}),
         });
       },
-    },
-  ]);
-
-  registerPath(app, [
-    {
+    }),
+    defineRoute({
       method: 'GET',
       url: '/api/device/logout',
-      schema: {
-        summary: "Log out: close the device's websockets (4000)",
-        tags,
-        security,
-        querystring: tokenQuery,
-        response: { 200: JsonText, 401: JsonText },
-      },
-      handler: async (request, reply) => {
-        const auth = await authOf(ctx, request);
-        if (isRefusal(auth)) return sendRefusal(reply, auth);
-        await publishDisconnect(ctx, auth.account.uuid);
+      summary: "Log out: close the device's websockets (4000)",
+      tags,
+      security,
+      args: TOKEN_ARGS,
+      response: { 200: JsonText, 401: JsonText },
+      authenticate: device,
+      handle: async ({ reply, caller }) => {
+        await publishDisconnect(ctx, caller.account.uuid);
         return sendText(reply, 200, 'Device logged out.');
       },
-    },
-  ]);
-
-  // The status body gets its own JSON parser: nesting deeper than MAX_STATUS_DEPTH is refused
-  // before JSON.parse runs.
-  void app.register(async (scope) => {
-    scope.removeContentTypeParser('application/json');
-    scope.addContentTypeParser(
-      'application/json',
-      { parseAs: 'string' },
-      (_request, body, done) => {
-        const text = body as string;
-        if (jsonDepthExceeds(text, MAX_STATUS_DEPTH)) {
-          done(
-            new AppError('BAD_REQUEST', `JSON nested deeper than ${MAX_STATUS_DEPTH} levels`),
-            undefined,
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/device/status',
+      summary: 'Set the status of an online device; watchers get DEVICE_STATUS_CHANGED',
+      tags,
+      security,
+      args: TOKEN_ARGS,
+      body: DeviceStatusBody,
+      parseJson: parseStatusJson,
+      response: {
+        200: DeviceStatusAnswer,
+        400: Type.Union([JsonText, ErrorBody]),
+        401: JsonText,
+        403: JsonText,
+      },
+      authenticate: device,
+      handle: async ({ request, reply, caller }) => {
+        const body = request.body as Record<string, unknown> | null | undefined;
+        if (
+          typeof body !== 'object' ||
+          body === null ||
+          !('status' in body) ||
+          !('timestamp' in body)
+        )
+          return sendText(reply, 400, 'Missing arguments');
+        const { status, timestamp } = body;
+        if (
+          typeof status !== 'object' ||
+          status === null ||
+          Array.isArray(status) ||
+          typeof timestamp !== 'number'
+        )
+          return sendText(
+            reply,
+            400,
+            'Invalid arguments: status must be an object and timestamp a number',
           );
-          return;
-        }
-        try {
-          done(null, JSON.parse(text));
-        } catch {
-          done(new AppError('BAD_REQUEST', 'Body is not valid JSON'), undefined);
-        }
+        const d = caller.account;
+        const statusText = pythonJsonDumps(status);
+        if (!(await updateDeviceStatus(ctx.deps, d, statusText, timestamp)))
+          return sendText(reply, 403, 'Status update forbidden on offline device.');
+        return sendJson(reply, 200, { uuid: d.uuid, status: statusText, timestamp });
       },
-    );
-    registerPath(scope as App, [
-      {
-        method: 'POST',
-        url: '/api/device/status',
-        schema: {
-          summary: 'Set the status of an online device; watchers get DEVICE_STATUS_CHANGED',
-          tags,
-          security,
-          querystring: tokenQuery,
-          body: DeviceStatusBody,
-          response: {
-            200: DeviceStatusAnswer,
-            400: Type.Union([JsonText, ErrorBody]),
-            401: JsonText,
-            403: JsonText,
-          },
-        },
-        handler: async (request, reply) => {
-          const auth = await authOf(ctx, request);
-          if (isRefusal(auth)) return sendRefusal(reply, auth);
-          const body = request.body as Record<string, unknown> | null | undefined;
-          if (
-            typeof body !== 'object' ||
-            body === null ||
-            !('status' in body) ||
-            !('timestamp' in body)
-          )
-            return sendText(reply, 400, 'Missing arguments');
-          const { status, timestamp } = body;
-          if (
-            typeof status !== 'object' ||
-            status === null ||
-            Array.isArray(status) ||
-            typeof timestamp !== 'number'
-          )
-            return sendText(
-              reply,
-              400,
-              'Invalid arguments: status must be an object and timestamp a number',
-            );
-          const d = auth.account;
-          const statusText = pythonJsonDumps(status);
-          if (!(await updateDeviceStatus(ctx.deps, d, statusText, timestamp)))
-            return sendText(reply, 403, 'Status update forbidden on offline device.');
-          return sendJson(reply, 200, { uuid: d.uuid, status: statusText, timestamp });
-        },
-      },
-    ]);
-  });
+    }),
+  ];
 }

@@ -1,41 +1,37 @@
 /**
- * The participant side of login (spec §2.7, §2.8): /api/participant/login (Basic, static or
- * dynamic token), /refresh_token (dynamic token only) and /logout.
+ * The participant side of login: /api/participant/login (Basic, static or dynamic token),
+ * /refresh_token (dynamic token only) and /logout.
  */
-import { isRefusal, type ParticipantAuth } from '../../auth/authenticate.js';
+import type { FastifyRequest } from 'fastify';
+import type { ParticipantAuth } from '../../auth/authenticate.js';
 import { LOGIN_TOKEN_TTL_S, REFRESH_TOKEN_TTL_S } from '../../auth/tokens.js';
-import type { App } from '../app.js';
 import {
   authRequest,
   publishDisconnect,
   refuseLogin,
-  registerPath,
   revokeToken,
   websocketUrlIfOffline,
   type ApiContext,
 } from '../context.js';
 import { sessionTypesOfProjects } from '../../store/queries/login.js';
-import { parseArgs } from '../query.js';
-import { sendArgsError, sendJson, sendRefusal, sendText } from '../replies.js';
+import { bool } from '../query.js';
+import { sendJson, sendText } from '../replies.js';
+import { defineRoute, type Route } from '../route.js';
 import {
   ArgsErrorBody,
   BASIC_OR_TOKEN,
   ErrorBody,
   JsonText,
   ParticipantLoginAnswer,
-  QBool,
   RefreshAnswer,
   TOKEN_ONLY,
   UnauthorizedText,
-  query,
 } from '../schemas.js';
 
 const tags = ['participant'];
 
 /** Basic, the static token or a dynamic one (OpenTera's `limited` role is enough). */
 const ANY_CREDENTIALS = { basic: true, token: true, full: false };
-/** A dynamic token only (the `full` role; the static token gets 403). */
-const DYNAMIC_TOKEN = { basic: false, token: true, full: true };
 
 const subject = (auth: ParticipantAuth) => ({
   uuid: auth.account.uuid,
@@ -43,37 +39,33 @@ const subject = (auth: ParticipantAuth) => ({
   name: auth.account.name,
 });
 
-export function registerParticipantRoutes(app: App, ctx: ApiContext): void {
-  registerPath(app, [
-    {
+export function participantRoutes(ctx: ApiContext): Route[] {
+  const anyCredentials = (request: FastifyRequest) =>
+    ctx.auth.participant(authRequest(request), ANY_CREDENTIALS);
+  return [
+    defineRoute({
       method: 'GET',
       url: '/api/participant/login',
-      schema: {
-        summary: 'Log a participant in (Basic, static token or dynamic token)',
-        description:
-          'A websocket_url comes back whenever the participant is offline. When it is online: 403 with ' +
-          'with_websocket, else 200 without a URL.',
-        tags,
-        security: BASIC_OR_TOKEN,
-        querystring: query({
-          with_websocket: QBool('Refuse with 403 when the participant is already online'),
-        }),
-        response: {
-          200: ParticipantLoginAnswer,
-          400: ArgsErrorBody,
-          401: UnauthorizedText,
-          403: JsonText,
-          429: ErrorBody,
-        },
+      summary: 'Log a participant in (Basic, static token or dynamic token)',
+      description:
+        'A websocket_url comes back whenever the participant is offline. When it is online: 403 with ' +
+        'with_websocket, else 200 without a URL.',
+      tags,
+      security: BASIC_OR_TOKEN,
+      args: { with_websocket: bool('Refuse with 403 when the participant is already online') },
+      response: {
+        200: ParticipantLoginAnswer,
+        400: ArgsErrorBody,
+        401: UnauthorizedText,
+        403: JsonText,
+        429: ErrorBody,
       },
-      handler: async (request, reply) => {
-        const auth = await ctx.auth.participant(authRequest(request), ANY_CREDENTIALS);
-        if (isRefusal(auth)) return refuseLogin(ctx, reply, 'participant', auth);
-        const parsed = parseArgs(request.query, { with_websocket: 'boolean' });
-        if (!parsed.ok) return sendArgsError(reply, parsed.body);
-        const a = auth.account;
+      authenticate: anyCredentials,
+      refused: (reply, refusal) => refuseLogin(ctx, reply, 'participant', refusal),
+      handle: async ({ request, reply, caller, args }) => {
+        const a = caller.account;
         const url = await websocketUrlIfOffline(ctx, request, 'participant', a.uuid);
-        if (url === null && parsed.args.with_websocket)
+        if (url === null && args.with_websocket)
           return sendText(reply, 403, 'Participant already logged in.');
         await ctx.auth.accounts.touch('participant', a.id);
         ctx.deps.metrics.logins.inc({ kind: 'participant', outcome: 'success' });
@@ -83,59 +75,52 @@ export function registerParticipantRoutes(app: App, ctx: ApiContext): void {
           ...(url !== null ? { websocket_url: url } : {}),
           session_types_info: await sessionTypesOfProjects(ctx.deps.db, [a.projectId]),
           base_token: a.staticToken,
-          ...(auth.full
+          ...(caller.full
             ? {
                 participant_token: await ctx.deps.tokens.signParticipant(
-                  subject(auth),
+                  subject(caller),
                   LOGIN_TOKEN_TTL_S,
                 ),
               }
             : {}),
         });
       },
-    },
-  ]);
-
-  registerPath(app, [
-    {
+    }),
+    defineRoute({
       method: 'GET',
       url: '/api/participant/refresh_token',
-      schema: {
-        summary:
-          'Exchange a dynamic participant token for a new one (30 min); the old one is revoked',
-        description: 'The static token gets 403.',
-        tags,
-        security: TOKEN_ONLY,
-        response: { 200: RefreshAnswer, 401: UnauthorizedText, 403: UnauthorizedText },
-      },
-      handler: async (request, reply) => {
-        const auth = await ctx.auth.participant(authRequest(request), DYNAMIC_TOKEN);
-        if (isRefusal(auth)) return sendRefusal(reply, auth);
-        await revokeToken(ctx, 'participant', auth.token);
+      summary:
+        'Exchange a dynamic participant token for a new one (30 min); the old one is revoked',
+      description: 'The static token gets 403.',
+      tags,
+      security: TOKEN_ONLY,
+      response: { 200: RefreshAnswer, 401: UnauthorizedText, 403: UnauthorizedText },
+      // A dynamic token only (the `full` role).
+      authenticate: (request) =>
+        ctx.auth.participant(authRequest(request), { basic: false, token: true, full: true }),
+      handle: async ({ reply, caller }) => {
+        await revokeToken(ctx, 'participant', caller.token);
         return sendJson(reply, 200, {
-          refresh_token: await ctx.deps.tokens.signParticipant(subject(auth), REFRESH_TOKEN_TTL_S),
+          refresh_token: await ctx.deps.tokens.signParticipant(
+            subject(caller),
+            REFRESH_TOKEN_TTL_S,
+          ),
         });
       },
-    },
-  ]);
-
-  registerPath(app, [
-    {
+    }),
+    defineRoute({
       method: 'GET',
       url: '/api/participant/logout',
-      schema: {
-        summary: "Log out: close the participant's websockets (4000) and revoke a dynamic token",
-        tags,
-        security: BASIC_OR_TOKEN,
-        response: { 200: JsonText, 401: UnauthorizedText, 429: ErrorBody },
-      },
-      handler: async (request, reply) => {
-        const auth = await ctx.auth.participant(authRequest(request), ANY_CREDENTIALS);
-        if (isRefusal(auth)) return sendRefusal(reply, auth);
-        await publishDisconnect(ctx, auth.account.uuid);
-        if (auth.via === 'dynamic-token') await revokeToken(ctx, 'participant', auth.token);
+      summary: "Log out: close the participant's websockets (4000) and revoke a dynamic token",
+      tags,
+      security: BASIC_OR_TOKEN,
+      response: { 200: JsonText, 401: UnauthorizedText, 429: ErrorBody },
+      authenticate: anyCredentials,
+      handle: async ({ reply, caller }) => {
+        await publishDisconnect(ctx, caller.account.uuid);
+        if (caller.via === 'dynamic-token') await revokeToken(ctx, 'participant', caller.token);
         return sendText(reply, 200, 'Participant logged out.');
       },
-    },
-  ]);
+    }),
+  ];
 }

@@ -1,7 +1,7 @@
 /**
  * POST /api/service/events: a service sends a direct event to every connection of one
  * principal, over HTTP instead of the bus (TeraRelay's own; OpenTera services publish on
- * `websocket.<kind>.<uuid>.events` themselves, spec §6.4, and still may).
+ * `websocket.<kind>.<uuid>.events` themselves, and still may).
  *
  * Auth: `Authorization: OpenTera <service token>` (as printed by `terarelay service-token
  * <service key>`), of an enabled, non-deleted service.
@@ -24,8 +24,8 @@
  * body or event; 401 `{code, message}` for a missing or bad service token.
  */
 import { fromJson, type JsonValue } from '@bufbuild/protobuf';
-import Type from 'typebox';
-import type { Deps } from '../../deps.js';
+import type { FastifyRequest } from 'fastify';
+import Type, { type Static } from 'typebox';
 import { AppError } from '../../errors.js';
 import { directTopic } from '../../topics.js';
 import {
@@ -35,7 +35,10 @@ import {
   unpackClientEvent,
   type Any,
 } from '../../protocol/messages.js';
-import type { App } from '../app.js';
+import { enabledService } from '../../store/queries/services.js';
+import type { ApiContext } from '../context.js';
+import { defineRoute, type Route } from '../route.js';
+import { ErrorBody, TOKEN_ONLY } from '../schemas.js';
 
 const Body = Type.Object(
   {
@@ -46,67 +49,53 @@ const Body = Type.Object(
   { additionalProperties: false },
 );
 
-const ErrorReply = Type.Object({ code: Type.String(), message: Type.String() });
+/** The calling service; throws 401 UNAUTHORIZED without a valid token of an enabled service. */
+async function service(ctx: ApiContext, request: FastifyRequest) {
+  const match = /^opentera\s+(\S+)$/i.exec(request.headers.authorization?.trim() ?? '');
+  const claims = match?.[1] ? await ctx.deps.tokens.verifyService(match[1]) : null;
+  const found = claims ? await enabledService(ctx.deps.db, claims.serviceUuid) : undefined;
+  if (!found) throw new AppError('UNAUTHORIZED', 'A valid service token is required');
+  return found;
+}
 
-export function registerServiceRoutes(app: App, deps: Deps): void {
-  async function authenticate(header: string | undefined): Promise<void> {
-    const match = /^opentera\s+(\S+)$/i.exec(header?.trim() ?? '');
-    const claims = match?.[1] ? await deps.tokens.verifyService(match[1]) : null;
-    const service = claims
-      ? await deps.db.kysely
-          .selectFrom('t_services')
-          .select('id_service')
-          .where('service_uuid', '=', claims.serviceUuid)
-          .where('service_enabled', '=', true)
-          .where('deleted_at', 'is', null)
-          .executeTakeFirst()
-      : undefined;
-    if (!service) throw new AppError('UNAUTHORIZED', 'A valid service token is required');
+/** The client event in `event`; throws 400 BAD_REQUEST when it is not one a client may receive. */
+function clientEvent(event: JsonValue): Any {
+  let any: Any;
+  try {
+    any = fromJson(AnySchema, event, { registry });
+  } catch (err) {
+    throw new AppError(
+      'BAD_REQUEST',
+      `event is not a valid OpenTera event: ${(err as Error).message}`,
+    );
   }
+  const decoded = unpackClientEvent(any);
+  if (!decoded || decoded.type === 'DatabaseEvent')
+    throw new AppError('BAD_REQUEST', `event type ${any.typeUrl} is not one a client may receive`);
+  return any;
+}
 
-  app.post(
-    '/api/service/events',
-    {
-      schema: {
-        summary: 'Send a direct event to every connection of a user, participant or device',
-        description:
-          'The event (OpenTera protobuf-JSON with "@type") goes through the same filters as any direct event.',
-        tags: ['service'],
-        security: [{ openTera: [] }],
-        body: Body,
-        response: {
-          202: Type.Object({ topic: Type.String() }),
-          400: ErrorReply,
-          401: ErrorReply,
-        },
+export function serviceRoutes(ctx: ApiContext): Route[] {
+  return [
+    defineRoute({
+      own: true,
+      method: 'POST',
+      url: '/api/service/events',
+      summary: 'Send a direct event to every connection of a user, participant or device',
+      description:
+        'The event (OpenTera protobuf-JSON with "@type") goes through the same filters as any direct event.',
+      tags: ['service'],
+      security: TOKEN_ONLY,
+      body: Body,
+      response: { 202: Type.Object({ topic: Type.String() }), 400: ErrorBody, 401: ErrorBody },
+      authenticate: (request) => service(ctx, request),
+      handle: async ({ request, reply }) => {
+        const { kind, uuid, event } = request.body as Static<typeof Body>;
+        const any = clientEvent(event as JsonValue);
+        const topic = directTopic(kind, uuid);
+        await ctx.deps.bus.publish(topic, ctx.deps.codec.encodeEvent(teraEvent(topic, [any])));
+        return reply.status(202).send({ topic });
       },
-    },
-    async (request, reply) => {
-      await authenticate(request.headers.authorization);
-      const { kind, uuid, event } = request.body as {
-        kind: 'user' | 'participant' | 'device';
-        uuid: string;
-        event: JsonValue;
-      };
-      let any: Any;
-      try {
-        any = fromJson(AnySchema, event, { registry });
-      } catch (err) {
-        throw new AppError(
-          'BAD_REQUEST',
-          `event is not a valid OpenTera event: ${(err as Error).message}`,
-        );
-      }
-      const decoded = unpackClientEvent(any);
-      if (!decoded || decoded.type === 'DatabaseEvent') {
-        throw new AppError(
-          'BAD_REQUEST',
-          `event type ${any.typeUrl} is not one a client may receive`,
-        );
-      }
-      const topic = directTopic(kind, uuid);
-      await deps.bus.publish(topic, deps.codec.encodeEvent(teraEvent(topic, [any])));
-      return reply.status(202).send({ topic });
-    },
-  );
+    }),
+  ];
 }

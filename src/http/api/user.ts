@@ -1,48 +1,40 @@
 /**
- * The user side of login (spec §2.3, §2.5, §2.6): /api/user/login (Basic only),
- * /api/user/refresh_token (token only) and /api/user/logout (either).
+ * The user side of login: /api/user/login (Basic only), /api/user/refresh_token (token only)
+ * and /api/user/logout (either).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isRefusal, type UserAuth } from '../../auth/authenticate.js';
+import Type from 'typebox';
+import type { UserAuth } from '../../auth/authenticate.js';
 import { fullname } from '../../auth/accounts.js';
 import { checkClientVersion } from '../../auth/client-version.js';
 import { REFRESH_TOKEN_TTL_S, LOGIN_TOKEN_TTL_S } from '../../auth/tokens.js';
-import type { App } from '../app.js';
 import {
-  apiUser,
   authRequest,
   publishDisconnect,
   refuseLogin,
-  registerPath,
   revokeToken,
+  userGet,
   websocketUrlIfOffline,
   type ApiContext,
 } from '../context.js';
-import { parseArgs } from '../query.js';
-import { sendArgsError, sendJson, sendRefusal, sendText } from '../replies.js';
+import { bool } from '../query.js';
+import { sendJson, sendText } from '../replies.js';
+import { defineRoute, type Route } from '../route.js';
 import {
   ArgsErrorBody,
   BASIC_ONLY,
-  BASIC_OR_TOKEN,
   ErrorBody,
   JsonText,
   OutdatedClient,
-  QBool,
   RefreshAnswer,
   TOKEN_ONLY,
   UnauthorizedText,
   UserLoginRedirect,
   UserLoginSuccess,
   UserUnauthorized,
-  query,
 } from '../schemas.js';
-import Type from 'typebox';
 
 const tags = ['user'];
-/** /api/user/login takes Basic only, and answers users who must change password or use 2FA. */
-const LOGIN = { basic: true, token: false, login: true };
-/** /api/user/refresh_token takes a token only. */
-const TOKEN = { basic: false, token: true, login: false };
 
 async function userToken(ctx: ApiContext, auth: UserAuth, ttl: number): Promise<string> {
   const a = auth.account;
@@ -58,7 +50,7 @@ async function userToken(ctx: ApiContext, auth: UserAuth, ttl: number): Promise<
   );
 }
 
-/** The login answer once the password is known good (spec §2.3, steps 2–4). */
+/** The login answer once the password is known good: version check, redirects, then the token. */
 async function loginAnswer(
   ctx: ApiContext,
   request: FastifyRequest,
@@ -113,85 +105,65 @@ async function loginAnswer(
   return sendJson(reply, 200, answer);
 }
 
-export function registerUserRoutes(app: App, ctx: ApiContext): void {
-  registerPath(app, [
-    {
+export function userRoutes(ctx: ApiContext): Route[] {
+  return [
+    defineRoute({
       method: 'GET',
       url: '/api/user/login',
-      schema: {
-        summary: 'Log a user in with HTTP Basic; optionally get a one-time websocket URL',
-        tags,
-        security: BASIC_ONLY,
-        querystring: query({
-          with_websocket: QBool('Also return a websocket_url; 403 if the user is already online'),
-        }),
-        response: {
-          200: Type.Union([UserLoginSuccess, UserLoginRedirect]),
-          400: ArgsErrorBody,
-          401: UnauthorizedText,
-          403: JsonText,
-          426: OutdatedClient,
-          429: ErrorBody,
-        },
+      summary: 'Log a user in with HTTP Basic; optionally get a one-time websocket URL',
+      tags,
+      security: BASIC_ONLY,
+      args: {
+        with_websocket: bool('Also return a websocket_url; 403 if the user is already online'),
       },
-      handler: async (request, reply) => {
-        const auth = await ctx.auth.user(authRequest(request), LOGIN);
-        if (isRefusal(auth)) return refuseLogin(ctx, reply, 'user', auth);
-        const parsed = parseArgs(request.query, { with_websocket: 'boolean' }, { strict: true });
-        if (!parsed.ok) return sendArgsError(reply, parsed.body);
-        return loginAnswer(ctx, request, reply, auth, parsed.args.with_websocket ?? false);
+      strictArgs: true,
+      response: {
+        200: Type.Union([UserLoginSuccess, UserLoginRedirect]),
+        400: ArgsErrorBody,
+        401: UnauthorizedText,
+        403: JsonText,
+        426: OutdatedClient,
+        429: ErrorBody,
       },
-    },
-  ]);
-
-  registerPath(app, [
-    {
+      // Basic only; users who must change their password or use 2FA are answered, not refused.
+      authenticate: (request) =>
+        ctx.auth.user(authRequest(request), { basic: true, token: false, login: true }),
+      refused: (reply, refusal) => refuseLogin(ctx, reply, 'user', refusal),
+      handle: ({ request, reply, caller, args }) =>
+        loginAnswer(ctx, request, reply, caller, args.with_websocket ?? false),
+    }),
+    defineRoute({
       method: 'GET',
       url: '/api/user/refresh_token',
-      schema: {
-        summary: 'Exchange a valid user token for a new one (30 min); the old one is revoked',
-        tags,
-        security: TOKEN_ONLY,
-        querystring: query({
-          with_websocket: QBool('Also return a websocket_url when the user is offline'),
-        }),
-        response: { 200: RefreshAnswer, 400: ArgsErrorBody, 401: UnauthorizedText },
-      },
-      handler: async (request, reply) => {
-        const auth = await ctx.auth.user(authRequest(request), TOKEN);
-        if (isRefusal(auth)) return sendRefusal(reply, auth);
-        const parsed = parseArgs(request.query, { with_websocket: 'boolean' });
-        if (!parsed.ok) return sendArgsError(reply, parsed.body);
-        await revokeToken(ctx, 'user', auth.token);
+      summary: 'Exchange a valid user token for a new one (30 min); the old one is revoked',
+      tags,
+      security: TOKEN_ONLY,
+      args: { with_websocket: bool('Also return a websocket_url when the user is offline') },
+      response: { 200: RefreshAnswer, 400: ArgsErrorBody, 401: UnauthorizedText },
+      authenticate: (request) =>
+        ctx.auth.user(authRequest(request), { basic: false, token: true, login: false }),
+      handle: async ({ request, reply, caller, args }) => {
+        await revokeToken(ctx, 'user', caller.token);
         const answer: Record<string, unknown> = {
-          refresh_token: await userToken(ctx, auth, REFRESH_TOKEN_TTL_S),
+          refresh_token: await userToken(ctx, caller, REFRESH_TOKEN_TTL_S),
         };
-        if (parsed.args.with_websocket) {
-          const url = await websocketUrlIfOffline(ctx, request, 'user', auth.account.uuid);
+        if (args.with_websocket) {
+          const url = await websocketUrlIfOffline(ctx, request, 'user', caller.account.uuid);
           if (url !== null) answer.websocket_url = url;
         }
         return sendJson(reply, 200, answer);
       },
-    },
-  ]);
-
-  registerPath(app, [
-    {
-      method: 'GET',
+    }),
+    defineRoute({
+      ...userGet(ctx),
       url: '/api/user/logout',
-      schema: {
-        summary: "Log out: close the user's websockets (4000) and revoke the presented token",
-        tags,
-        security: BASIC_OR_TOKEN,
-        response: { 200: JsonText, 401: UserUnauthorized, 429: ErrorBody },
-      },
-      handler: async (request, reply) => {
-        const auth = await apiUser(ctx, request);
-        if (isRefusal(auth)) return sendRefusal(reply, auth);
-        await publishDisconnect(ctx, auth.account.uuid);
-        await revokeToken(ctx, 'user', auth.token);
+      summary: "Log out: close the user's websockets (4000) and revoke the presented token",
+      response: { 200: JsonText, 401: UserUnauthorized, 429: ErrorBody },
+      handle: async ({ reply, caller }) => {
+        await publishDisconnect(ctx, caller.account.uuid);
+        await revokeToken(ctx, 'user', caller.token);
         return sendText(reply, 200, 'User logged out.');
       },
-    },
-  ]);
+    }),
+  ];
 }

@@ -8,13 +8,11 @@
  */
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.js';
-import type { Metrics } from '../../metrics.js';
 import type { Bus, BusHandler, Subscription } from './bus.js';
 
 export interface MemoryBusOptions {
   /** Where throwing handlers are reported. Default: nowhere. */
   log?: Logger;
-  metrics?: Metrics;
 }
 
 interface Entry {

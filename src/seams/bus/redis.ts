@@ -28,6 +28,7 @@ import { AppError } from '../../errors.js';
 import type { Metrics } from '../../metrics.js';
 import type { Bus, BusHandler, Subscription } from './bus.js';
 import { closeRedis, createRedis } from '../redis-client.js';
+import { TimeoutError, WakeableSleep, withTimeout } from '../../util/timers.js';
 
 export interface RedisBusOptions {
   url: string;
@@ -78,7 +79,7 @@ export class RedisBus implements Bus {
   /** Publishes waiting for the publisher link, in publish order. */
   private readonly waiting: Waiting[] = [];
   /** Subscribes waiting for the subscriber link. */
-  private readonly subWaiters = new Set<() => void>();
+  private readonly subWaiters = new WakeableSleep();
   private closed = false;
 
   constructor(options: RedisBusOptions) {
@@ -149,7 +150,7 @@ export class RedisBus implements Bus {
       clearTimeout(item.timer);
       item.done();
     }
-    for (const wake of this.subWaiters) wake();
+    this.subWaiters.wakeAll();
     for (const state of this.topics.values()) for (const e of state.handlers) e.active = false;
     this.topics.clear();
     await Promise.all([closeRedis(this.pub), closeRedis(this.sub)]);
@@ -200,41 +201,29 @@ export class RedisBus implements Bus {
       if (this.closed) throw new AppError('UNAVAILABLE', 'bus is closed');
       if (left <= 0) break;
       if (this.sub.status !== 'ready') {
-        await this.linkReady(left);
+        await this.subWaiters.sleep(left);
         continue;
       }
       try {
         // ioredis silently drops a command in flight when the link breaks (no resend), so one
         // attempt is bounded and retried on the next link rather than awaited until the deadline.
-        const ok = await withTimeout(
-          this.sub.subscribe(topic),
-          Math.min(left, SUBSCRIBE_ATTEMPT_MS),
-        );
-        if (ok) return;
+        const attemptMs = Math.min(left, SUBSCRIBE_ATTEMPT_MS);
+        await withTimeout(this.sub.subscribe(topic), attemptMs, `SUBSCRIBE ${topic}`);
+        return;
       } catch (err) {
+        // No reply in time: send it again (on the current or the next link).
+        if (err instanceof TimeoutError) continue;
         // The link dropped under the command: wait for it to come back and try again.
         this.log.debug({ topic, err: (err as Error).message }, 'subscribe interrupted');
         // The link may still say 'ready' until its close event runs: yield to the event loop
         // (until the next 'ready' or a short pause) instead of retrying in a tight loop.
-        await this.linkReady(Math.min(Math.max(deadline - Date.now(), 0), RETRY_PAUSE_MS));
+        await this.subWaiters.sleep(Math.min(Math.max(deadline - Date.now(), 0), RETRY_PAUSE_MS));
       }
     }
     throw new AppError(
       'UNAVAILABLE',
       `bus: Redis did not confirm SUBSCRIBE ${topic} within ${this.subscribeTimeoutMs} ms`,
     );
-  }
-
-  private linkReady(timeoutMs: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        this.subWaiters.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, timeoutMs);
-      this.subWaiters.add(wake);
-    });
   }
 
   /** On every (re)connect: subscribe every current topic again, then wake waiting subscribes. */
@@ -249,7 +238,7 @@ export class RedisBus implements Bus {
         },
       );
     }
-    for (const wake of [...this.subWaiters]) wake();
+    this.subWaiters.wakeAll();
   }
 
   private async remove(topic: string, entry: Entry): Promise<void> {
@@ -261,7 +250,7 @@ export class RedisBus implements Bus {
     // Not live: nothing to undo on Redis (the next reconnect subscribes only mapped topics).
     if (this.closed || this.sub.status !== 'ready') return;
     try {
-      await withTimeout(this.sub.unsubscribe(topic), this.subscribeTimeoutMs);
+      await withTimeout(this.sub.unsubscribe(topic), this.subscribeTimeoutMs, 'UNSUBSCRIBE');
     } catch (err) {
       this.log.debug({ topic, err: (err as Error).message }, 'unsubscribe not confirmed');
     }
@@ -279,15 +268,6 @@ export class RedisBus implements Bus {
       }
     }
   }
-}
-
-/** Resolves with the promise's value, or `undefined` once `ms` have passed. */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function noop(): void {}

@@ -1,45 +1,20 @@
 /**
- * MemoryLoginAttempts: the one-node LoginAttempts. It keeps one counter per key with the end
- * of its window; an expired counter reads as 0 and is dropped when read or by a low-frequency
- * background sweep.
+ * MemoryLoginAttempts: the one-node LoginAttempts, RateLimiterMemory counters (each key
+ * dropped by an unreferenced timer when its window ends).
  */
-import { ExpiringMap, DEFAULT_SWEEP_INTERVAL_MS } from '../../util/expiring-map.js';
-import { checkWindow } from './rules.js';
-import type { LoginAttempts } from './login-attempts.js';
-
-export interface MemoryLoginAttemptsOptions {
-  /** Interval of the background sweep of expired counters, ms (default 60 000; ≤ 0: none). */
-  sweepIntervalMs?: number;
-}
+import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { NamedCounters } from './named-counters.js';
+import type { CounterOptions, LoginAttempts } from './login-attempts.js';
 
 export class MemoryLoginAttempts implements LoginAttempts {
-  private readonly counters: ExpiringMap<string, number>;
+  private readonly counters = new NamedCounters(
+    (name, o) =>
+      new RateLimiterMemory({ keyPrefix: name, points: o.points, duration: o.durationSeconds }),
+  );
 
-  constructor(options: MemoryLoginAttemptsOptions = {}) {
-    this.counters = new ExpiringMap(options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+  counter(name: string, options: CounterOptions): RateLimiterAbstract {
+    return this.counters.get(name, options);
   }
 
-  async increment(key: string, windowMs: number): Promise<number> {
-    checkWindow(windowMs);
-    const now = Date.now();
-    const current = this.counters.entry(key, now);
-    if (current === undefined) {
-      this.counters.set(key, 1, now + windowMs);
-      return 1;
-    }
-    current.value += 1;
-    return current.value;
-  }
-
-  async get(key: string): Promise<number> {
-    return this.counters.get(key) ?? 0;
-  }
-
-  async reset(key: string): Promise<void> {
-    this.counters.delete(key);
-  }
-
-  async close(): Promise<void> {
-    this.counters.close();
-  }
+  async close(): Promise<void> {}
 }

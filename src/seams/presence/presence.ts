@@ -1,8 +1,8 @@
 /**
  * Presence: who is online (by counted connections), who is busy in which session, and the last
- * status of each online device. The UserManagerModule's registries (spec §4.8), made safe:
+ * status of each online device. The UserManagerModule's registries, made safe:
  * a principal is online while at least one of its connections is live anywhere, so a second
- * connection's close never marks it offline (spec §10.9).
+ * connection's close never marks it offline.
  *
  * Contract:
  * - `join`/`leave` are atomic: exactly one caller sees `true` for a principal coming online,

@@ -2,7 +2,8 @@
  * RedisPresence: the Presence shared by every node. Each live websocket connection is one entry
  * with an expiry, kept alive by the node that owns the connection; a node that dies stops
  * refreshing, its entries expire, and `sweep()` (run by any node) takes them out and reports the
- * principals that thereby went offline. The scripts are in presence-redis-lua.ts.
+ * principals that thereby went offline. The scripts are the `.lua` files beside this module
+ * (scripts.ts).
  *
  * Keys (prefix `terarelay:presence:` by default; <kind> is user | participant | device):
  * - `<kind>:entries`        ZSET `<uuid>|<connection id>` → expiry (ms, Redis clock): what sweep scans
@@ -13,17 +14,17 @@
  * - `seq`                   counter behind `<kind>:online`
  *
  * In process it keeps the entries this node created (kind, uuid, connection id) and one timer
- * that extends all of them every ttl/3 in one script per kind. The same refresh re-creates any
- * of them missing from Redis, which restores this node's principals after Redis restarts empty
- * (it runs at once whenever the link becomes ready again, and on `restore()`); the principals
- * that thereby come online again are passed to `onRestored`, which should announce them. Entries
- * of nodes that were dead during the restart are simply gone: no ghost presence. Busy marks and
- * device statuses do not survive a Redis restart.
+ * that extends all of them every `refreshIntervalMs` in one script per kind. The same refresh
+ * re-creates any of them missing from Redis, which restores this node's principals after Redis
+ * restarts empty (it runs at once whenever the link becomes ready again, and on `restore()`);
+ * the principals that thereby come online again are passed to the `onRestored` listener, which
+ * should announce them. Entries of nodes that were dead during the restart are simply gone: no
+ * ghost presence. Busy marks and device statuses do not survive a Redis restart.
  *
  * `isOnline`, `online` and `setDeviceStatus` see only live (unexpired) entries; join/leave/sweep
  * results follow entry existence, so each announced "came online" gets exactly one "went
- * offline" even when a node dies (see presence-redis-lua.ts). Run `sweep()` every ttl/2 or so.
- * A connection must be left on the node that joined it. `close()` stops refreshing and leaves
+ * offline" even when a node dies (see scripts.ts). Run `sweep()` every `sweepIntervalMs` of
+ * timings.ts. A connection must be left on the node that joined it. `close()` stops refreshing and leaves
  * the entries in Redis: leave every connection first, or they expire and are swept.
  * Not for Redis Cluster: scripts touch keys derived from their arguments.
  */
@@ -32,22 +33,26 @@ import type { Logger } from 'pino';
 import { AppError } from '../../errors.js';
 import type { PrincipalKind } from '../../principal.js';
 import type { DeviceStatus, Presence, PrincipalRef } from './presence.js';
-import { closeRedis, createRedis } from '../redis-client.js';
-import * as lua from './lua.js';
+import type { PresenceTimings } from './timings.js';
+import { redisCall, redisUnavailable } from '../redis-client.js';
+import * as lua from './scripts.js';
 
 export const PRESENCE_KEY_PREFIX = 'terarelay:presence:';
 
-export type RedisPresenceOptions = ({ url: string } | { redis: Redis }) & {
-  /** This node's id, for logs and the Redis client name. */
+export interface RedisPresenceOptions {
+  /** A `commands` client (src/seams/redis-client.ts); shared, not closed by this class. */
+  redis: Redis;
+  /** This node's id, for logs. */
   nodeId: string;
-  /** Entry lifetime (ms): a dead node's principals go offline at the first sweep after it. */
-  ttlMs: number;
+  /**
+   * `entryTtlMs`: a dead node's principals go offline at the first sweep after it;
+   * `refreshIntervalMs`: how often this node extends its entries.
+   */
+  timings: Pick<PresenceTimings, 'entryTtlMs' | 'refreshIntervalMs'>;
   log: Logger;
   /** Key prefix (tests isolate themselves with it). Default `terarelay:presence:`. */
   prefix?: string;
-  /** Principals that came online again because this node re-created its entries. */
-  onRestored?: (refs: PrincipalRef[]) => void;
-};
+}
 
 const KINDS: readonly PrincipalKind[] = ['user', 'participant', 'device'];
 const BATCH = 500;
@@ -59,11 +64,10 @@ interface LocalEntry {
 
 export class RedisPresence implements Presence {
   private readonly redis: Redis;
-  private readonly owned: boolean;
   private readonly log: Logger;
   private readonly ttlMs: number;
   private readonly prefix: string;
-  private readonly onRestored: ((refs: PrincipalRef[]) => void) | undefined;
+  private restoredListener: (refs: PrincipalRef[]) => void = () => {};
   /** This node's entries per kind, by `<uuid>|<connection id>`. */
   private readonly local: Record<PrincipalKind, Map<string, LocalEntry>> = {
     user: new Map(),
@@ -77,19 +81,20 @@ export class RedisPresence implements Presence {
 
   constructor(options: RedisPresenceOptions) {
     this.log = options.log.child({ component: 'presence', node: options.nodeId });
-    this.ttlMs = options.ttlMs;
+    this.redis = options.redis;
+    this.ttlMs = options.timings.entryTtlMs;
     this.prefix = options.prefix ?? PRESENCE_KEY_PREFIX;
-    this.onRestored = options.onRestored;
-    if ('redis' in options) {
-      this.redis = options.redis;
-      this.owned = false;
-    } else {
-      this.redis = createRedis(options.url, { name: `presence:${options.nodeId}`, log: this.log });
-      this.owned = true;
-    }
     this.redis.on('ready', this.onReady);
-    this.timer = setInterval(() => void this.refreshQuietly(), Math.max(this.ttlMs / 3, 10));
+    this.timer = setInterval(() => void this.refreshQuietly(), options.timings.refreshIntervalMs);
     this.timer.unref();
+  }
+
+  /**
+   * Sets the one listener for principals that came online again because this node re-created
+   * its entries (they must be announced again). Replaces any previous listener.
+   */
+  onRestored(listener: (refs: PrincipalRef[]) => void): void {
+    this.restoredListener = listener;
   }
 
   async join(kind: PrincipalKind, uuid: string, connectionId: string): Promise<boolean> {
@@ -125,7 +130,7 @@ export class RedisPresence implements Presence {
       // Not through the offline queue: a leave sent to a Redis that restarted empty meanwhile
       // would find no entry and lose the offline transition; the caller retries instead.
       if (entry && this.redis.status !== 'ready')
-        throw unavailable('leave', new Error(`link ${this.redis.status}`));
+        throw redisUnavailable('presence leave', new Error(`link ${this.redis.status}`));
       return (await this.script('leave', lua.LEAVE, keys, uuid, connectionId, isDevice)) === 1;
     } catch (err) {
       if (entry && !this.closed && !local.has(member)) local.set(member, entry);
@@ -152,14 +157,14 @@ export class RedisPresence implements Presence {
     const busy = this.keys(kind, uuid).busy;
     const cleared =
       sessionUuid === undefined
-        ? await this.call('clearBusy', () => this.redis.hdel(busy, uuid))
+        ? await this.command('clearBusy', () => this.redis.hdel(busy, uuid))
         : await this.script('clearBusy', lua.CLEAR_BUSY_IF, [busy], uuid, sessionUuid);
     return cleared === 1;
   }
 
   async busy(kind: PrincipalKind): Promise<Map<string, string>> {
     const k = this.keys(kind, '');
-    return new Map(Object.entries(await this.call('busy', () => this.redis.hgetall(k.busy))));
+    return new Map(Object.entries(await this.command('busy', () => this.redis.hgetall(k.busy))));
   }
 
   async setDeviceStatus(uuid: string, status: DeviceStatus): Promise<boolean> {
@@ -172,7 +177,7 @@ export class RedisPresence implements Presence {
 
   async deviceStatuses(): Promise<Map<string, DeviceStatus>> {
     const k = this.keys('device', '');
-    const all = await this.call('deviceStatuses', () => this.redis.hgetall(k.status));
+    const all = await this.command('deviceStatuses', () => this.redis.hgetall(k.status));
     const out = new Map<string, DeviceStatus>();
     for (const [uuid, json] of Object.entries(all)) {
       const parsed = parseStatus(json);
@@ -201,8 +206,9 @@ export class RedisPresence implements Presence {
 
   /**
    * Extends this node's entries now and re-creates missing ones (after a Redis restart); returns
-   * the principals that came online again (also passed to `onRestored`). Rejects with AppError
-   * UNAVAILABLE when Redis does not answer. Runs by itself every ttl/3 and on every reconnect.
+   * the principals that came online again (also passed to the `onRestored` listener). Rejects
+   * with AppError UNAVAILABLE when Redis does not answer. Runs by itself every
+   * `refreshIntervalMs` and on every reconnect.
    */
   restore(): Promise<PrincipalRef[]> {
     this.open();
@@ -224,7 +230,6 @@ export class RedisPresence implements Presence {
     this.closed = true;
     clearInterval(this.timer);
     this.redis.off('ready', this.onReady);
-    if (this.owned) await closeRedis(this.redis);
   }
 
   private async refreshOnce(): Promise<PrincipalRef[]> {
@@ -242,7 +247,7 @@ export class RedisPresence implements Presence {
     if (back.length > 0) {
       this.log.info({ principals: back.length }, 'presence entries restored in Redis');
       try {
-        this.onRestored?.(back);
+        this.restoredListener(back);
       } catch (err) {
         this.log.error({ err }, 'onRestored listener threw');
       }
@@ -276,17 +281,13 @@ export class RedisPresence implements Presence {
 
   /** Runs a script; the command is queued synchronously, before this returns. */
   private script(op: string, source: string, keys: string[], ...args: Array<string | number>) {
-    return this.call(op, () => this.redis.eval(source, keys.length, ...keys, ...args));
+    return this.command(op, () => this.redis.eval(source, keys.length, ...keys, ...args));
   }
 
   /** Runs a command, turning any failure into AppError UNAVAILABLE. */
-  private async call<T>(op: string, command: () => Promise<T>): Promise<T> {
+  private async command<T>(op: string, command: () => Promise<T>): Promise<T> {
     this.open();
-    try {
-      return await command();
-    } catch (err) {
-      throw unavailable(op, err);
-    }
+    return await redisCall(`presence ${op}`, command);
   }
 }
 
@@ -297,10 +298,6 @@ function entryMember(uuid: string, connectionId: string): string {
       'presence: uuid must be non-empty without "|", connection id non-empty',
     );
   return `${uuid}|${connectionId}`;
-}
-
-function unavailable(op: string, err: unknown): AppError {
-  return new AppError('UNAVAILABLE', `presence ${op}: Redis unavailable`, { cause: err });
 }
 
 function strings(reply: unknown): string[] {

@@ -7,9 +7,15 @@
  * Besides the Revocations contract it answers RedisRevocations' questions about the rows
  * (`live`, `expiries`, `purge`).
  */
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Db } from '../../store/connect.js';
+import {
+  liveRevocations,
+  purgeRevocations,
+  revocationInForce,
+  revokedExpiries,
+  upsertRevocation,
+} from '../../store/queries/revocations.js';
 import { AppError } from '../../errors.js';
 import { isRevocableKind, reason, revocationExpiry } from './rules.js';
 import type { RevocableKind, Revocations } from './revocations.js';
@@ -27,8 +33,6 @@ export interface RevokedRow {
   token: string;
   expiresAtMs: number;
 }
-
-const TABLE = 'terarelay_revoked_tokens';
 
 export class DbRevocations implements Revocations {
   private readonly db: Db;
@@ -53,45 +57,19 @@ export class DbRevocations implements Revocations {
   async revoke(kind: RevocableKind, token: string, expiresAtMs: number): Promise<void> {
     const expiry = revocationExpiry(kind, token, expiresAtMs);
     if (expiry === null) return;
-    await this.call(() =>
-      this.db.kysely
-        .insertInto(TABLE)
-        .values({ token_kind: kind, token, expires_at: expiry })
-        .onConflict((oc) =>
-          oc.columns(['token_kind', 'token']).doUpdateSet({
-            expires_at: sql<number>`case when excluded.expires_at > ${sql.ref(`${TABLE}.expires_at`)}
-              then excluded.expires_at else ${sql.ref(`${TABLE}.expires_at`)} end`,
-          }),
-        )
-        .execute(),
-    );
+    await this.call(() => upsertRevocation(this.db, kind, token, expiry));
   }
 
   /** True for the empty token, as in OpenTera. Throws AppError UNAVAILABLE when the database fails. */
   async isRevoked(kind: RevocableKind, token: string): Promise<boolean> {
     if (token === '') return true;
     if (!isRevocableKind(kind) || typeof token !== 'string') return false;
-    const row = await this.call(() =>
-      this.db.kysely
-        .selectFrom(TABLE)
-        .select('expires_at')
-        .where('token_kind', '=', kind)
-        .where('token', '=', token)
-        .where('expires_at', '>', Date.now())
-        .executeTakeFirst(),
-    );
-    return row !== undefined;
+    return this.call(() => revocationInForce(this.db, kind, token, Date.now()));
   }
 
   /** Every revocation still in force at `now`. */
   async live(now: number = Date.now()): Promise<RevokedRow[]> {
-    const rows = await this.call(() =>
-      this.db.kysely
-        .selectFrom(TABLE)
-        .select(['token_kind', 'token', 'expires_at'])
-        .where('expires_at', '>', now)
-        .execute(),
-    );
+    const rows = await this.call(() => liveRevocations(this.db, now));
     return rows.map((r) => ({
       kind: r.token_kind,
       token: r.token,
@@ -104,14 +82,7 @@ export class DbRevocations implements Revocations {
     const found = new Map<string, number>();
     for (let i = 0; i < tokens.length; i += 500) {
       const chunk = tokens.slice(i, i + 500);
-      const rows = await this.call(() =>
-        this.db.kysely
-          .selectFrom(TABLE)
-          .select(['token', 'expires_at'])
-          .where('token_kind', '=', kind)
-          .where('token', 'in', chunk)
-          .execute(),
-      );
+      const rows = await this.call(() => revokedExpiries(this.db, kind, chunk));
       for (const r of rows) found.set(r.token, Number(r.expires_at));
     }
     return found;
@@ -119,10 +90,7 @@ export class DbRevocations implements Revocations {
 
   /** Deletes the rows expired at `now`; returns how many. */
   async purge(now: number = Date.now()): Promise<number> {
-    const result = await this.call(() =>
-      this.db.kysely.deleteFrom(TABLE).where('expires_at', '<=', now).executeTakeFirst(),
-    );
-    return Number(result.numDeletedRows);
+    return this.call(() => purgeRevocations(this.db, now));
   }
 
   async close(): Promise<void> {

@@ -20,18 +20,18 @@
  * The periodic sweep walks each whole set (SSCAN, never stopping early, unlike OpenTera's task)
  * and removes members whose expiry has passed: the expiry from the database row, else the JWT's
  * own `exp`; a member with neither is left alone. Then it purges expired database rows.
- * The Redis client and the Db belong to the caller: `close()` quits neither.
+ * The Redis client and the DbRevocations belong to the caller: `close()` closes neither.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Db } from '../../store/connect.js';
-import { jwtExpiryMs } from '../../auth/tokens.js';
+import { jwtExpiryMs } from '../../auth/jwt.js';
 import { AppError } from '../../errors.js';
-import { DbRevocations } from './db.js';
+import { withTimeout } from '../../util/timers.js';
+import type { DbRevocations } from './db.js';
 import { isRevocableKind, reason, revocationExpiry } from './rules.js';
 import type { RevocableKind, Revocations } from './revocations.js';
 
-/** OpenTera's set names (spec §2.1, §6.2). */
+/** OpenTera's set names: its services read and write the same sets. */
 export const DISABLED_TOKEN_SETS: Readonly<Record<RevocableKind, string>> = {
   user: 'user_disabled_tokens',
   participant: 'participant_disabled_tokens',
@@ -41,8 +41,11 @@ export const REVOCATIONS_SYNCED_KEY = 'terarelay:revocations:synced';
 export interface RedisRevocationsOptions {
   /** A connected (or connecting) ioredis client; shared, not owned. */
   redis: Redis;
-  /** The database backing the sets; shared, not owned. */
-  db: Db;
+  /**
+   * The database rows backing the sets; shared, not owned. Give it no purge timer of its own:
+   * this class purges expired rows on its sweep.
+   */
+  store: DbRevocations;
   log?: Logger;
   /** Interval of the sweep of expired members and rows, ms (default 10 min; ≤ 0: none). */
   sweepIntervalMs?: number;
@@ -69,7 +72,7 @@ export class RedisRevocations implements Revocations {
     this.redis = options.redis;
     this.log = options.log;
     this.redisTimeoutMs = options.redisTimeoutMs ?? 1000;
-    this.store = new DbRevocations(options.db, { purgeIntervalMs: 0, log: options.log });
+    this.store = options.store;
     this.redis.on('ready', this.onReady);
     if (this.redis.status === 'ready') void this.sync();
     const interval = options.sweepIntervalMs ?? 10 * 60_000;
@@ -162,7 +165,6 @@ export class RedisRevocations implements Revocations {
     if (this.timer !== null) clearInterval(this.timer);
     this.redis.off('ready', this.onReady);
     await this.syncing;
-    await this.store.close();
   }
 
   private async resync(): Promise<void> {
@@ -208,19 +210,8 @@ export class RedisRevocations implements Revocations {
   }
 
   /** `promise`, or a rejection after `redisTimeoutMs`. */
-  private async bounded<T>(promise: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new AppError('UNAVAILABLE', 'Redis too slow')),
-        this.redisTimeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([promise, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private bounded<T>(promise: Promise<T>): Promise<T> {
+    return withTimeout(promise, this.redisTimeoutMs, 'revocations: Redis');
   }
 }
 

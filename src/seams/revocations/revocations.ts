@@ -3,9 +3,7 @@
  *
  * Contract:
  * - a revoked token stays revoked until `expiresAtMs` (its own `exp`), then may be forgotten;
- * - revocations survive a restart of the node and of Redis (the database backs them);
- * - the Redis implementation also keeps OpenTera's sets `user_disabled_tokens` and
- *   `participant_disabled_tokens`, so OpenTera's Python services refuse the same tokens.
+ * - revocations survive a restart of the node and of any shared store (the database backs them).
  */
 export type RevocableKind = 'user' | 'participant';
 

@@ -6,14 +6,9 @@
  */
 import { AppError } from '../../errors.js';
 import type { PrincipalKind } from '../../principal.js';
-import { ExpiringMap, DEFAULT_SWEEP_INTERVAL_MS } from '../../util/expiring-map.js';
+import { ExpiringMap } from '../../util/expiring-map.js';
 import { checkIssue, isTicketShape, newTicket } from './format.js';
 import type { TicketStore } from './tickets.js';
-
-export interface MemoryTicketStoreOptions {
-  /** Interval of the background sweep of expired tickets, ms (default 60 000; ≤ 0: none). */
-  sweepIntervalMs?: number;
-}
 
 interface Bound {
   kind: PrincipalKind;
@@ -21,12 +16,8 @@ interface Bound {
 }
 
 export class MemoryTicketStore implements TicketStore {
-  private readonly tickets: ExpiringMap<string, Bound>;
+  private readonly tickets = new ExpiringMap<string, Bound>();
   private closed = false;
-
-  constructor(options: MemoryTicketStoreOptions = {}) {
-    this.tickets = new ExpiringMap(options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
-  }
 
   async issue(kind: PrincipalKind, uuid: string, ttlMs: number): Promise<string> {
     checkIssue(kind, uuid, ttlMs);

@@ -10,8 +10,10 @@ import { AppError } from '../../errors.js';
 import { isPrincipalKind, type PrincipalKind } from '../../principal.js';
 import { checkIssue, isTicketShape, newTicket } from './format.js';
 import type { TicketStore } from './tickets.js';
+import { redisCall } from '../redis-client.js';
 
 export const TICKET_KEY_PREFIX = 'terarelay:ticket:';
+const WHAT = 'ticket store';
 
 export interface RedisTicketStoreOptions {
   /** A connected (or connecting) ioredis client; shared, not owned. */
@@ -33,7 +35,7 @@ export class RedisTicketStore implements TicketStore {
     // NX guards a (2^-256) collision with an outstanding ticket: draw again rather than overwrite.
     for (let attempt = 0; attempt < 3; attempt++) {
       const ticket = newTicket();
-      const ok = await this.call(() =>
+      const ok = await redisCall(WHAT, () =>
         this.redis.set(TICKET_KEY_PREFIX + ticket, `${kind}:${uuid}`, 'PX', ttlMs, 'NX'),
       );
       if (ok === 'OK') return ticket;
@@ -44,7 +46,7 @@ export class RedisTicketStore implements TicketStore {
   /** Null for anything but a live ticket of `kind`; throws AppError UNAVAILABLE when Redis does not answer. */
   async redeem(ticket: string, kind: PrincipalKind): Promise<string | null> {
     if (!isTicketShape(ticket) || this.closed) return null;
-    const value = await this.call(() => this.redis.getdel(TICKET_KEY_PREFIX + ticket));
+    const value = await redisCall(WHAT, () => this.redis.getdel(TICKET_KEY_PREFIX + ticket));
     if (value === null) return null;
     const colon = value.indexOf(':');
     const boundKind = value.slice(0, colon);
@@ -55,13 +57,5 @@ export class RedisTicketStore implements TicketStore {
 
   async close(): Promise<void> {
     this.closed = true;
-  }
-
-  private async call<T>(command: () => Promise<T>): Promise<T> {
-    try {
-      return await command();
-    } catch (e) {
-      throw new AppError('UNAVAILABLE', 'ticket store: Redis unavailable', { cause: e });
-    }
   }
 }

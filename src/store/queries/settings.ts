@@ -46,6 +46,25 @@ export async function getSetting(db: Queryable, name: string): Promise<string | 
   return row?.server_settings_value ?? null;
 }
 
+/**
+ * The setting's value, inserting `value` first when it is missing (the first writer wins, so
+ * concurrent nodes agree on one value). Null only if the row could not be read back.
+ */
+export async function ensureSetting(
+  db: Queryable,
+  name: string,
+  value: string,
+): Promise<string | null> {
+  const existing = await getSetting(db, name);
+  if (existing) return existing;
+  await qb(db)
+    .insertInto('t_server_settings')
+    .values({ server_settings_name: name, server_settings_value: value })
+    .onConflict((oc) => oc.column('server_settings_name').doNothing())
+    .execute();
+  return getSetting(db, name);
+}
+
 /** Inserts or replaces the setting. */
 export async function setSetting(db: Queryable, name: string, value: string): Promise<void> {
   await qb(db)

@@ -4,7 +4,7 @@
  * - `defaults`: server settings (token keys, DeviceRegisterKey, ServerUUID, ServerVersions),
  *   the services and their global roles, `Default Site` and its roles, the device types and
  *   `admin`/`admin` (superadmin, must change the password at first login);
- * - `test`: OpenTera's test dataset (spec §8.2) with OpenTera's integer ids;
+ * - `test`: OpenTera's test dataset with OpenTera's integer ids;
  * - `none`: nothing.
  * The report lists the credentials created, for printing at start (test and dev use only).
  */

@@ -1,5 +1,5 @@
 /**
- * OpenTera's test dataset (spec §8.2, `create_defaults(test=True)`), inserted after the
+ * OpenTera's test dataset`), inserted after the
  * defaults in OpenTera's order so that every integer id matches OpenTera's: sites 1–2,
  * projects 1–3, user groups 1–5, users 1–6, participants 1–4, devices 1–3, session types 1–5.
  * Uuids are random except OpenTeraServer's and the Apple Watch's.
@@ -10,7 +10,7 @@ import type { Keys, Trx } from './defaults.js';
 import { insertSite, openTeraServiceId } from './defaults.js';
 import { seedTestSessions } from './test-sessions.js';
 import type { SeedReport } from './seed.js';
-import { signDeviceToken, signParticipantStaticToken } from '../../auth/static-tokens.js';
+import { signDeviceToken, signParticipantStaticToken } from '../../auth/jwt.js';
 
 export const APPLE_WATCH_UUID = 'b707e0b2-e649-47e7-a938-2b949c423f73';
 
