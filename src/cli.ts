@@ -1,21 +1,14 @@
 #!/usr/bin/env node
 /**
- * Command line. `serve` runs a node; `service-token` prints a service token; `--version` prints
+ * Command line. `serve` runs a node (SIGINT/SIGTERM drain and stop it, exit 0; SIGHUP reloads
+ * the TLS certificate); `service-token` prints a service token; `--version` prints
  * the package version. A bad setting exits with code 2 and one line on stderr naming the setting
  * and the value. Only the command line and config load up front; a command loads what it runs.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type ConfigKey } from './config.js';
 import type { SeedReport } from './store/seed/seed.js';
-
-/** The version in the package.json one folder above this file (it runs from src/ or dist/). */
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version?: unknown;
-  };
-  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-}
+import { packageVersion } from './version.js';
 
 const program = new Command('terarelay')
   .description('OpenTera-compatible real-time event server')
@@ -33,6 +26,15 @@ function withSettings(cmd: Command): Command {
     .option('--config <file>', 'JSON config file (flags > TERARELAY_* env > file > defaults)')
     .option('--host <address>', 'listen address (default 0.0.0.0; 127.0.0.1 with --dev)')
     .option('--port <port>', 'listen port, 0 = any free port (default 40075)')
+    .option(
+      '--metrics-port <port>',
+      'serve /metrics and /readyz on this internal plain-HTTP port instead of the public one',
+    )
+    .option('--metrics-host <address>', 'listen address of --metrics-port (default 127.0.0.1)')
+    .option(
+      '--drain-seconds <seconds>',
+      'on SIGINT/SIGTERM, close websockets in batches spread over this long (default 10)',
+    )
     .option(
       '--db <url>',
       'sqlite:<path>, sqlite::memory: or postgres://…[?sslmode=verify-full] ' +
@@ -73,6 +75,10 @@ function withSettings(cmd: Command): Command {
         'events with other nodes',
     )
     .option(
+      '--redis-command-timeout <ms>',
+      'with --redis: a command without an answer fails after this long (default 5000)',
+    )
+    .option(
       '--rotate-keys',
       'regenerate the token signing keys (every issued user/participant token dies)',
     )
@@ -81,6 +87,10 @@ function withSettings(cmd: Command): Command {
     .option(
       '--pong-timeout <ms>',
       'close a connection that has not answered pings for this long (default 30000)',
+    )
+    .option(
+      '--send-buffer-budget <bytes>',
+      'unsent bytes all sockets may hold together; furthest behind closed first (default 268435456)',
     )
     .option(
       '--send-buffer-limit <bytes>',
@@ -105,7 +115,41 @@ function withSettings(cmd: Command): Command {
     )
     .option('--login-account-window <seconds>', 'window of --login-account-limit (default 120)')
     .option('--password-checks <n>', 'bcrypt checks at once on this node (default 4)')
-    .option('--checks-per-address <n>', 'bcrypt checks at once for one client address (default 2)');
+    .option('--checks-per-address <n>', 'bcrypt checks at once for one client address (default 2)')
+    .option(
+      '--max-device-status <bytes>',
+      'largest device status once encoded as its DeviceEvent embeds it; larger gets 413 (default 16384)',
+    )
+    .option('--device-status-rate <n>', 'status posts per second one device sustains (default 10)')
+    .option(
+      '--device-status-burst <n>',
+      'status posts one device may make at once, a multiple of the rate (default 20)',
+    );
+}
+
+/** The new password: typed twice without echo on a terminal, else stdin's first line. */
+async function readNewPassword(): Promise<string> {
+  if (!process.stdin.isTTY) {
+    let text = '';
+    for await (const chunk of process.stdin) text += String(chunk);
+    return text.split(/\r?\n/)[0] ?? '';
+  }
+  const { createInterface } = await import('node:readline/promises');
+  const ask = async (prompt: string): Promise<string> => {
+    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+    const echo = (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput;
+    (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) =>
+      s.startsWith(prompt) ? echo.call(rl, prompt) : undefined;
+    try {
+      return await rl.question(prompt);
+    } finally {
+      process.stdout.write('\n');
+      rl.close();
+    }
+  };
+  const first = await ask('New password: ');
+  if ((await ask('Again: ')) !== first) fail('passwd: the two passwords differ');
+  return first;
 }
 
 function configFrom(opts: Record<string, unknown>) {
@@ -132,14 +176,15 @@ withSettings(program.command('serve').description('run a TeraRelay node')).actio
   const server = await startServer(config);
   if (server.seed) printSeed(server.seed);
   process.stdout.write(
-    `TeraRelay listening on ${server.url} (websocket URLs: ${server.publicOrigin})\n`,
+    `TeraRelay listening on ${server.url} (websocket URLs: ${server.publicOrigin})\n` +
+      (server.metricsUrl ? `Metrics and readiness on ${server.metricsUrl}\n` : ''),
   );
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    server.deps.log.info({ signal }, 'stopping');
-    server.stop().then(
+    server.deps.log.info({ signal }, 'draining, then stopping');
+    server.drain().then(
       () => process.exit(0),
       (err: unknown) => {
         server.deps.log.error({ err }, 'error while stopping');
@@ -149,6 +194,7 @@ withSettings(program.command('serve').description('run a TeraRelay node')).actio
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGHUP', () => server.reloadTls());
 });
 
 withSettings(
@@ -171,6 +217,34 @@ withSettings(
       fail(`invalid service-key: ${JSON.stringify(serviceKey)} (service disabled)`);
     const tokens = await TokenService.load(db, { rotate: false });
     process.stdout.write((await tokens.signService(service.service_uuid)) + '\n');
+  } finally {
+    await db.close();
+  }
+});
+
+withSettings(
+  program
+    .command('passwd')
+    .argument('<username>', 'the user whose password to set')
+    .description(
+      "set a user's password (asked twice on a terminal, else the first line of standard input); " +
+        'clears a forced password change',
+    ),
+).action(async (username: string, opts) => {
+  const config = configFrom({ ...(opts as Record<string, unknown>), seed: 'none' });
+  const password = await readNewPassword();
+  if (password.length === 0) fail('passwd: the password is empty');
+  if (Buffer.byteLength(password) > 72) fail('passwd: the password is longer than 72 bytes');
+  const { openDb } = await import('./store/connect.js');
+  const { migrateToLatest } = await import('./store/migrate.js');
+  const { hashPassword } = await import('./auth/passwords.js');
+  const { setUserPassword } = await import('./store/queries/accounts.js');
+  const db = await openDb(config.db);
+  try {
+    await migrateToLatest(db);
+    if (!(await setUserPassword(db, username, await hashPassword(password))))
+      fail(`passwd: no user ${JSON.stringify(username)}`);
+    process.stdout.write(`Password of ${username} set.\n`);
   } finally {
     await db.close();
   }

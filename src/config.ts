@@ -19,12 +19,30 @@ const LogLevel = Type.Union([
   Type.Literal('trace'),
   Type.Literal('silent'),
 ]);
-const Seed = Type.Union([Type.Literal('none'), Type.Literal('defaults'), Type.Literal('test')]);
+/** `bench:N`, N from 1 to 100000: the load-test dataset (src/store/seed/bench.ts). */
+const BenchSeed = Type.Unsafe<`bench:${number}`>(
+  Type.String({ pattern: '^bench:([1-9][0-9]{0,4}|100000)$' }),
+);
+const Seed = Type.Union([
+  Type.Literal('none'),
+  Type.Literal('defaults'),
+  Type.Literal('test'),
+  BenchSeed,
+]);
 
 export const ConfigSchema = Type.Object({
   /** Listen address; when not given, 127.0.0.1 with `dev` (known passwords), else 0.0.0.0. */
   host: Type.String(),
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  /**
+   * Port of the internal plain-HTTP listener serving /metrics and /readyz (0: any free port);
+   * null serves them on the public port.
+   */
+  metricsPort: Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.Null()]),
+  /** Listen address of the internal listener. */
+  metricsHost: Type.String(),
+  /** On SIGINT/SIGTERM, websockets are closed in batches spread over this many seconds. */
+  drainSeconds: Type.Integer({ minimum: 0, maximum: 3600 }),
   /**
    * `sqlite:<path>`, `sqlite::memory:` or `postgres://…`. When not given: `terarelay.db` in
    * `dataDir` (created if missing); a given SQLite path must be in an existing folder.
@@ -48,6 +66,11 @@ export const ConfigSchema = Type.Object({
    * seam in process (one node).
    */
   redis: Type.Union([Type.String(), Type.Null()]),
+  /**
+   * A Redis command without an answer fails after this long, ms, whether it waited for the link
+   * or was sent; while the link is known down, commands fail at once.
+   */
+  redisCommandTimeout: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
   /** Regenerate the token signing keys at start (every issued token dies). */
   rotateKeys: Type.Boolean(),
   /** Lifetime of a one-time websocket ticket, seconds. */
@@ -57,6 +80,8 @@ export const ConfigSchema = Type.Object({
   pongTimeout: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
   /** Unsent bytes after which a connection is closed as a slow consumer. */
   sendBufferLimit: Type.Integer({ minimum: 1024 }),
+  /** Unsent bytes all connections of the node may hold together (furthest behind closed first). */
+  sendBufferBudget: Type.Integer({ minimum: 1024 }),
   /** Largest client frame accepted before closing with 1009, bytes. */
   maxClientFrame: Type.Integer({ minimum: 16, maximum: 1_048_576 }),
   /** Presence entry lifetime in Redis, seconds: a dead node's principals go offline within it. */
@@ -73,6 +98,15 @@ export const ConfigSchema = Type.Object({
   passwordChecks: Type.Integer({ minimum: 1, maximum: 1024 }),
   /** bcrypt checks running at once for one client address (the rest wait their turn). */
   checksPerAddress: Type.Integer({ minimum: 1, maximum: 1024 }),
+  /**
+   * Largest device status accepted, bytes of its `device_status` as the DeviceEvent embeds it
+   * (Python-style JSON text with `\uXXXX` escapes); a larger one gets 413.
+   */
+  maxDeviceStatus: Type.Integer({ minimum: 64, maximum: 1_048_576 }),
+  /** Status posts per second one device may sustain, on average. */
+  deviceStatusRate: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  /** Status posts one device may make at once: the count of its window of burst / rate seconds. */
+  deviceStatusBurst: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
 });
 
 export type Config = Readonly<Static<typeof ConfigSchema>>;
@@ -81,6 +115,9 @@ export type ConfigKey = keyof Static<typeof ConfigSchema>;
 export const DEFAULTS: Static<typeof ConfigSchema> = {
   host: '0.0.0.0',
   port: 40075,
+  metricsPort: null,
+  metricsHost: '127.0.0.1',
+  drainSeconds: 10,
   db: 'sqlite:./data/terarelay.db',
   seed: 'defaults',
   dev: false,
@@ -92,11 +129,13 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   trustProxy: [],
   logLevel: 'info',
   redis: null,
+  redisCommandTimeout: 5000,
   rotateKeys: false,
   ticketTtl: 60,
   pingInterval: 10_000,
   pongTimeout: 30_000,
   sendBufferLimit: 1_048_576,
+  sendBufferBudget: 268_435_456,
   maxClientFrame: 65_536,
   presenceTtl: 30,
   loginAddressLimit: 30,
@@ -105,6 +144,9 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   loginAccountWindow: 120,
   passwordChecks: 4,
   checksPerAddress: 2,
+  maxDeviceStatus: 16_384,
+  deviceStatusRate: 10,
+  deviceStatusBurst: 20,
 };
 
 export class ConfigError extends Error {
@@ -155,6 +197,8 @@ function coerce(key: ConfigKey, raw: unknown, label: string): unknown {
           : raw;
     } else if (kind === 'nullable' && raw === '') {
       value = null;
+    } else if (kind === 'nullable' && /^\d+$/.test(raw.trim())) {
+      value = Value.Check(schema, Number(raw)) ? Number(raw) : raw;
     }
   }
   if (!Value.Check(schema, value)) throw new ConfigError(label, raw, describe(key));
@@ -163,9 +207,10 @@ function coerce(key: ConfigKey, raw: unknown, label: string): unknown {
 
 function describe(key: ConfigKey): string {
   const schema = ConfigSchema.properties[key] as unknown as Record<string, unknown>;
-  if (key === 'seed') return 'expected none, defaults or test';
+  if (key === 'seed') return 'expected none, defaults, test or bench:<N> (N from 1 to 100000)';
   if (key === 'tls') return 'expected auto or off';
   if (key === 'logLevel') return 'expected fatal, error, warn, info, debug, trace or silent';
+  if (key === 'metricsPort') return 'expected an integer from 0 to 65535';
   if (typeof DEFAULTS[key] === 'number')
     return `expected an integer from ${String(schema.minimum)} to ${String(schema.maximum ?? 'any')}`;
   if (typeof DEFAULTS[key] === 'boolean') return 'expected true or false';
@@ -307,6 +352,13 @@ function checkSemantics(c: Static<typeof ConfigSchema>): void {
       flagName('checksPerAddress'),
       c.checksPerAddress,
       'must be at most --login-account-limit',
+    );
+  // The status limit's window, burst / rate, is counted in whole seconds.
+  if (c.deviceStatusBurst % c.deviceStatusRate !== 0)
+    throw new ConfigError(
+      flagName('deviceStatusBurst'),
+      c.deviceStatusBurst,
+      'must be a multiple of --device-status-rate',
     );
 }
 

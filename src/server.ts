@@ -1,8 +1,11 @@
 /**
  * Composition root: builds every part from a Config, starts listening, and returns a handle
- * whose stop() tears everything down in reverse order. Nothing else wires parts together.
+ * whose stop() tears everything down in reverse order, and whose drain() first turns the node
+ * unready and spreads the websocket closes (SIGINT/SIGTERM). Nothing else wires parts together.
  */
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Server } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type { LogEvent } from 'kysely';
 import { ConfigError, publicOrigin, type Config } from './config.js';
@@ -15,11 +18,16 @@ import { PrincipalStore } from './access/principals.js';
 import { createCodec } from './protocol/codec.js';
 import { TokenService } from './auth/tokens.js';
 import { Metrics } from './metrics.js';
-import { resolveTls } from './tls.js';
-import { buildApp, type App, type AppState } from './http/app.js';
+import { Audit } from './audit.js';
+import { packageVersion } from './version.js';
+import { reloadTls, resolveTls } from './tls.js';
+import { Readiness } from './readiness.js';
+import { databaseAnswers } from './store/queries/health.js';
+import { buildApp, buildInternalApp, type App } from './http/app.js';
 import { registerApi } from './http/routes.js';
 import { Authenticator } from './auth/authenticate.js';
 import { Accounts } from './auth/accounts.js';
+import { LastOnline } from './auth/last-online.js';
 import { LoginThrottle } from './auth/lockout.js';
 import { PasswordChecks } from './auth/password-checks.js';
 import { WebsocketUrls } from './auth/public-origin.js';
@@ -27,11 +35,14 @@ import { affectedKinds, Gateway } from './realtime/gateway.js';
 import { Hub } from './realtime/hub.js';
 import { AccessRefresher } from './realtime/access-refresh.js';
 import { Heartbeat } from './realtime/heartbeat.js';
+import { SendBudget } from './realtime/send-budget.js';
 import type { Connection } from './realtime/connection.js';
 import { UserManager } from './presence/user-manager.js';
 import { UserManagerRpc } from './presence/rpc.js';
 import { LocalPresence } from './presence/local-presence.js';
+import { DeviceStatusLimit } from './presence/device-status-limit.js';
 import { buildSeams, type Seams } from './seams/index.js';
+import { RedisLinks } from './seams/redis-links.js';
 
 export interface RunningServer {
   /** https://host:port (or http:// with --tls off) actually listened on. */
@@ -43,7 +54,20 @@ export interface RunningServer {
   readonly app: App;
   readonly seed: SeedReport | null;
   readonly selfSigned: boolean;
+  /** http://host:port of the internal listener (`--metrics-port`), else null. */
+  readonly metricsUrl: string | null;
+  /** Tears everything down at once; websockets get 1001. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Turns /readyz 503 and refuses logins and upgrades (503), closes the websockets with 1001 in
+   * batches spread over `--drain-seconds`, then stops. Idempotent.
+   */
+  drain(): Promise<void>;
+  /**
+   * Makes new TLS connections get the certificate now in `--tls-cert`/`--tls-key`; open ones
+   * keep theirs. A file that cannot be used leaves the current certificate, and is logged.
+   */
+  reloadTls(): void;
 }
 
 export interface StartOptions {
@@ -52,13 +76,40 @@ export interface StartOptions {
   dbLog?: (event: LogEvent) => void;
 }
 
+/** pino-pretty, a development dependency: absent where the package is installed for production. */
+function prettyPrinterInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The node's logger: one JSON object per line on stdout; with `--dev`, readable lines through
+ * pino-pretty in a worker thread (JSON still when pino-pretty is not installed). The fields
+ * named below are redacted, at the top level or one level down.
+ */
 export function createLogger(config: Config): Logger {
+  const pretty = config.dev && config.logLevel !== 'silent' && prettyPrinterInstalled();
   return pino({
+    ...(pretty
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+          },
+        }
+      : {}),
     level: config.logLevel,
     redact: {
       paths: [
         'req.headers.authorization',
         'headers.authorization',
+        'password',
+        'token',
+        'user_token',
         '*.password',
         '*.token',
         '*.user_token',
@@ -93,12 +144,18 @@ export async function startServer(
     }
     const db: Db = await openDb(config.db, options.dbLog ? { log: options.dbLog } : {});
     cleanups.push(() => db.close());
+    const lastOnline = new LastOnline({ db, log });
+    cleanups.push(() => lastOnline.close());
     await migrateToLatest(db);
     const seed = config.seed === 'none' ? null : await seedIfEmpty(db, config.seed);
 
     const nodeId = randomUUID();
-    const metrics = new Metrics({ defaultMetrics: !config.dev });
-    const seams: Seams = await buildSeams({ config, db, log, metrics, nodeId });
+    const metrics = new Metrics({ version: packageVersion(), node: nodeId });
+    // Every Redis client the seams make is a link of this node: watched, failing fast while down.
+    const links = new RedisLinks(config.redisCommandTimeout);
+    const seams: Seams = await buildSeams({ config, db, log, metrics, nodeId, links });
+    if (config.redis) links.onChange((up) => metrics.redisUp.set(up ? 1 : 0));
+    else metrics.registry.removeSingleMetric('terarelay_redis_up');
     cleanups.push(() => seams.close());
     const redisLifecycle = seams.redis;
     const tokens = await TokenService.load(db, { rotate: config.rotateKeys });
@@ -115,10 +172,19 @@ export async function startServer(
       ...seams.parts,
     };
 
-    const state: AppState = { ready: false };
-    const app = await buildApp(deps, tls, state);
+    const readiness = new Readiness({
+      database: () => databaseAnswers(db),
+      ...(config.redis ? { redisUp: () => links.up } : {}),
+    });
+    metrics.watch({ leader: () => seams.leader.isLeader, database: () => databaseAnswers(db) });
+    const audit = new Audit(log);
+    const app = await buildApp(deps, tls, readiness);
     cleanups.push(() => app.close());
-    const userManager = new UserManager(deps, seams.leader, new UserManagerRpc(deps));
+    const userManager = new UserManager(deps, {
+      leader: seams.leader,
+      rpc: new UserManagerRpc(deps),
+      audit,
+    });
     await userManager.start();
     cleanups.push(() => userManager.close());
     // Live connections: the hub is their one registry; the others read it.
@@ -150,7 +216,13 @@ export async function startServer(
     });
     redisLifecycle?.onRestored((refs) => localPresence.restored(refs));
     cleanups.push(() => localPresence.close());
-    const gateway = new Gateway(deps, { hub, refresher, presence: localPresence });
+    const batch = new SendBudget({
+      budget: config.sendBufferBudget,
+      connections: () => hub.members(),
+      onEnforced: (closed, unsent) =>
+        log.warn({ closed, unsent }, 'send buffer budget exceeded: slowest sockets closed (4001)'),
+    });
+    const gateway = new Gateway(deps, { hub, batch, refresher, presence: localPresence, audit });
     gateway.register(app);
     cleanups.push(() => gateway.close());
     const throttle = new LoginThrottle(deps.attempts, config);
@@ -161,32 +233,40 @@ export async function startServer(
         throttle,
         total: config.passwordChecks,
         perAddress: config.checksPerAddress,
-        registry: metrics.registry,
+        metrics,
       }),
       tokens,
       revocations: deps.revocations,
+      audit,
+      lastOnline,
     });
-    registerApi(app, { deps, auth, urls: new WebsocketUrls(config) });
+    registerApi(app, {
+      deps,
+      auth,
+      urls: new WebsocketUrls(config),
+      deviceStatusLimit: new DeviceStatusLimit(deps.attempts, config),
+    });
     await redisLifecycle?.publishTokenKeys(tokens.redisKeys());
 
-    try {
-      await app.listen({ host: config.host, port: config.port });
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
-        throw new ConfigError(
-          code === 'EADDRNOTAVAIL' ? '--host' : '--port',
-          code === 'EADDRNOTAVAIL' ? config.host : config.port,
-          code === 'EADDRINUSE' ? 'address in use' : code,
-        );
-      throw e;
+    const port = await listen(app, config.host, config.port, ['--host', '--port']);
+    const url = `${tls ? 'https' : 'http'}://${shownHost(config.host)}:${port}`;
+    let metricsUrl: string | null = null;
+    if (config.metricsPort !== null) {
+      const internal = buildInternalApp(deps, readiness);
+      cleanups.push(() => internal.close());
+      const flags: [string, string] = ['--metrics-host', '--metrics-port'];
+      const internalPort = await listen(internal, config.metricsHost, config.metricsPort, flags);
+      metricsUrl = `http://${shownHost(config.metricsHost)}:${internalPort}`;
     }
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    const shownHost = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host;
-    const url = `${tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
-    state.ready = true;
     let stopped: Promise<void> | null = null;
+    const stop = (): Promise<void> => {
+      stopped ??= (async () => {
+        readiness.startDraining();
+        await stopAll();
+      })();
+      return stopped;
+    };
+    let drained: Promise<void> | null = null;
     return {
       url,
       port,
@@ -195,16 +275,58 @@ export async function startServer(
       app,
       seed,
       selfSigned: tls?.selfSigned ?? false,
-      stop: () => {
-        stopped ??= (async () => {
-          state.ready = false;
-          await stopAll();
+      metricsUrl,
+      stop,
+      drain: () => {
+        drained ??= (async () => {
+          readiness.startDraining();
+          await gateway.drain(config.drainSeconds * 1000);
+          await stop();
         })();
-        return stopped;
+        return drained;
+      },
+      reloadTls: () => {
+        try {
+          const cert = reloadTls(config, app.server);
+          if (!cert) return log.warn('no --tls-cert/--tls-key to reload');
+          const { subject, fingerprint256, validTo } = cert;
+          log.info({ subject, fingerprint256, validTo }, 'TLS certificate reloaded');
+        } catch (err) {
+          log.error({ err: (err as Error).message }, 'TLS certificate kept: reload failed');
+        }
       },
     };
   } catch (e) {
     await stopAll();
     throw e;
   }
+}
+
+/** Listens on host:port; returns the port. An unusable address is a ConfigError naming `flags`. */
+async function listen(
+  app: { listen(options: { host: string; port: number }): Promise<unknown>; server: Server },
+  host: string,
+  port: number,
+  [hostFlag, portFlag]: [string, string],
+): Promise<number> {
+  try {
+    await app.listen({ host, port });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+      throw new ConfigError(
+        code === 'EADDRNOTAVAIL' ? hostFlag : portFlag,
+        code === 'EADDRNOTAVAIL' ? host : port,
+        code === 'EADDRINUSE' ? 'address in use' : code,
+      );
+    throw e;
+  }
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : port;
+}
+
+/** A listen address as shown in a URL: `localhost` for a wildcard, IPv6 in brackets. */
+function shownHost(host: string): string {
+  const shown = ['0.0.0.0', '::', ''].includes(host) ? 'localhost' : host;
+  return shown.includes(':') ? `[${shown}]` : shown;
 }

@@ -1,9 +1,11 @@
 /**
  * The server's TLS material: the configured certificate and key, or a self-signed
- * development certificate generated once into <dataDir>/tls/ and reused after.
+ * development certificate generated once into <dataDir>/tls/ and reused after. The configured
+ * files can be read again while serving (`reloadTls`, on SIGHUP).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { ConfigError, type Config } from './config.js';
@@ -27,24 +29,48 @@ function readPem(path: string, setting: string): string {
   }
 }
 
+/** The configured certificate and key files, read and checked. Throws ConfigError. */
+function readConfigured(certFile: string, keyFile: string): TlsMaterial {
+  const cert = readPem(certFile, '--tls-cert');
+  const key = readPem(keyFile, '--tls-key');
+  try {
+    new X509Certificate(cert);
+  } catch {
+    throw new ConfigError('--tls-cert', certFile, 'not a PEM certificate');
+  }
+  try {
+    createPrivateKey(key);
+  } catch {
+    throw new ConfigError('--tls-key', keyFile, 'not a PEM private key');
+  }
+  return { cert, key, selfSigned: false };
+}
+
+/**
+ * Reads `--tls-cert`/`--tls-key` again and makes `server` present them to new connections;
+ * open connections keep theirs. Returns the new certificate, or null when there are no files
+ * to read (plain HTTP, generated certificate). Throws ConfigError, the server keeping its
+ * certificate, when a file cannot be read, is not PEM, or the key does not match the certificate.
+ */
+export function reloadTls(
+  config: Config,
+  server: { setSecureContext(options: SecureContextOptions): void },
+): X509Certificate | null {
+  if (config.tls === 'off' || !config.tlsCert || !config.tlsKey) return null;
+  const { cert, key } = readConfigured(config.tlsCert, config.tlsKey);
+  try {
+    createSecureContext({ cert, key });
+  } catch {
+    throw new ConfigError('--tls-key', config.tlsKey, 'does not match --tls-cert');
+  }
+  server.setSecureContext({ cert, key });
+  return new X509Certificate(cert);
+}
+
 /** Returns null for plain HTTP (`--tls off`). Throws ConfigError for unusable files. */
 export async function resolveTls(config: Config): Promise<TlsMaterial | null> {
   if (config.tls === 'off') return null;
-  if (config.tlsCert && config.tlsKey) {
-    const cert = readPem(config.tlsCert, '--tls-cert');
-    const key = readPem(config.tlsKey, '--tls-key');
-    try {
-      new X509Certificate(cert);
-    } catch {
-      throw new ConfigError('--tls-cert', config.tlsCert, 'not a PEM certificate');
-    }
-    try {
-      createPrivateKey(key);
-    } catch {
-      throw new ConfigError('--tls-key', config.tlsKey, 'not a PEM private key');
-    }
-    return { cert, key, selfSigned: false };
-  }
+  if (config.tlsCert && config.tlsKey) return readConfigured(config.tlsCert, config.tlsKey);
   const dir = join(config.dataDir, 'tls');
   const certPath = join(dir, 'dev-cert.pem');
   const keyPath = join(dir, 'dev-key.pem');

@@ -1,5 +1,5 @@
 /**
- * OpenTera's bus topic names (spec §6.1). Every producer and consumer builds names here, so
+ * OpenTera's bus topic names. Every producer and consumer builds names here, so
  * the Redis channels stay byte-identical to what OpenTera's Python services use.
  */
 import type { PrincipalKind } from './principal.js';

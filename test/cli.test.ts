@@ -400,3 +400,51 @@ test('serve --dev answers /healthz over HTTPS, prints credentials and stops clea
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('passwd sets a user password from standard input and clears the forced change', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'terarelay-passwd-'));
+  const dbUrl = `sqlite:${join(dir, 'relay.db')}`;
+  try {
+    const { openDb } = await import('../src/store/connect.js');
+    const { migrateToLatest } = await import('../src/store/migrate.js');
+    const { seedIfEmpty } = await import('../src/store/seed/seed.js');
+    const { verifyPassword } = await import('../src/auth/passwords.js');
+    const seed = await openDb(dbUrl);
+    await migrateToLatest(seed);
+    await seedIfEmpty(seed, 'defaults');
+    await seed.close();
+
+    const passwd = (username: string, input: string): Promise<Run> =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, ['--import', TSX, CLI, 'passwd', username], {
+          env: { ...process.env, TERARELAY_DB: dbUrl },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('exit', (code) => resolve({ code, stdout, stderr }));
+        child.stdin.end(input);
+      });
+
+    const ok = await passwd('admin', 'N3w-secret!\nignored\n');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.doesNotMatch(ok.stdout + ok.stderr, /N3w-secret/, 'the password is never printed');
+    const db = await openDb(dbUrl);
+    const row = await db.kysely
+      .selectFrom('t_users')
+      .select(['user_password', 'user_force_password_change'])
+      .where('user_username', '=', 'admin')
+      .executeTakeFirstOrThrow();
+    await db.close();
+    assert.equal(await verifyPassword('N3w-secret!', row.user_password), true);
+    assert.equal(await verifyPassword('admin', row.user_password), false);
+    assert.equal(row.user_force_password_change, false);
+
+    assertOneLineExit2(await passwd('nobody', 'whatever\n'), 'nobody');
+    assertOneLineExit2(await passwd('admin', '\n'), 'empty');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

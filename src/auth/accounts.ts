@@ -10,7 +10,6 @@ import {
   participantAccountByStaticToken,
   participantAccountByUsername,
   participantAccountByUuid,
-  setLastOnline,
   userAccountByUsername,
   userAccountByUuid,
   userGlobalRoles,
@@ -136,10 +135,5 @@ export class Accounts {
           token: r.device_token,
         }
       : null;
-  }
-
-  /** Records a successful login (`*_lastonline`, as OpenTera does). */
-  async touch(kind: 'user' | 'participant' | 'device', id: number): Promise<void> {
-    await setLastOnline(this.db, kind, id, new Date().toISOString());
   }
 }

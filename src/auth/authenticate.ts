@@ -1,15 +1,19 @@
 /**
- * Who is calling: OpenTera's three auth layers (spec §2.1) as one object, answering either an
+ * Who is calling: OpenTera's three auth layers as one object, answering either an
  * authenticated principal or a Refusal that http/replies.ts renders with OpenTera's status
  * and body. Passwords are checked by PasswordChecks under the LoginThrottle's limits; tokens
  * through TokenService and the Revocations seam; accounts are re-read from the database on
- * every request.
+ * every request. Every refused credential is audited (`login_failed`, with its reason), and so
+ * is the failure that reaches a limit (`lockout`); a request without credentials is not.
  */
+import type { Audit, LoginFailure } from '../audit.js';
+import type { PrincipalKind } from '../principal.js';
 import type { Revocations } from '../seams/revocations/revocations.js';
 import type { Accounts, DeviceAccount, ParticipantAccount, UserAccount } from './accounts.js';
 import { readCredentials, secretsEqual, splitScheme } from './credentials.js';
 import type { LoginThrottle, PasswordKind } from './lockout.js';
 import type { PasswordChecks } from './password-checks.js';
+import type { LastOnline } from './last-online.js';
 import type { ParticipantClaims, TokenService, UserClaims } from './tokens.js';
 
 export type Refusal =
@@ -63,11 +67,17 @@ export interface AuthenticatorParts {
   passwords: PasswordChecks;
   tokens: TokenService;
   revocations: Revocations;
+  audit: Audit;
+  lastOnline: LastOnline;
 }
 
 export class Authenticator {
   readonly accounts: Accounts;
   readonly throttle: LoginThrottle;
+  /** The audit log, for the login routes to record what they answer. */
+  readonly audit: Audit;
+  /** Where successful logins are noted (`*_lastonline`, written off the login path). */
+  readonly lastOnline: LastOnline;
   private readonly passwords: PasswordChecks;
   private readonly tokens: TokenService;
   private readonly revocations: Revocations;
@@ -78,6 +88,33 @@ export class Authenticator {
     this.passwords = parts.passwords;
     this.tokens = parts.tokens;
     this.revocations = parts.revocations;
+    this.audit = parts.audit;
+    this.lastOnline = parts.lastOnline;
+  }
+
+  /** Audits a refused credential and returns `refusal`. */
+  private refuse(
+    kind: PrincipalKind,
+    reason: LoginFailure,
+    address: string,
+    uuid?: string,
+    refusal: Refusal = UNAUTHORIZED,
+  ): Refusal {
+    this.audit.loginFailed({ kind, reason, address, uuid });
+    return refusal;
+  }
+
+  /** After a failed check: audits a failure limit it has just reached. Never throws. */
+  private async auditLockout(
+    kind: PasswordKind,
+    key: string,
+    address: string,
+    uuid: string | undefined,
+  ): Promise<void> {
+    const verdict = await this.throttle.peek(kind, key, address).catch(() => 'ok' as const);
+    if (verdict === 'ok') return;
+    const scope = verdict === 'locked' ? 'account' : 'address';
+    this.audit.lockout({ kind, scope, address, uuid });
   }
 
   /**
@@ -102,12 +139,22 @@ export class Authenticator {
       password,
       account?.passwordHash ?? null,
     );
+    const uuid = account?.uuid;
     if (outcome === 'throttled')
-      return { refusal: 'throttled', retryAfterSeconds: this.throttle.retryAfterSeconds };
+      return this.refuse(kind, 'throttled', address, uuid, {
+        refusal: 'throttled',
+        retryAfterSeconds: this.throttle.retryAfterSeconds,
+      });
+    if (outcome === 'locked') return this.refuse(kind, 'locked', address, uuid);
+    if (outcome === 'match' && account && usable(account)) {
+      await this.throttle.success(kind, key, address);
+      return account;
+    }
     // A failed check stays counted as a failure.
-    if (outcome !== 'match' || !account || !usable(account)) return UNAUTHORIZED;
-    await this.throttle.success(kind, key, address);
-    return account;
+    const reason = !account ? 'unknown_account' : outcome === 'match' ? 'disabled' : 'bad_password';
+    const refusal = this.refuse(kind, reason, address, uuid);
+    await this.auditLockout(kind, key, address, uuid);
+    return refusal;
   }
 
   /**
@@ -133,15 +180,18 @@ export class Authenticator {
         return { refusal: 'login-first', message: MUST_CHANGE_PASSWORD };
       if (!schemes.login && found.twoFactorEnabled)
         return { refusal: 'login-first', message: MUST_USE_2FA };
-      await this.accounts.touch('user', found.id);
+      this.lastOnline.note('user', found.id);
       return { kind: 'user', account: found };
     }
     if (c.scheme === 'token' && schemes.token) {
-      if (await this.revocations.isRevoked('user', c.token)) return UNAUTHORIZED;
+      const address = req.address;
+      if (await this.revocations.isRevoked('user', c.token))
+        return this.refuse('user', 'revoked_token', address);
       const claims = await this.tokens.verifyUser(c.token);
-      if (!claims) return UNAUTHORIZED;
+      if (!claims) return this.refuse('user', 'bad_token', address);
       const account = await this.accounts.userByUuid(claims.user_uuid);
-      if (!account || !account.enabled) return UNAUTHORIZED;
+      if (!account) return this.refuse('user', 'unknown_account', address, claims.user_uuid);
+      if (!account.enabled) return this.refuse('user', 'disabled', address, account.uuid);
       return { kind: 'user', account, token: { value: c.token, claims } };
     }
     return UNAUTHORIZED;
@@ -167,14 +217,17 @@ export class Authenticator {
         ? found
         : { kind: 'participant', account: found, full: true, via: 'basic' };
     } else if (c.scheme === 'token' && schemes.token) {
-      auth = await this.participantToken(c.token);
+      auth = await this.participantToken(c.token, req.address);
     }
     if (isRefusal(auth)) return auth;
     if (schemes.full && !auth.full) return { refusal: 'insufficient-role' };
     return auth;
   }
 
-  private async participantToken(token: string): Promise<ParticipantAuth | Refusal> {
+  private async participantToken(
+    token: string,
+    address: string,
+  ): Promise<ParticipantAuth | Refusal> {
     const byStatic = await this.accounts.participantByStaticToken(token);
     if (byStatic && byStatic.enabled && byStatic.tokenEnabled && byStatic.staticToken !== null) {
       const uuid = await this.tokens.verifyParticipantStatic(token);
@@ -191,12 +244,15 @@ export class Authenticator {
           token: { value: token, claims: null },
         };
     }
-    if (await this.revocations.isRevoked('participant', token)) return UNAUTHORIZED;
+    if (await this.revocations.isRevoked('participant', token))
+      return this.refuse('participant', 'revoked_token', address);
     const claims = await this.tokens.verifyParticipant(token);
-    if (!claims) return UNAUTHORIZED;
-    const account = await this.accounts.participantByUuid(claims.participant_uuid);
+    if (!claims) return this.refuse('participant', 'bad_token', address);
+    const uuid = claims.participant_uuid;
+    const account = await this.accounts.participantByUuid(uuid);
     // As in OpenTera, login_enabled is not required on the dynamic-token path.
-    if (!account || !account.enabled) return UNAUTHORIZED;
+    if (!account) return this.refuse('participant', 'unknown_account', address, uuid);
+    if (!account.enabled) return this.refuse('participant', 'disabled', address, uuid);
     return {
       kind: 'participant',
       account,
@@ -213,22 +269,32 @@ export class Authenticator {
   async device(
     req: AuthRequest & { queryToken: string | undefined },
   ): Promise<DeviceAuth | Refusal> {
-    const header = req.authorization;
+    const { authorization: header, address } = req;
     if (header !== undefined) {
       const parts = typeof header === 'string' ? splitScheme(header) : null;
-      if (!parts) return { refusal: 'device', message: 'Invalid token' };
+      if (!parts)
+        return this.refuse('device', 'bad_token', address, undefined, {
+          refusal: 'device',
+          message: 'Invalid token',
+        });
       const [scheme, token] = parts;
       if (scheme.toLowerCase() === 'opentera') {
         const device = await this.deviceByToken(token);
         if (device && device.enabled) return { kind: 'device', account: device };
-        if (device) return { refusal: 'device', message: 'Disabled device' };
+        if (device)
+          return this.refuse('device', 'disabled', address, device.uuid, {
+            refusal: 'device',
+            message: 'Disabled device',
+          });
       }
     }
     if (req.queryToken !== undefined) {
       const device = await this.deviceByToken(req.queryToken);
       if (device && device.enabled) return { kind: 'device', account: device };
     }
-    return { refusal: 'device', message: 'Unauthorized' };
+    const refusal: Refusal = { refusal: 'device', message: 'Unauthorized' };
+    const presented = header !== undefined || req.queryToken !== undefined;
+    return presented ? this.refuse('device', 'bad_token', address, undefined, refusal) : refusal;
   }
 
   /** The device whose stored static token this is and whose signature names it. */

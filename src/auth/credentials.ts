@@ -1,5 +1,5 @@
 /**
- * Reads the `Authorization` header the way OpenTera's auth layers do (spec §2.1), refusing
+ * Reads the `Authorization` header the way OpenTera's auth layers do, refusing
  * anything malformed instead of guessing: `Basic <base64(user:password)>` or
  * `OpenTera <token>` (scheme names compared case-insensitively, which OpenTera clients never
  * rely on either way). Pure functions; nothing here touches the database.

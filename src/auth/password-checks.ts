@@ -6,13 +6,13 @@
  * Metrics: `terarelay_password_checks_total` (bcrypt checks started) and
  * `terarelay_password_checks_pending{state="running"|"waiting"}`.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Counter } from 'prom-client';
+import type { Metrics } from '../metrics.js';
 import { FairGate } from './fair-gate.js';
 import type { AttemptVerdict, LoginThrottle, PasswordKind } from './lockout.js';
 import { verifyPassword } from './passwords.js';
 
-export const PASSWORD_CHECKS_METRIC = 'terarelay_password_checks_total';
-export const PENDING_CHECKS_METRIC = 'terarelay_password_checks_pending';
+export { PASSWORD_CHECKS_METRIC, PENDING_CHECKS_METRIC } from '../metrics.js';
 
 /** `match`/`mismatch`: the check ran; otherwise the limits refused it and no check ran. */
 export type CheckOutcome = 'match' | 'mismatch' | Exclude<AttemptVerdict, 'ok'>;
@@ -23,8 +23,8 @@ export interface PasswordChecksOptions {
   total: number;
   /** Checks running at once for one client address (at most `total`). */
   perAddress: number;
-  /** Where the metrics are registered (one PasswordChecks per registry). */
-  registry: Registry;
+  /** Where checks are counted (one PasswordChecks per Metrics). */
+  metrics: Metrics;
 }
 
 export class PasswordChecks {
@@ -36,20 +36,9 @@ export class PasswordChecks {
     this.throttle = options.throttle;
     const gate = new FairGate(options.total, options.perAddress);
     this.gate = gate;
-    this.started = new Counter({
-      name: PASSWORD_CHECKS_METRIC,
-      help: 'bcrypt password checks started (logins refused by the failure limits run none)',
-      registers: [options.registry],
-    });
-    new Gauge({
-      name: PENDING_CHECKS_METRIC,
-      help: 'Password checks running, and waiting for their turn',
-      labelNames: ['state'] as const,
-      registers: [options.registry],
-      collect() {
-        this.set({ state: 'running' }, gate.runningCount());
-        this.set({ state: 'waiting' }, gate.waitingCount());
-      },
+    this.started = options.metrics.passwordChecks;
+    options.metrics.watch({
+      passwordChecks: () => ({ running: gate.runningCount(), waiting: gate.waitingCount() }),
     });
   }
 

@@ -1,9 +1,15 @@
 /**
- * The Fastify instance: transport limits, proxy trust, the OpenAPI document, health and
- * metrics, and the error mapping shared by every route. Feature routes register themselves on
- * the returned app (http/routes.ts, ws/gateway.ts).
+ * The Fastify instance: transport limits, proxy trust, the OpenAPI document, health, readiness
+ * and metrics, and the error mapping shared by every route. Feature routes register themselves
+ * on the returned app (http/routes.ts, realtime/gateway.ts).
  *
  * Limits: request headers ≤ 16 KiB (431), bodies ≤ 64 KiB (413).
+ *
+ * Operational endpoints: `/healthz` answers 200 while the process runs (draining too);
+ * `/readyz` answers 200 `{status:'ready'}`, or 503 `{status:'not ready', failed}` naming each
+ * failed check (src/readiness.ts); `/metrics` is Prometheus' text. With `--metrics-port`,
+ * `/readyz` and `/metrics` are served only by the internal plain-HTTP listener
+ * (`buildInternalApp`). While draining, logins answer 503.
  */
 import Fastify, {
   LogController,
@@ -17,7 +23,8 @@ import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { trustedProxies } from '../config.js';
 import type { Deps } from '../deps.js';
-import { isAppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
+import type { Readiness } from '../readiness.js';
 import type { TlsMaterial } from '../tls.js';
 
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -31,12 +38,14 @@ export type App = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
-export interface AppState {
-  /** False while starting and once stopping: /healthz answers 503. */
-  ready: boolean;
-}
+/** The login routes: refused while the node drains, so no new client is sent to it. */
+const LOGIN_PATH = /^\/api\/(?:user|participant|device)\/login(?:[/?_]|$)/;
 
-export async function buildApp(deps: Deps, tls: TlsMaterial | null, state: AppState): Promise<App> {
+export async function buildApp(
+  deps: Deps,
+  tls: TlsMaterial | null,
+  readiness: Readiness,
+): Promise<App> {
   const trusted = trustedProxies(deps.config);
   const app = Fastify({
     loggerInstance: deps.log,
@@ -104,13 +113,53 @@ export async function buildApp(deps: Deps, tls: TlsMaterial | null, state: AppSt
     reply.header('Cross-Origin-Embedder-Policy', 'require-corp');
     return payload;
   });
+  countRequests(app, deps);
 
-  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) =>
-    state.ready ? reply.send({ status: 'ok' }) : reply.status(503).send({ status: 'starting' }),
-  );
+  app.addHook('onRequest', async (request) => {
+    if (readiness.draining && LOGIN_PATH.test(request.url))
+      throw new AppError('UNAVAILABLE', 'Server shutting down');
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  if (deps.config.metricsPort === null) registerInternal(app, deps, readiness);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}
+
+/**
+ * Counts every answered request in `terarelay_http_requests_total{route,status}`: `route` is the
+ * matched route's pattern (`unmatched` for none), never the raw URL, so label values stay few.
+ * Each route's `200` series exists from the start.
+ */
+function countRequests(app: App, deps: Deps): void {
+  const requests = deps.metrics.httpRequests;
+  app.addHook('onRoute', (route) => requests.inc({ route: route.url, status: '200' }, 0));
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ route, status: String(reply.statusCode) });
+  });
+}
+
+/** The internal listener of `--metrics-port`: plain HTTP, `/readyz` and `/metrics` only. */
+export function buildInternalApp(deps: Deps, readiness: Readiness): App {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  }) as unknown as App;
+  registerInternal(app, deps, readiness);
+  return app;
+}
+
+function registerInternal(app: App, deps: Deps, readiness: Readiness): void {
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const { ready, failed } = await readiness.report();
+    return ready
+      ? reply.send({ status: 'ready' })
+      : reply.status(503).send({ status: 'not ready', failed });
+  });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
     reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
   );
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  return app;
 }

@@ -4,21 +4,23 @@
  * (client address, listening port) and the steps several routes share.
  */
 import type { AddressInfo } from 'node:net';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Authenticator, AuthRequest, Refusal, UserAuth } from '../auth/authenticate.js';
 import type { WebsocketUrls } from '../auth/public-origin.js';
 import type { RevocableKind } from '../seams/revocations/revocations.js';
 import type { Deps } from '../deps.js';
+import type { DeviceStatusLimit } from '../presence/device-status-limit.js';
 import { MODULE, moduleMessagesTopic, twistedCommandsTopic } from '../topics.js';
 import { disconnectCommand } from '../protocol/messages.js';
 import type { PrincipalKind } from '../principal.js';
-import { sendRefusal } from './replies.js';
 import { BASIC_OR_TOKEN } from './schemas.js';
 
 export interface ApiContext {
   readonly deps: Deps;
   readonly auth: Authenticator;
   readonly urls: WebsocketUrls;
+  /** The rate limit of POST /api/device/status, per device. */
+  readonly deviceStatusLimit: DeviceStatusLimit;
 }
 
 /** The client's address: the forwarded one when the peer is a trusted proxy (Fastify's trustProxy). */
@@ -42,18 +44,6 @@ export const userGet = (ctx: ApiContext) =>
     security: BASIC_OR_TOKEN,
     authenticate: (request: FastifyRequest) => apiUser(ctx, request),
   }) as const;
-
-/** Counts a refused login (by its refusal unless `outcome` is given) and sends the refusal. */
-export function refuseLogin(
-  ctx: ApiContext,
-  reply: FastifyReply,
-  kind: PrincipalKind,
-  refusal: Refusal,
-  outcome: string = refusal.refusal,
-): FastifyReply {
-  ctx.deps.metrics.logins.inc({ kind, outcome });
-  return sendRefusal(reply, refusal);
-}
 
 /** Revokes a presented token until it expires; one without claims (a static token) stays valid. */
 export async function revokeToken(

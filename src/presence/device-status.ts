@@ -2,7 +2,7 @@
  * Setting an online device's status, shared by POST /api/device/status and the RPC
  * `update_device_status`: store `{status, timestamp}` in Presence, then
  * announce DEVICE_STATUS_CHANGED on the UserManager's event topic with `device_status` =
- * Python's `json.dumps({"status": <status text>, "timestamp": <ts>})`.
+ * deviceStatusField(status, timestamp).
  */
 import type { Deps } from '../deps.js';
 import { pythonJsonDumps } from '../protocol/python-json.js';
@@ -13,6 +13,13 @@ import {
   packEvent,
 } from '../protocol/messages.js';
 import { announce } from './events.js';
+
+/**
+ * The DeviceEvent's `device_status`: Python's `json.dumps({"status": <status text>,
+ * "timestamp": <ts>})`, ASCII only (one byte a character).
+ */
+export const deviceStatusField = (statusText: string, timestamp: number): string =>
+  pythonJsonDumps({ status: statusText, timestamp });
 
 /** False (nothing stored or announced) when the device is offline. */
 export async function updateDeviceStatus(
@@ -27,7 +34,7 @@ export async function updateDeviceStatus(
     type: DeviceEvent_EventType.DEVICE_STATUS_CHANGED,
     deviceUuid: device.uuid,
     deviceName: device.name,
-    deviceStatus: pythonJsonDumps({ status: statusText, timestamp }),
+    deviceStatus: deviceStatusField(statusText, timestamp),
   });
   await announce(deps, packEvent(DeviceEventSchema, event));
   return true;

@@ -43,6 +43,7 @@ import { announce, presenceEvent, type PresenceChange } from './events.js';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import { revokedPrincipal } from './revocation.js';
 import type { UserManagerRpc } from './rpc.js';
+import type { Audit } from '../audit.js';
 
 type Members = Readonly<Record<PrincipalKind, readonly string[]>>;
 
@@ -53,11 +54,17 @@ export class UserManager {
   private sweepTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
 
+  private readonly leader: Leadership;
+  private readonly rpc: UserManagerRpc;
+  private readonly audit: Audit;
+
   constructor(
     private readonly deps: Deps,
-    private readonly leader: Leadership,
-    private readonly rpc: UserManagerRpc,
+    parts: { leader: Leadership; rpc: UserManagerRpc; audit: Audit },
   ) {
+    this.leader = parts.leader;
+    this.rpc = parts.rpc;
+    this.audit = parts.audit;
     this.log = deps.log.child({ module: 'user-manager' });
     this.queue = new KeyedQueue((err, key) =>
       this.log.error({ err, key }, 'user manager task failed'),
@@ -246,6 +253,7 @@ export class UserManager {
           topic,
           this.deps.codec.encodeModuleMessage(disconnectCommand(topic)),
         );
+        this.audit.disconnectForced({ cause: 'database_event', target: { kind, uuid } });
       },
       () => {},
     );

@@ -1,7 +1,7 @@
 /**
  * Bytes ⇄ messages at the edges: binary protobuf on the bus (OpenTera's Redis payloads), and
  * the frames a websocket client receives. A frame is `TeraMessage{message: Any(TeraEvent)}`,
- * either as OpenTera's JSON text (the default, spec §7.4) or as binary protobuf (opt-in).
+ * either as OpenTera's JSON text (the default) or as binary protobuf (opt-in).
  */
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import { AppError } from '../errors.js';

@@ -15,13 +15,35 @@
  * frame is dropped, so one stalled client never holds back the others.
  */
 import type WebSocket from 'ws';
+import type { Audit } from '../audit.js';
 import { CLOSE, type CloseKind } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { PrincipalRecord } from '../access/principals.js';
 import type { AccessScope } from '../access/scope.js';
 import type { WireFormat } from '../protocol/codec.js';
 
+/**
+ * A frame's payload. The fan-out hands every socket the same bytes: a JSON-format connection
+ * sends them as a text frame, a binary-format one as a binary frame. A string is always text.
+ */
 export type Frame = string | Uint8Array;
+
+/** What a connection's writes are batched by (./send-budget.ts); absent: write at once. */
+export interface WriteBatch {
+  /** Called once per batch, at this connection's first write in it. */
+  joined(connection: Connection): void;
+  /** The connection is gone; its unsent bytes no longer count. */
+  left(connection: Connection): void;
+}
+
+/** The transport under the websocket, corked while a batch of writes is being made. */
+export interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+const TEXT = { binary: false } as const;
+const BINARY = { binary: true } as const;
 
 /** The reply to any client data frame. */
 export const CLIENT_MESSAGE_REPLY = 'Not allowed to send message';
@@ -36,6 +58,12 @@ export interface ConnectionOptions {
   scope: AccessScope;
   sendBufferLimit: number;
   metrics?: Metrics;
+  /** Where the end of an announced connection is recorded, with its close code. */
+  audit?: Audit;
+  /** The raw socket the websocket runs on; corked during a batch of writes. */
+  transport?: Corkable;
+  /** Batches writes and accounts unsent bytes across the node. */
+  batch?: WriteBatch;
   /**
    * Called once, as soon as the connection stops being live: when the server decides to close
    * it (close/terminate) or when the socket closes, whichever comes first. The socket itself
@@ -54,13 +82,23 @@ export class Connection {
   /** Set once the connection was counted in presence (LocalPresence.connected). */
   announced = false;
 
+  /** Unsent bytes as last measured by the write batch (its bookkeeping, not a live value). */
+  unsent = 0;
+
   private pending: Frame[] | null = [];
+  private inBatch = false;
+  private readonly bytesOptions: typeof TEXT | typeof BINARY;
+  private readonly transport: Corkable | undefined;
+  private readonly batch: WriteBatch | undefined;
   private pendingBytes = 0;
   private closing = false;
   private closed = false;
   private closeTimer: NodeJS.Timeout | null = null;
   private readonly limit: number;
   private readonly metrics: Metrics | undefined;
+  private readonly audit: Audit | undefined;
+  /** The close code the server sent (1006: it dropped the connection), null until it does. */
+  private sentCode: number | null = null;
   private onGone: ((connection: Connection) => void) | null;
   private readonly closedPromise: Promise<void>;
 
@@ -73,7 +111,11 @@ export class Connection {
     this.format = options.format;
     this.scope = options.scope;
     this.limit = options.sendBufferLimit;
+    this.bytesOptions = options.format === 'json' ? TEXT : BINARY;
+    this.transport = options.transport;
+    this.batch = options.batch;
     this.metrics = options.metrics;
+    this.audit = options.audit;
     this.onGone = options.onGone;
     ws.on('message', () => {
       this.lastSeen = Date.now();
@@ -87,7 +129,18 @@ export class Connection {
     });
     let resolveClosed: () => void = () => {};
     this.closedPromise = new Promise((resolve) => (resolveClosed = resolve));
-    ws.once('close', () => {
+    ws.once('close', (code: number) => {
+      if (this.announced) {
+        const { kind, uuid } = this.principal;
+        const by = this.sentCode === null ? 'client' : 'server';
+        this.audit?.disconnected({
+          kind,
+          uuid,
+          connection: this.id,
+          code: this.sentCode ?? code,
+          by,
+        });
+      }
       resolveClosed();
       this.closed = true;
       this.closing = true;
@@ -100,6 +153,11 @@ export class Connection {
   /** True once the connection is closing or closed: nothing more will be sent. */
   get isClosed(): boolean {
     return this.closing;
+  }
+
+  /** Bytes written to the socket that it has not sent yet. */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
   }
 
   /** Resolves once the socket has closed. */
@@ -118,7 +176,19 @@ export class Connection {
       return;
     }
     if (this.ws.bufferedAmount + size > this.limit) return this.close('SLOW_CONSUMER');
+    if (!this.inBatch && this.batch) {
+      this.inBatch = true;
+      this.transport?.cork();
+      this.batch.joined(this);
+    }
     this.write(frame);
+  }
+
+  /** Ends this connection's part in the current write batch: what it wrote goes out now. */
+  flush(): void {
+    if (!this.inBatch) return;
+    this.inBatch = false;
+    this.transport?.uncork();
   }
 
   /** Sends `first`, then whatever arrived while opening; from now on frames go straight out. */
@@ -137,6 +207,7 @@ export class Connection {
     this.closing = true;
     this.pending = null;
     const { code, reason } = CLOSE[kind];
+    this.sentCode = code;
     this.metrics?.closes.inc({ code: String(code) });
     try {
       this.ws.close(code, reason);
@@ -152,7 +223,10 @@ export class Connection {
   /** Drops the TCP connection without a close handshake (dead peer). Idempotent. */
   terminate(): void {
     if (this.closed) return;
-    if (!this.closing) this.metrics?.closes.inc({ code: '1006' });
+    if (!this.closing) {
+      this.sentCode = 1006;
+      this.metrics?.closes.inc({ code: '1006' });
+    }
     this.closing = true;
     this.pending = null;
     this.ws.terminate();
@@ -170,14 +244,16 @@ export class Connection {
   }
 
   private gone(): void {
+    this.flush();
     const notify = this.onGone;
+    if (notify) this.batch?.left(this);
     this.onGone = null;
     notify?.(this);
   }
 
   private write(frame: Frame): void {
     try {
-      this.ws.send(frame, { binary: typeof frame !== 'string' });
+      this.ws.send(frame, typeof frame === 'string' ? TEXT : this.bytesOptions);
     } catch {
       // Not open any more: the close event will follow.
     }

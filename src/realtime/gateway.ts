@@ -16,14 +16,23 @@
  *    step 5 is never joined, so it leaves no ghost presence.
  *
  * It keeps only the sockets still handshaking (so close() can drop them); live connections are
- * registered in the hub. A plain GET on the paths answers 426.
+ * registered in the hub. A plain GET on the paths answers 426. Every refused upgrade is counted
+ * by reason (`terarelay_upgrade_refusals_total`) and audited (`upgrade_refused`), and so is each
+ * connection that reaches step 5 (`ws_connect`; `ws_disconnect` when it ends, ./connection.ts).
+ *
+ * Draining (`drain`, on SIGINT/SIGTERM): from then on every upgrade is refused with 503, and the
+ * live connections are closed with 1001 in batches spread evenly over the drain time, so their
+ * clients do not all log in again elsewhere at the same moment.
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { Audit } from '../audit.js';
+import { trustedProxies } from '../config.js';
 import type { Deps } from '../deps.js';
 import type { App } from '../http/app.js';
+import type { UpgradeRefusal } from '../metrics.js';
 import { AppError } from '../errors.js';
 import type { AccessSets } from '../access/access.js';
 import type { PrincipalRecord } from '../access/principals.js';
@@ -40,9 +49,9 @@ import {
 import { teraEvent } from '../protocol/messages.js';
 import { presenceEvent } from '../presence/events.js';
 import type { LocalPresence } from '../presence/local-presence.js';
-import { settleWithin } from '../util/timers.js';
+import { settleWithin, WakeableSleep } from '../util/timers.js';
 import type { AccessRefresher } from './access-refresh.js';
-import { Connection } from './connection.js';
+import { Connection, type WriteBatch } from './connection.js';
 import type { Hub, TopicSpec } from './hub.js';
 import { chooseSubprotocol, formatOf } from './subprotocols.js';
 
@@ -50,6 +59,17 @@ import { chooseSubprotocol, formatOf } from './subprotocols.js';
 const MAX_TICKET_LENGTH = 512;
 /** How long close() waits for clients to answer the close frame before dropping them, ms. */
 const SHUTDOWN_GRACE_MS = 1_000;
+/** Shortest pause between two drain batches, ms: a short drain closes in fewer batches. */
+const DRAIN_BATCH_MS = 100;
+/** The HTTP status answering each refusal. */
+const REFUSAL_STATUS: Readonly<Record<UpgradeRefusal, number>> = {
+  not_found: 404,
+  bad_request: 400,
+  bad_ticket: 403,
+  principal_disabled: 403,
+  draining: 503,
+  error: 503,
+};
 
 interface Grant {
   principal: PrincipalRecord;
@@ -76,8 +96,12 @@ export function topicsFor(kind: PrincipalKind, uuid: string): TopicSpec[] {
 export interface GatewayParts {
   /** The registry of live connections and the fan-out. */
   hub: Hub<Connection>;
+  /** Batches every connection's writes and bounds the node's unsent bytes. */
+  batch: WriteBatch;
   refresher: AccessRefresher;
   presence: LocalPresence;
+  /** Where refused upgrades, connects and disconnects are recorded. */
+  audit: Audit;
 }
 
 export class Gateway {
@@ -85,11 +109,15 @@ export class Gateway {
   private readonly handshakes = new Set<Duplex>();
   private server: App['server'] | null = null;
   private closing: Promise<void> | null = null;
+  private draining: Promise<void> | null = null;
+  private readonly drainPauses = new WakeableSleep();
+  private readonly trusted: (address: string | undefined) => boolean;
 
   constructor(
     private readonly deps: Deps,
     private readonly parts: GatewayParts,
   ) {
+    this.trusted = trustedProxies(deps.config);
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -113,8 +141,20 @@ export class Gateway {
 
   /** Closes every connection (1001), stops handshakes and subscriptions. Idempotent. */
   close(): Promise<void> {
+    this.drainPauses.wakeAll();
     this.closing ??= this.shutdown();
     return this.closing;
+  }
+
+  /**
+   * Refuses upgrades from now on (503) and closes every connection with 1001, in batches
+   * spread over `spreadMs` (at once for 0): the first batch now, the last one before `spreadMs`
+   * has passed. Resolves once they closed (or after a grace); close() ends the wait and closes
+   * the rest at once. Idempotent.
+   */
+  drain(spreadMs: number): Promise<void> {
+    this.draining ??= this.closeInBatches(spreadMs);
+    return this.draining;
   }
 
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -126,42 +166,89 @@ export class Gateway {
     socket.on('error', onError);
     const url = new URL(request.url ?? '/', 'http://localhost');
     const kind = /^\/wss\/([a-z]+)\/?$/.exec(url.pathname)?.[1];
-    if (!isPrincipalKind(kind)) return refuse(socket, 404);
-    if (this.closing) return refuse(socket, 503);
-    if (!isWebsocketRequest(request)) return refuse(socket, 400);
+    const address = this.clientAddress(request);
+    if (!isPrincipalKind(kind)) return this.refuse(socket, 'not_found', address);
+    if (this.closing || this.draining) return this.refuse(socket, 'draining', address, kind);
+    if (!isWebsocketRequest(request)) return this.refuse(socket, 'bad_request', address, kind);
     const ticket = url.searchParams.get('id');
     this.handshakes.add(socket);
     try {
       const grant =
-        ticket && ticket.length <= MAX_TICKET_LENGTH ? await this.authorize(kind, ticket) : null;
-      if (!grant) return refuse(socket, 403, 'Websocket authentication failed');
+        ticket && ticket.length <= MAX_TICKET_LENGTH
+          ? await this.authorize(kind, ticket)
+          : 'bad_ticket';
+      if (typeof grant === 'string') return this.refuse(socket, grant, address, kind);
       if (socket.destroyed || this.closing) return void socket.destroy();
+      if (this.draining) return this.refuse(socket, 'draining', address, kind);
       socket.removeListener('error', onError);
-      this.wss.handleUpgrade(request, socket, head, (ws) => void this.open(ws, grant));
+      this.wss.handleUpgrade(
+        request,
+        socket,
+        head,
+        (ws) => void this.open(ws, socket, grant, address),
+      );
     } catch (err) {
       this.deps.log.error({ err, kind }, 'websocket handshake failed');
-      refuse(socket, 503);
+      this.refuse(socket, 'error', address, kind);
     } finally {
       this.handshakes.delete(socket);
     }
   }
 
-  private async authorize(kind: PrincipalKind, ticket: string): Promise<Grant | null> {
+  /** Answers a refused upgrade with its status; counted and audited. */
+  private refuse(
+    socket: Duplex,
+    reason: UpgradeRefusal,
+    address: string,
+    kind?: PrincipalKind,
+  ): void {
+    const status = REFUSAL_STATUS[reason];
+    this.deps.metrics.upgradeRefusals.inc({ reason });
+    this.parts.audit.upgradeRefused({ reason, status, address, kind });
+    if (status === 403) refuse(socket, status, 'Websocket authentication failed');
+    else refuse(socket, status);
+  }
+
+  /**
+   * The client's address, as Fastify finds it for HTTP requests: from the TCP peer, each
+   * trusted proxy hands over to the X-Forwarded-For entry before it.
+   */
+  private clientAddress(request: IncomingMessage): string {
+    const header = request.headers['x-forwarded-for'];
+    const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+    let address = request.socket.remoteAddress ?? '';
+    while (this.trusted(address) && forwarded.length > 0) address = forwarded.pop() ?? '';
+    return address;
+  }
+
+  /** The grant, or why the ticket or its principal is refused. */
+  private async authorize(
+    kind: PrincipalKind,
+    ticket: string,
+  ): Promise<Grant | 'bad_ticket' | 'principal_disabled'> {
     const { tickets, principals, access } = this.deps;
     const uuid = await tickets.redeem(ticket, kind);
-    if (!uuid) return null;
+    if (!uuid) return 'bad_ticket';
     const principal = await principals.find(kind, uuid);
-    if (!principal?.enabled) return null;
-    if (kind === 'device' && principal.onlineable === false) return null;
+    if (!principal?.enabled) return 'principal_disabled';
+    if (kind === 'device' && principal.onlineable === false) return 'principal_disabled';
     const generation = this.parts.refresher.generation;
     const [sets, sessions] = await Promise.all([
       access.accessFor(kind, uuid),
       access.sessionMemberships(kind, uuid),
     ]);
-    return sets ? { principal, access: sets, sessions, generation } : null;
+    return sets ? { principal, access: sets, sessions, generation } : 'principal_disabled';
   }
 
-  private async open(ws: WebSocket, grant: Grant): Promise<void> {
+  private async open(
+    ws: WebSocket,
+    transport: Duplex,
+    grant: Grant,
+    address: string,
+  ): Promise<void> {
     const { principal } = grant;
     const { hub, refresher, presence } = this.parts;
     const connection = new Connection(ws, {
@@ -171,9 +258,12 @@ export class Gateway {
       scope: new AccessScope(principal.kind, principal.uuid, grant.access, grant.sessions),
       sendBufferLimit: this.deps.config.sendBufferLimit,
       metrics: this.deps.metrics,
+      transport,
+      batch: this.parts.batch,
+      audit: this.parts.audit,
       onGone: (c) => this.gone(c),
     });
-    if (this.closing) return connection.close('GOING_AWAY');
+    if (this.closing || this.draining) return connection.close('GOING_AWAY');
     const subscribed = hub.add(connection, topicsFor(principal.kind, principal.uuid));
     this.deps.metrics.connections.inc({ kind: principal.kind });
     try {
@@ -188,6 +278,8 @@ export class Gateway {
     connection.open(this.deps.codec.encodeFrame(own, connection.format));
     connection.announced = true;
     presence.connected(principal, connection.id);
+    const { kind, uuid } = principal;
+    this.parts.audit.connected({ kind, uuid, connection: connection.id, address });
   }
 
   /** The connection stopped being live (closing or closed): undo everything open() did. */
@@ -197,6 +289,21 @@ export class Gateway {
     hub.remove(connection);
     this.deps.metrics.connections.dec({ kind: connection.principal.kind });
     if (connection.announced) presence.disconnected(connection.principal, connection.id);
+  }
+
+  private async closeInBatches(spreadMs: number): Promise<void> {
+    const connections = [...this.parts.hub.members()];
+    const closed = Promise.all(connections.map((c) => c.whenClosed()));
+    const batches = Math.max(
+      1,
+      Math.min(connections.length, Math.floor(spreadMs / DRAIN_BATCH_MS)),
+    );
+    const size = Math.ceil(connections.length / batches);
+    for (let first = 0; first < connections.length && !this.closing; first += size) {
+      if (first > 0) await this.drainPauses.sleep(spreadMs / batches);
+      for (const c of connections.slice(first, first + size)) c.close('GOING_AWAY');
+    }
+    await settleWithin(closed, SHUTDOWN_GRACE_MS);
   }
 
   private async shutdown(): Promise<void> {

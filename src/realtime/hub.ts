@@ -200,6 +200,7 @@ export class Hub<M extends HubMember = HubMember> {
   }
 
   private fanOut(topic: string, members: ReadonlySet<M>, payload: Uint8Array): void {
+    const received = performance.now();
     let message: TeraEvent;
     try {
       message = this.options.codec.decodeEvent(payload);
@@ -215,6 +216,7 @@ export class Hub<M extends HubMember = HubMember> {
           ? create(TeraEventSchema, { header: message.header, events: [any] })
           : message;
         this.fanOutOne(single, event, channel, members);
+        this.options.metrics?.eventDelivery.observe((performance.now() - received) / 1000);
       },
       (reason) => this.drop(reason),
     );
@@ -230,8 +232,12 @@ export class Hub<M extends HubMember = HubMember> {
     let json: Frame | null | undefined;
     let binary: Frame | null | undefined;
     let sent = 0;
+    let filtered = false;
     for (const member of members) {
-      if (!member.scope.accepts(event, channel)) continue;
+      if (!member.scope.accepts(event, channel)) {
+        filtered = true;
+        continue;
+      }
       let frame: Frame | null;
       if (member.format === 'json') frame = json ??= this.encode(single, 'json');
       else frame = binary ??= this.encode(single, 'binary');
@@ -244,11 +250,14 @@ export class Hub<M extends HubMember = HubMember> {
       }
     }
     if (sent > 0) this.options.metrics?.eventsDelivered.inc(sent);
+    else if (filtered) this.options.metrics?.eventsFiltered.inc();
   }
 
-  private encode(event: TeraEvent, format: WireFormat): Frame | null {
+  /** The frame's bytes, made once per event and format (a JSON text frame too is bytes). */
+  private encode(event: TeraEvent, format: WireFormat): Uint8Array | null {
     try {
-      return this.options.codec.encodeFrame(event, format);
+      const frame = this.options.codec.encodeFrame(event, format);
+      return typeof frame === 'string' ? Buffer.from(frame) : frame;
     } catch {
       this.drop('unencodable');
       return null;

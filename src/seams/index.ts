@@ -23,6 +23,7 @@ import { DbRevocations } from './revocations/db.js';
 import { MemoryLoginAttempts } from './login-attempts/memory.js';
 import { closeRedis, createRedis } from './redis-client.js';
 import { RedisLifecycle } from './redis-lifecycle.js';
+import type { RedisLinks } from './redis-links.js';
 import { RedisBus } from './bus/redis.js';
 import { RedisPresence } from './presence/redis.js';
 import { presenceTimings } from './presence/timings.js';
@@ -53,6 +54,8 @@ export interface SeamContext {
   log: Logger;
   metrics: Metrics;
   nodeId: string;
+  /** With Redis: the node's links, which every Redis client of the seams joins. */
+  links?: RedisLinks;
 }
 
 export async function buildSeams(ctx: SeamContext): Promise<Seams> {
@@ -61,7 +64,7 @@ export async function buildSeams(ctx: SeamContext): Promise<Seams> {
 
 function buildMemorySeams(ctx: SeamContext): Seams {
   const parts: SeamParts = {
-    bus: new MemoryBus({ log: ctx.log }),
+    bus: new MemoryBus({ log: ctx.log, metrics: ctx.metrics }),
     presence: new MemoryPresence(),
     tickets: new MemoryTicketStore(),
     revocations: new DbRevocations(ctx.db, { log: ctx.log }),
@@ -75,14 +78,14 @@ function buildMemorySeams(ctx: SeamContext): Seams {
 function buildRedisSeams(ctx: SeamContext, url: string): Seams {
   const log = ctx.log.child({ part: 'redis' });
   const name = ctx.nodeId.slice(0, 8);
-  const redis = createRedis(url, { name: `commands:${name}`, log });
+  const redis = createRedis(url, { name: `commands:${name}`, log, links: ctx.links });
   const timings = presenceTimings(ctx.config.presenceTtl);
   const presence = new RedisPresence({ redis, nodeId: ctx.nodeId, timings, log });
   const leader = new RedisLeadership({ redis, nodeId: ctx.nodeId, ttlMs: timings.leaseMs, log });
   // The rows behind the Redis sets; RedisRevocations purges them on its own sweep.
   const rows = new DbRevocations(ctx.db, { purgeIntervalMs: 0, log });
   const parts: SeamParts = {
-    bus: new RedisBus({ url, log, metrics: ctx.metrics, name: `bus:${name}` }),
+    bus: new RedisBus({ url, log, metrics: ctx.metrics, name: `bus:${name}`, links: ctx.links }),
     presence,
     tickets: new RedisTicketStore({ redis }),
     revocations: new RedisRevocations({ redis, store: rows, log }),

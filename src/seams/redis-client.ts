@@ -8,7 +8,9 @@
  *   disconnected wait in ioredis' offline queue and are sent when the link is back; a command
  *   still waiting after 2 reconnect attempts fails (`maxRetriesPerRequest: 2`), and one that gets
  *   no reply fails after `commandTimeoutMs` (default 5 s). Callers map failures to UNAVAILABLE
- *   (`redisCall`).
+ *   (`redisCall`). A node's own `commands` client (made inside `RedisLinks.collect`) instead
+ *   fails every command at once while its link is down, keeps a command waiting for the link no
+ *   longer than the links' `commandTimeoutMs`, and has no retry count (./redis-links.ts).
  * - `publish` (RedisBus publisher): no offline queue and no retries (`enableOfflineQueue: false`,
  *   `maxRetriesPerRequest: 0`): a PUBLISH either goes out on a live link or fails at once, so a
  *   stale message is never sent late, after newer ones. The bus bounds its own wait.
@@ -20,6 +22,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { withTimeout } from '../util/timers.js';
+import type { RedisLinks } from './redis-links.js';
 
 export type RedisUse = 'commands' | 'publish' | 'subscribe';
 
@@ -29,8 +32,13 @@ export interface CreateRedisOptions {
   log?: Logger;
   /** Default `commands`; see the module comment. */
   use?: RedisUse;
-  /** A command without a reply fails after this long (ms). Default 5000; none for `subscribe`. */
+  /**
+   * A command without a reply fails after this long (ms). Default: the links' bound, else
+   * 5000; none for `subscribe`.
+   */
   commandTimeoutMs?: number;
+  /** The node's links: the client joins them (watched, failing fast while down). */
+  links?: RedisLinks;
 }
 
 /** Reconnect delay in ms for the n-th attempt (1-based): 50, 100, 200 … capped at 2000, forever. */
@@ -90,10 +98,13 @@ function hidePassword(err: Error & { command?: { name?: unknown; args?: unknown[
 
 export function createRedis(url: string, options: CreateRedisOptions): Redis {
   const use = options.use ?? 'commands';
-  const commandTimeout = use === 'subscribe' ? undefined : (options.commandTimeoutMs ?? 5000);
+  const links = options.links;
+  const commandTimeout =
+    use === 'subscribe' ? undefined : (options.commandTimeoutMs ?? links?.commandTimeoutMs ?? 5000);
   const redis = new Redis({
     ...redisUrlOptions(url),
     ...PER_USE[use],
+    ...(links && use === 'commands' ? { maxRetriesPerRequest: null } : {}),
     retryStrategy: reconnectDelay,
     connectTimeout: 5000,
     commandTimeout,
@@ -113,6 +124,7 @@ export function createRedis(url: string, options: CreateRedisOptions): Redis {
     if (down) log?.info('redis reconnected');
     down = false;
   });
+  links?.watch(options.name, redis, use);
   return redis;
 }
 

@@ -16,16 +16,23 @@ export interface NodeProcess {
   readonly port: number;
   /** stdout + stderr so far (for failure messages). */
   output(): string;
+  /** Sends `signal` and returns at once. */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves with the exit code once the process exited. */
+  exited(): Promise<number | null>;
   /** SIGKILL: the node dies without closing anything. */
-  kill(): Promise<void>;
-  /** SIGTERM, then waits for the exit. Idempotent. */
-  stop(): Promise<void>;
+  kill(): Promise<number | null>;
+  /** SIGTERM, then waits for the exit; resolves with the exit code. Idempotent. */
+  stop(): Promise<number | null>;
 }
 
 export interface NodeOptions {
   db: string;
-  redis: string;
-  presenceTtl: number;
+  /** Without it the node keeps every seam in process. */
+  redis?: string;
+  presenceTtl?: number;
+  /** More `serve` flags. */
+  args?: string[];
 }
 
 export async function startNode(options: NodeOptions): Promise<NodeProcess> {
@@ -41,16 +48,15 @@ export async function startNode(options: NodeOptions): Promise<NodeProcess> {
     '127.0.0.1',
     '--db',
     options.db,
-    '--redis',
-    options.redis,
+    ...(options.redis ? ['--redis', options.redis] : []),
     '--seed',
     'test',
-    '--presence-ttl',
-    String(options.presenceTtl),
+    ...(options.presenceTtl ? ['--presence-ttl', String(options.presenceTtl)] : []),
     '--log-level',
     process.env.TERARELAY_TEST_NODE_LOG ?? 'warn',
     '--data-dir',
     dataDir,
+    ...(options.args ?? []),
   ];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -58,7 +64,7 @@ export async function startNode(options: NodeOptions): Promise<NodeProcess> {
     env: { ...process.env, CI: process.env.CI ?? '' },
   });
   let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`node did not start:\n${output}`)), 60_000);
     const onData = (chunk: Buffer): void => {
@@ -76,15 +82,18 @@ export async function startNode(options: NodeOptions): Promise<NodeProcess> {
       reject(new Error(`node exited before listening:\n${output}`));
     });
   });
-  const end = async (signal: NodeJS.Signals): Promise<void> => {
+  const end = async (signal: NodeJS.Signals): Promise<number | null> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
+    const code = await exited;
     rmSync(dataDir, { recursive: true, force: true });
+    return code;
   };
   return {
     url,
     port: Number(new URL(url).port),
     output: () => output,
+    signal: (signal) => void child.kill(signal),
+    exited: () => exited,
     kill: () => end('SIGKILL'),
     stop: () => end('SIGTERM'),
   };

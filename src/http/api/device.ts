@@ -2,25 +2,18 @@
  * The device side of login: /api/device/login, /logout and POST /status. Devices
  * authenticate with their static token (`Authorization: OpenTera <token>` or `?token=`). A
  * status update is stored in Presence and announced as OpenTera's DEVICE_STATUS_CHANGED
- * DeviceEvent on the UserManager's event topic.
+ * DeviceEvent on the UserManager's event topic, unless the device is over its rate limit (429,
+ * `{code, message}` and Retry-After, as TeraRelay's other 429s) or the status is larger than
+ * `maxDeviceStatus` once encoded as the event embeds it (413, OpenTera's JSON-encoded string).
+ * Every well-formed post counts toward the rate limit, whether then stored or refused.
  */
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { AppError } from '../../errors.js';
-import { updateDeviceStatus } from '../../presence/device-status.js';
-import {
-  authRequest,
-  publishDisconnect,
-  refuseLogin,
-  websocketUrlIfOffline,
-  type ApiContext,
-} from '../context.js';
-import {
-  deviceInfo,
-  deviceParticipants,
-  deviceProjectIds,
-  sessionTypesOfProjects,
-} from '../../store/queries/login.js';
+import { deviceStatusField, updateDeviceStatus } from '../../presence/device-status.js';
+import { authRequest, clientAddress, websocketUrlIfOffline, type ApiContext } from '../context.js';
+import { forceDisconnect, loginRefused, loginSucceeded } from './outcomes.js';
+import { deviceInfo, deviceParticipants, sessionTypesOfDevice } from '../../store/queries/login.js';
 import { jsonDepthExceeds, pythonJsonDumps } from '../../protocol/python-json.js';
 import { firstValue, str } from '../query.js';
 import { sendJson, sendText } from '../replies.js';
@@ -41,6 +34,20 @@ const security = TOKEN_ONLY;
 export const MAX_STATUS_DEPTH = 32;
 /** Every device route takes its token from the query string when the header lacks it. */
 const TOKEN_ARGS = { token: str('The device token (instead of the Authorization header)') };
+
+/** 413: the status is over --max-device-status once encoded, or the body is over the 64 KiB limit. */
+const StatusTooLarge = Type.Union([JsonText, ErrorBody], {
+  description:
+    'The status is larger than `--max-device-status` once encoded (a JSON-encoded string), ' +
+    'or the body is larger than 64 KiB (`{code, message}`)',
+});
+/** 429: this device posted more than its limit. */
+const StatusThrottled = Type.Object(ErrorBody.properties, {
+  description: 'Too many status posts from this device; retry after `Retry-After` seconds',
+  headers: {
+    'Retry-After': Type.Integer({ description: 'Seconds until the window ends', minimum: 1 }),
+  },
+});
 
 /** A status body: nesting deeper than MAX_STATUS_DEPTH is refused before JSON.parse runs. */
 function parseStatusJson(text: string): unknown {
@@ -69,7 +76,7 @@ export function deviceRoutes(ctx: ApiContext): Route[] {
       strictArgs: true,
       response: { 200: DeviceLoginAnswer, 400: ArgsErrorBody, 401: JsonText, 403: JsonText },
       authenticate: device,
-      refused: (reply, refusal) => refuseLogin(ctx, reply, 'device', refusal, 'refused'),
+      refused: (reply, refusal) => loginRefused(ctx, reply, 'device', refusal, 'refused'),
       handle: async ({ request, reply, caller }) => {
         const d = caller.account;
         let url: string | null = null;
@@ -77,17 +84,17 @@ export function deviceRoutes(ctx: ApiContext): Route[] {
           url = await websocketUrlIfOffline(ctx, request, 'device', d.uuid);
           if (url === null) return sendText(reply, 403, 'Device already logged in.');
         }
-        await ctx.auth.accounts.touch('device', d.id);
-        const [info, participants, projects] = await Promise.all([
+        ctx.auth.lastOnline.note('device', d.id);
+        const [info, participants, sessionTypes] = await Promise.all([
           deviceInfo(ctx.deps.db, d.id),
           deviceParticipants(ctx.deps.db, d.id),
-          deviceProjectIds(ctx.deps.db, d.id),
+          sessionTypesOfDevice(ctx.deps.db, d.id),
         ]);
-        ctx.deps.metrics.logins.inc({ kind: 'device', outcome: 'success' });
+        loginSucceeded(ctx, request, reply, { kind: 'device', uuid: d.uuid, via: 'token' });
         return sendJson(reply, 200, {
           device_info: info,
           participants_info: participants,
-          session_types_info: await sessionTypesOfProjects(ctx.deps.db, projects),
+          session_types_info: sessionTypes,
           ...(url !== null ? { websocket_url: url } : {}),
         });
       },
@@ -101,8 +108,13 @@ export function deviceRoutes(ctx: ApiContext): Route[] {
       args: TOKEN_ARGS,
       response: { 200: JsonText, 401: JsonText },
       authenticate: device,
-      handle: async ({ reply, caller }) => {
-        await publishDisconnect(ctx, caller.account.uuid);
+      handle: async ({ request, reply, caller }) => {
+        await forceDisconnect(
+          ctx,
+          request,
+          { kind: 'device', uuid: caller.account.uuid },
+          'logout',
+        );
         return sendText(reply, 200, 'Device logged out.');
       },
     }),
@@ -110,6 +122,12 @@ export function deviceRoutes(ctx: ApiContext): Route[] {
       method: 'POST',
       url: '/api/device/status',
       summary: 'Set the status of an online device; watchers get DEVICE_STATUS_CHANGED',
+      description:
+        "Refused with 413 when the status's `device_status` text (Python's `json.dumps` of " +
+        '`{"status": <status as JSON text>, "timestamp": <timestamp>}`, with `\\uXXXX` escapes) is ' +
+        'larger than `--max-device-status` bytes, and with 429 beyond `--device-status-burst` ' +
+        'posts of one device per window of burst / `--device-status-rate` seconds. Neither is ' +
+        'stored or announced.',
       tags,
       security,
       args: TOKEN_ARGS,
@@ -120,6 +138,8 @@ export function deviceRoutes(ctx: ApiContext): Route[] {
         400: Type.Union([JsonText, ErrorBody]),
         401: JsonText,
         403: JsonText,
+        413: StatusTooLarge,
+        429: StatusThrottled,
       },
       authenticate: device,
       handle: async ({ request, reply, caller }) => {
@@ -144,7 +164,26 @@ export function deviceRoutes(ctx: ApiContext): Route[] {
             'Invalid arguments: status must be an object and timestamp a number',
           );
         const d = caller.account;
+        const retryAfter = await ctx.deviceStatusLimit.take(d.uuid);
+        if (retryAfter > 0) {
+          const address = clientAddress(request);
+          const who = { kind: 'device', uuid: d.uuid, address } as const;
+          ctx.auth.audit.throttled({ limit: 'device_status', ...who });
+          reply.header('retry-after', String(retryAfter));
+          return sendJson(reply, 429, {
+            code: 'TOO_MANY_REQUESTS',
+            message: 'Too many status updates from this device; try again later',
+          });
+        }
         const statusText = pythonJsonDumps(status);
+        const size = deviceStatusField(statusText, timestamp).length;
+        const max = ctx.deps.config.maxDeviceStatus;
+        if (size > max)
+          return sendText(
+            reply,
+            413,
+            `Status too large: ${size} bytes once encoded, at most ${max} allowed.`,
+          );
         if (!(await updateDeviceStatus(ctx.deps, d, statusText, timestamp)))
           return sendText(reply, 403, 'Status update forbidden on offline device.');
         return sendJson(reply, 200, { uuid: d.uuid, status: statusText, timestamp });

@@ -7,7 +7,8 @@
 import Type from 'typebox';
 import type { PrincipalKind } from '../../principal.js';
 import { uuidOfId } from '../../store/queries/disconnect.js';
-import { publishDisconnect, userGet, type ApiContext } from '../context.js';
+import { userGet, type ApiContext } from '../context.js';
+import { forceDisconnect } from './outcomes.js';
 import { int, str, type Args } from '../query.js';
 import { sendText } from '../replies.js';
 import { defineRoute, type Route } from '../route.js';
@@ -50,7 +51,7 @@ export function disconnectRoutes(ctx: ApiContext): Route[] {
         403: JsonText,
         429: ErrorBody,
       },
-      handle: async ({ reply, caller, args }) => {
+      handle: async ({ request, reply, caller, args }) => {
         const t = await target(ctx, args);
         if (!t) return sendText(reply, 400, 'Invalid request');
         const access = await ctx.deps.access.userAccess(caller.account.uuid);
@@ -58,7 +59,8 @@ export function disconnectRoutes(ctx: ApiContext): Route[] {
         if (t.uuid === null || !allowed?.has(t.uuid)) return sendText(reply, 403, 'Forbidden');
         if (t.kind === 'user' && t.uuid === caller.account.uuid)
           return sendText(reply, 400, 'Use Logout instead to disconnect current user');
-        await publishDisconnect(ctx, t.uuid);
+        const named = { kind: t.kind, uuid: t.uuid };
+        await forceDisconnect(ctx, request, named, 'api', caller.account.uuid);
         return sendText(reply, 200, 'Success');
       },
     }),

@@ -5,14 +5,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { ParticipantAuth } from '../../auth/authenticate.js';
 import { LOGIN_TOKEN_TTL_S, REFRESH_TOKEN_TTL_S } from '../../auth/tokens.js';
-import {
-  authRequest,
-  publishDisconnect,
-  refuseLogin,
-  revokeToken,
-  websocketUrlIfOffline,
-  type ApiContext,
-} from '../context.js';
+import { authRequest, revokeToken, websocketUrlIfOffline, type ApiContext } from '../context.js';
+import { forceDisconnect, loginRefused, loginSucceeded } from './outcomes.js';
 import { sessionTypesOfProjects } from '../../store/queries/login.js';
 import { bool } from '../query.js';
 import { sendJson, sendText } from '../replies.js';
@@ -61,14 +55,15 @@ export function participantRoutes(ctx: ApiContext): Route[] {
         429: ErrorBody,
       },
       authenticate: anyCredentials,
-      refused: (reply, refusal) => refuseLogin(ctx, reply, 'participant', refusal),
+      refused: (reply, refusal) => loginRefused(ctx, reply, 'participant', refusal),
       handle: async ({ request, reply, caller, args }) => {
         const a = caller.account;
         const url = await websocketUrlIfOffline(ctx, request, 'participant', a.uuid);
         if (url === null && args.with_websocket)
           return sendText(reply, 403, 'Participant already logged in.');
-        await ctx.auth.accounts.touch('participant', a.id);
-        ctx.deps.metrics.logins.inc({ kind: 'participant', outcome: 'success' });
+        ctx.auth.lastOnline.note('participant', a.id);
+        const via = caller.via === 'basic' ? 'basic' : 'token';
+        loginSucceeded(ctx, request, reply, { kind: 'participant', uuid: a.uuid, via });
         return sendJson(reply, 200, {
           participant_name: a.name,
           participant_uuid: a.uuid,
@@ -116,8 +111,9 @@ export function participantRoutes(ctx: ApiContext): Route[] {
       security: BASIC_OR_TOKEN,
       response: { 200: JsonText, 401: UnauthorizedText, 429: ErrorBody },
       authenticate: anyCredentials,
-      handle: async ({ reply, caller }) => {
-        await publishDisconnect(ctx, caller.account.uuid);
+      handle: async ({ request, reply, caller }) => {
+        const target = { kind: 'participant', uuid: caller.account.uuid } as const;
+        await forceDisconnect(ctx, request, target, 'logout');
         if (caller.via === 'dynamic-token') await revokeToken(ctx, 'participant', caller.token);
         return sendText(reply, 200, 'Participant logged out.');
       },

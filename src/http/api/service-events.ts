@@ -21,12 +21,14 @@
  * The event is published as a binary TeraEvent on the principal's direct topic and reaches
  * its connections through their filters, exactly like a bus-published direct event.
  * Answers: 202 `{"topic": "websocket.<kind>.<uuid>.events"}`; 400 `{code, message}` for a bad
- * body or event; 401 `{code, message}` for a missing or bad service token.
+ * body or event; 401 `{code, message}` for a missing or bad service token. Each answer is
+ * counted in `terarelay_service_events_total{outcome}`.
  */
 import { fromJson, type JsonValue } from '@bufbuild/protobuf';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { AppError } from '../../errors.js';
+import type { ServiceEventOutcome } from '../../metrics.js';
 import { directTopic } from '../../topics.js';
 import {
   AnySchema,
@@ -75,27 +77,36 @@ function clientEvent(event: JsonValue): Any {
   return any;
 }
 
+/** The outcome an answer's status stands for. */
+function outcomeOf(status: number): ServiceEventOutcome {
+  if (status === 202) return 'accepted';
+  if (status === 401) return 'unauthorized';
+  return status < 500 ? 'invalid' : 'error';
+}
+
 export function serviceRoutes(ctx: ApiContext): Route[] {
-  return [
-    defineRoute({
-      own: true,
-      method: 'POST',
-      url: '/api/service/events',
-      summary: 'Send a direct event to every connection of a user, participant or device',
-      description:
-        'The event (OpenTera protobuf-JSON with "@type") goes through the same filters as any direct event.',
-      tags: ['service'],
-      security: TOKEN_ONLY,
-      body: Body,
-      response: { 202: Type.Object({ topic: Type.String() }), 400: ErrorBody, 401: ErrorBody },
-      authenticate: (request) => service(ctx, request),
-      handle: async ({ request, reply }) => {
-        const { kind, uuid, event } = request.body as Static<typeof Body>;
-        const any = clientEvent(event as JsonValue);
-        const topic = directTopic(kind, uuid);
-        await ctx.deps.bus.publish(topic, ctx.deps.codec.encodeEvent(teraEvent(topic, [any])));
-        return reply.status(202).send({ topic });
-      },
-    }),
-  ];
+  const route = defineRoute({
+    own: true,
+    method: 'POST',
+    url: '/api/service/events',
+    summary: 'Send a direct event to every connection of a user, participant or device',
+    description:
+      'The event (OpenTera protobuf-JSON with "@type") goes through the same filters as any direct event.',
+    tags: ['service'],
+    security: TOKEN_ONLY,
+    body: Body,
+    response: { 202: Type.Object({ topic: Type.String() }), 400: ErrorBody, 401: ErrorBody },
+    authenticate: (request) => service(ctx, request),
+    handle: async ({ request, reply }) => {
+      const { kind, uuid, event } = request.body as Static<typeof Body>;
+      const any = clientEvent(event as JsonValue);
+      const topic = directTopic(kind, uuid);
+      await ctx.deps.bus.publish(topic, ctx.deps.codec.encodeEvent(teraEvent(topic, [any])));
+      return reply.status(202).send({ topic });
+    },
+  });
+  // Counted once answered, so that refusals before the handler (a bad body) count too.
+  const count = async (_request: FastifyRequest, reply: FastifyReply): Promise<void> =>
+    ctx.deps.metrics.serviceEvents.inc({ outcome: outcomeOf(reply.statusCode) });
+  return [{ ...route, options: { ...route.options, onResponse: count } }];
 }

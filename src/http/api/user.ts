@@ -10,13 +10,12 @@ import { checkClientVersion } from '../../auth/client-version.js';
 import { REFRESH_TOKEN_TTL_S, LOGIN_TOKEN_TTL_S } from '../../auth/tokens.js';
 import {
   authRequest,
-  publishDisconnect,
-  refuseLogin,
   revokeToken,
   userGet,
   websocketUrlIfOffline,
   type ApiContext,
 } from '../context.js';
+import { forceDisconnect, loginRefused, loginSucceeded } from './outcomes.js';
 import { bool } from '../query.js';
 import { sendJson, sendText } from '../replies.js';
 import { defineRoute, type Route } from '../route.js';
@@ -101,7 +100,7 @@ async function loginAnswer(
   answer.user_uuid = a.uuid;
   answer.user_fullname = fullname(a);
   answer.user_token = await userToken(ctx, auth, LOGIN_TOKEN_TTL_S);
-  ctx.deps.metrics.logins.inc({ kind: 'user', outcome: 'success' });
+  loginSucceeded(ctx, request, reply, { kind: 'user', uuid: a.uuid, via: 'basic' });
   return sendJson(reply, 200, answer);
 }
 
@@ -128,7 +127,7 @@ export function userRoutes(ctx: ApiContext): Route[] {
       // Basic only; users who must change their password or use 2FA are answered, not refused.
       authenticate: (request) =>
         ctx.auth.user(authRequest(request), { basic: true, token: false, login: true }),
-      refused: (reply, refusal) => refuseLogin(ctx, reply, 'user', refusal),
+      refused: (reply, refusal) => loginRefused(ctx, reply, 'user', refusal),
       handle: ({ request, reply, caller, args }) =>
         loginAnswer(ctx, request, reply, caller, args.with_websocket ?? false),
     }),
@@ -159,8 +158,8 @@ export function userRoutes(ctx: ApiContext): Route[] {
       url: '/api/user/logout',
       summary: "Log out: close the user's websockets (4000) and revoke the presented token",
       response: { 200: JsonText, 401: UserUnauthorized, 429: ErrorBody },
-      handle: async ({ reply, caller }) => {
-        await publishDisconnect(ctx, caller.account.uuid);
+      handle: async ({ request, reply, caller }) => {
+        await forceDisconnect(ctx, request, { kind: 'user', uuid: caller.account.uuid }, 'logout');
         await revokeToken(ctx, 'user', caller.token);
         return sendText(reply, 200, 'User logged out.');
       },

@@ -8,11 +8,14 @@
  */
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.js';
+import type { Metrics } from '../../metrics.js';
 import type { Bus, BusHandler, Subscription } from './bus.js';
 
 export interface MemoryBusOptions {
   /** Where throwing handlers are reported. Default: nowhere. */
   log?: Logger;
+  /** Where publishes are timed (`terarelay_bus_publish_seconds`). Default: nowhere. */
+  metrics?: Metrics;
 }
 
 interface Entry {
@@ -23,16 +26,20 @@ interface Entry {
 export class MemoryBus implements Bus {
   private readonly topics = new Map<string, Set<Entry>>();
   private readonly log: Logger | undefined;
+  private readonly metrics: Metrics | undefined;
   private closed = false;
 
   constructor(options: MemoryBusOptions = {}) {
     this.log = options.log;
+    this.metrics = options.metrics;
   }
 
   /** Never rejects; after `close()` the message is dropped. */
   async publish(topic: string, payload: Uint8Array): Promise<void> {
     if (this.closed) return;
+    const done = this.metrics?.busPublish.startTimer();
     queueMicrotask(() => this.deliver(topic, payload));
+    done?.();
   }
 
   /** Live at once. Rejects with AppError UNAVAILABLE after `close()`. */

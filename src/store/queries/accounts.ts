@@ -147,29 +147,50 @@ export function deviceAccountByToken(db: Db, token: string): Promise<DeviceAccou
 }
 
 /** Sets the principal's `*_lastonline` to `now` (ISO-8601). */
+/** Sets `*_lastonline` to `now` for every listed id of one kind, in one statement. */
 export async function setLastOnline(
   db: Db,
   kind: 'user' | 'participant' | 'device',
-  id: number,
+  ids: readonly number[],
   now: string,
 ): Promise<void> {
+  if (ids.length === 0) return;
   const k = db.kysely;
+  const list = [...ids];
   if (kind === 'user')
     await k
       .updateTable('t_users')
       .set({ user_lastonline: now })
-      .where('id_user', '=', id)
+      .where('id_user', 'in', list)
       .execute();
   else if (kind === 'participant')
     await k
       .updateTable('t_participants')
       .set({ participant_lastonline: now })
-      .where('id_participant', '=', id)
+      .where('id_participant', 'in', list)
       .execute();
   else
     await k
       .updateTable('t_devices')
       .set({ device_lastonline: now })
-      .where('id_device', '=', id)
+      .where('id_device', 'in', list)
       .execute();
+}
+
+/**
+ * Sets the password hash of the non-deleted user `username` and clears its forced password
+ * change. False when there is no such user.
+ */
+export async function setUserPassword(
+  db: Db,
+  username: string,
+  passwordHash: string,
+): Promise<boolean> {
+  const result = await db.kysely
+    .updateTable('t_users')
+    .set({ user_password: passwordHash, user_force_password_change: false })
+    .where('user_username', '=', username)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }

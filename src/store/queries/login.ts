@@ -1,5 +1,5 @@
 /**
- * Database reads behind the participant and device login answers (spec §2.7, §2.9): session
+ * Database reads behind the participant and device login answers: session
  * types of projects, a device's full row with its type names, its linked participants.
  * Deleted rows never appear.
  */
@@ -40,15 +40,31 @@ export async function sessionTypesOfProjects(
 }
 
 /** The (non-deleted) projects a device is linked to. */
-export async function deviceProjectIds(db: Db, deviceId: number): Promise<number[]> {
-  const rows = await db.kysely
-    .selectFrom('t_devices_projects as dp')
-    .innerJoin('t_projects as p', 'p.id_project', 'dp.id_project')
-    .select('dp.id_project')
-    .where('dp.id_device', '=', deviceId)
-    .where('p.deleted_at', 'is', null)
+/**
+ * The session types linked to any non-deleted project of the device, each once, by id: one
+ * query, so a device login reads everything it answers in one round.
+ */
+export async function sessionTypesOfDevice(db: Db, deviceId: number): Promise<SessionTypeInfo[]> {
+  return db.kysely
+    .selectFrom('t_sessions_types as st')
+    .select([
+      'st.id_session_type',
+      'st.id_service',
+      'st.session_type_name',
+      'st.session_type_color',
+      'st.session_type_category',
+    ])
+    .where('st.id_session_type', 'in', (eb) =>
+      eb
+        .selectFrom('t_sessions_types_projects as stp')
+        .innerJoin('t_devices_projects as dp', 'dp.id_project', 'stp.id_project')
+        .innerJoin('t_projects as p', 'p.id_project', 'dp.id_project')
+        .select('stp.id_session_type')
+        .where('dp.id_device', '=', deviceId)
+        .where('p.deleted_at', 'is', null),
+    )
+    .orderBy('st.id_session_type')
     .execute();
-  return rows.map((r) => r.id_project);
 }
 
 /** `device_info` of the device login: the full row plus its type and subtype names. */

@@ -1,5 +1,5 @@
 /**
- * The SQL behind a user's access sets (spec §5.4). Every function here is one query whose
+ * The SQL behind a user's access sets. Every function here is one query whose
  * shape does not depend on data size: the "accessible projects/sites" rules are expressed as
  * IN-subqueries over the user's grants, so the caller never loops over groups or projects.
  * Soft-deleted rows (deleted_at set) never count: groups, services, sites, projects,

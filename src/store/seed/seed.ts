@@ -5,6 +5,8 @@
  *   the services and their global roles, `Default Site` and its roles, the device types and
  *   `admin`/`admin` (superadmin, must change the password at first login);
  * - `test`: OpenTera's test dataset with OpenTera's integer ids;
+ * - `bench:N`: the defaults plus a load-test dataset of N watchers, N project users, N
+ *   participants and N devices (./bench.ts);
  * - `none`: nothing.
  * The report lists the credentials created, for printing at start (test and dev use only).
  */
@@ -12,8 +14,9 @@ import { sql } from 'kysely';
 import type { Db } from '../connect.js';
 import { seedDefaults } from './defaults.js';
 import { seedTestData } from './test-dataset.js';
+import { benchSize, seedBenchData } from './bench.js';
 
-export type SeedMode = 'none' | 'defaults' | 'test';
+export type SeedMode = 'none' | 'defaults' | 'test' | `bench:${number}`;
 
 export interface SeedReport {
   mode: SeedMode;
@@ -46,9 +49,13 @@ export async function seedIfEmpty(db: Db, mode: SeedMode): Promise<SeedReport | 
     if (settings.length > 0 || users.length > 0) return null;
     const test = mode === 'test';
     const keys = await seedDefaults(trx, test);
+    const bench = benchSize(mode);
     const credentials: SeedReport['credentials'] = test
       ? await seedTestData(trx, keys)
-      : [{ kind: 'user', name: 'Super Admin', username: 'admin', password: 'admin' }];
+      : [
+          { kind: 'user', name: 'Super Admin', username: 'admin', password: 'admin' },
+          ...(bench === null ? [] : await seedBenchData(trx, keys, bench)),
+        ];
     return { mode, credentials };
   });
 }

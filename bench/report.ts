@@ -1,0 +1,367 @@
+/**
+ * The results of one invocation: one JSON document (every figure, plus TeraRelay/baseline
+ * ratios) and the same as markdown tables, both under the results folder.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Machine } from './machine.js';
+import type { Options } from './options.js';
+import type { FanoutRun, FanoutTarget } from './scenarios/fanout.js';
+import type { StormTarget } from './scenarios/storm.js';
+import type { IdleTarget } from './scenarios/idle.js';
+import { ratio } from './stats.js';
+
+export interface Results {
+  date: string;
+  command: string;
+  machine: Machine;
+  setup: {
+    db: string;
+    redis: string | null;
+    seed: string;
+    /** How the load generator reaches the servers' bus. */
+    publishedVia: string;
+  };
+  options: Options;
+  fanout?: { targets: FanoutTarget[]; ratios: FanoutRatio[] };
+  storm?: { targets: StormTarget[]; ratios: StormRatios | null };
+  idle?: { targets: IdleTarget[]; ratios: IdleRatio[] };
+}
+
+/** TeraRelay ÷ baseline for one access mode and rate (> 1: more msgs/s, more latency, …). */
+export interface FanoutRatio {
+  access: string;
+  rate: number | 'saturation';
+  /** Events published per second (at saturation: how many events/s the server fans out). */
+  eventsPerSecond: number | null;
+  deliveriesPerSecond: number | null;
+  deliveredPercent: number | null;
+  p50: number | null;
+  p99: number | null;
+  serverCpu: number | null;
+  serverRssPeak: number | null;
+}
+
+export interface StormRatios {
+  loginsPerSecond: number | null;
+  loginP50: number | null;
+  loginP99: number | null;
+  stormPerSecond: number | null;
+  stormP50: number | null;
+  stormP99: number | null;
+  stormServerCpu: number | null;
+}
+
+export interface IdleRatio {
+  connections: number;
+  heapPerConnection: number | null;
+  rssPerConnection: number | null;
+}
+
+export function fanoutRatios(targets: FanoutTarget[]): FanoutRatio[] {
+  const baseline = targets.find((t) => t.server === 'baseline');
+  if (!baseline) return [];
+  const out: FanoutRatio[] = [];
+  for (const t of targets.filter((x) => x.server === 'relay')) {
+    for (const run of t.runs) {
+      const b = baseline.runs.find((r) => r.rate === run.rate);
+      if (!b) continue;
+      out.push({
+        access: t.access,
+        rate: run.rate,
+        eventsPerSecond: ratio(run.publishedPerSecond, b.publishedPerSecond),
+        deliveriesPerSecond: ratio(run.deliveriesPerSecond, b.deliveriesPerSecond),
+        deliveredPercent: ratio(run.deliveredPercent, b.deliveredPercent),
+        p50: ratio(run.latencyMs.p50, b.latencyMs.p50),
+        p99: ratio(run.latencyMs.p99, b.latencyMs.p99),
+        serverCpu: ratio(run.use.serverCpuPercent, b.use.serverCpuPercent),
+        serverRssPeak: ratio(run.use.serverRssPeakMiB, b.use.serverRssPeakMiB),
+      });
+    }
+  }
+  return out;
+}
+
+export function stormRatios(targets: StormTarget[]): StormRatios | null {
+  const relay = targets.find((t) => t.server === 'relay');
+  const floor = targets.find((t) => t.server === 'floor');
+  if (!relay || !floor) return null;
+  return {
+    loginsPerSecond: ratio(relay.logins.perSecond, floor.logins.perSecond),
+    loginP50: ratio(relay.logins.latencyMs.p50, floor.logins.latencyMs.p50),
+    loginP99: ratio(relay.logins.latencyMs.p99, floor.logins.latencyMs.p99),
+    stormPerSecond: ratio(relay.storm.perSecond, floor.storm.perSecond),
+    stormP50: ratio(relay.storm.totalMs.p50, floor.storm.totalMs.p50),
+    stormP99: ratio(relay.storm.totalMs.p99, floor.storm.totalMs.p99),
+    stormServerCpu: ratio(relay.storm.use.serverCpuPercent, floor.storm.use.serverCpuPercent),
+  };
+}
+
+export function idleRatios(targets: IdleTarget[]): IdleRatio[] {
+  const relay = targets.find((t) => t.server === 'relay');
+  const baseline = targets.find((t) => t.server === 'baseline');
+  if (!relay || !baseline) return [];
+  return relay.sizes.map((r) => {
+    const b = baseline.sizes.find((x) => x.connections === r.connections);
+    return {
+      connections: r.connections,
+      heapPerConnection: ratio(r.heapPerConnectionKiB, b?.heapPerConnectionKiB),
+      rssPerConnection: ratio(r.rssPerConnectionKiB, b?.rssPerConnectionKiB),
+    };
+  });
+}
+
+const cell = (v: unknown): string => (v === null || v === undefined ? '–' : String(v));
+const times = (v: number | null): string => (v === null ? '–' : `×${v}`);
+
+function table(head: string[], rows: unknown[][]): string {
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+
+const rateName = (r: FanoutRun['rate']): string => (r === 'saturation' ? 'saturation' : `${r}/s`);
+const failures = (f: Record<string, number>): string =>
+  Object.entries(f)
+    .map(([k, n]) => `${k}: ${n}`)
+    .join(', ') || '0';
+
+export function markdown(r: Results): string {
+  const m = r.machine;
+  const parts: string[] = [
+    `# TeraRelay benchmark, ${r.date}`,
+    '',
+    `\`${r.command}\``,
+    '',
+    table(
+      [
+        'CPU',
+        'cores',
+        'memory',
+        'OS',
+        'Node.js',
+        'pinned (taskset)',
+        'open files',
+        'load average (start → end)',
+      ],
+      [
+        [
+          m.cpuModel,
+          m.cores,
+          `${m.memoryGiB} GiB`,
+          m.os,
+          m.node,
+          m.pinned
+            ? `servers CPU ${m.pinned.servers}, load generator CPU ${m.pinned.loadGenerator}`
+            : 'no',
+          m.openFilesLimit,
+          `${m.loadAverageAtStart} → ${cell(m.loadAverageAtEnd)}`,
+        ],
+      ],
+    ),
+    '',
+    `Database: ${r.setup.db}; Redis: ${r.setup.redis ? `${r.setup.redis} (${m.redisVersion ?? '?'})` : 'none'}; ` +
+      `seed: ${r.setup.seed}; events published via ${r.setup.publishedVia}; commit ${m.commit ?? '?'}.`,
+  ];
+  if (r.fanout) {
+    const o = r.options;
+    parts.push(
+      '',
+      `## Fan-out: ${o.watchers} watchers, ${o.duration} s per rate (+${o.drain} s drain), ` +
+        `${o.inflight} events in flight at saturation`,
+      '',
+      table(
+        [
+          'server',
+          'access',
+          'rate',
+          'published ev/s',
+          'msgs/s',
+          'delivered %',
+          'p50 ms',
+          'p99 ms',
+          'server CPU %',
+          'server RSS peak MiB',
+          'load gen CPU %',
+          'closed',
+        ],
+        r.fanout.targets.flatMap((t) =>
+          t.runs.map((run) => [
+            t.server,
+            t.access,
+            rateName(run.rate),
+            run.publishedPerSecond,
+            run.deliveriesPerSecond,
+            run.deliveredPercent,
+            run.latencyMs.p50,
+            run.latencyMs.p99,
+            run.use.serverCpuPercent,
+            run.use.serverRssPeakMiB,
+            run.use.loadGeneratorCpuPercent,
+            run.closedByServer,
+          ]),
+        ),
+      ),
+      '',
+      'TeraRelay ÷ baseline (the baseline sends every event to every socket; in `mixed`, TeraRelay sends each event to fewer):',
+      '',
+      table(
+        [
+          'access',
+          'rate',
+          'events/s',
+          'msgs/s',
+          'delivered %',
+          'p50',
+          'p99',
+          'server CPU',
+          'server RSS peak',
+        ],
+        r.fanout.ratios.map((x) => [
+          x.access,
+          rateName(x.rate),
+          times(x.eventsPerSecond),
+          times(x.deliveriesPerSecond),
+          times(x.deliveredPercent),
+          times(x.p50),
+          times(x.p99),
+          times(x.serverCpu),
+          times(x.serverRssPeak),
+        ]),
+      ),
+      '',
+      table(
+        ['server', 'access', 'connect + warm-up s', 'server RSS after connect MiB'],
+        r.fanout.targets.map((t) => [
+          t.server,
+          t.access,
+          t.connectSeconds,
+          t.serverRssAfterConnectMiB,
+        ]),
+      ),
+    );
+  }
+  if (r.storm) {
+    parts.push(
+      '',
+      `## Connect storm: ${r.options.devices} devices, ${r.options.logins} logins alone, concurrency ${r.options.concurrency}`,
+      '',
+      table(
+        [
+          'server',
+          'phase',
+          'count',
+          'seconds',
+          'per s',
+          'p50 ms',
+          'p99 ms',
+          'failures',
+          'server CPU %',
+          'server RSS peak MiB',
+          'load gen CPU %',
+        ],
+        r.storm.targets.flatMap((t) => [
+          [
+            t.server,
+            'logins alone (keep-alive)',
+            t.logins.requests,
+            t.logins.seconds,
+            t.logins.perSecond,
+            t.logins.latencyMs.p50,
+            t.logins.latencyMs.p99,
+            failures(t.logins.failures),
+            t.logins.use.serverCpuPercent,
+            t.logins.use.serverRssPeakMiB,
+            t.logins.use.loadGeneratorCpuPercent,
+          ],
+          [
+            t.server,
+            'login + connect',
+            t.storm.connected,
+            t.storm.seconds,
+            t.storm.perSecond,
+            t.storm.totalMs.p50,
+            t.storm.totalMs.p99,
+            failures(t.storm.failures),
+            t.storm.use.serverCpuPercent,
+            t.storm.use.serverRssPeakMiB,
+            t.storm.use.loadGeneratorCpuPercent,
+          ],
+        ]),
+      ),
+    );
+    const x = r.storm.ratios;
+    if (x)
+      parts.push(
+        '',
+        'TeraRelay ÷ floor:',
+        '',
+        table(
+          ['phase', 'per s', 'p50', 'p99', 'server CPU'],
+          [
+            ['logins alone', times(x.loginsPerSecond), times(x.loginP50), times(x.loginP99), '–'],
+            [
+              'login + connect',
+              times(x.stormPerSecond),
+              times(x.stormP50),
+              times(x.stormP99),
+              times(x.stormServerCpu),
+            ],
+          ],
+        ),
+      );
+  }
+  if (r.idle) {
+    parts.push(
+      '',
+      '## Idle connections (server memory after two full GCs)',
+      '',
+      table(
+        [
+          'server',
+          'connections',
+          'counted by server',
+          'heap KiB/conn',
+          'RSS KiB/conn',
+          'heap MiB',
+          'RSS MiB',
+        ],
+        r.idle.targets.flatMap((t) =>
+          t.sizes.map((s) => [
+            t.server,
+            s.connections,
+            s.serverConnections,
+            s.heapPerConnectionKiB,
+            s.rssPerConnectionKiB,
+            s.heapUsedMiB,
+            s.rssMiB,
+          ]),
+        ),
+      ),
+      '',
+      'TeraRelay ÷ baseline:',
+      '',
+      table(
+        ['connections', 'heap/conn', 'RSS/conn'],
+        r.idle.ratios.map((x) => [
+          x.connections,
+          times(x.heapPerConnection),
+          times(x.rssPerConnection),
+        ]),
+      ),
+    );
+  }
+  return parts.join('\n') + '\n';
+}
+
+/** Writes `<out>/<name>.json` and `<out>/<name>.md`; returns their paths. */
+export function writeResults(out: string, name: string, results: Results): string[] {
+  mkdirSync(out, { recursive: true });
+  const json = join(out, `${name}.json`);
+  const md = join(out, `${name}.md`);
+  writeFileSync(json, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(md, markdown(results));
+  return [json, md];
+}

@@ -1,0 +1,184 @@
+/**
+ * `npm run bench`: TeraRelay's benchmark. It starts TeraRelay (seeded with `bench:N` on a fresh
+ * SQLite file, or on `--db`/`--redis`) and the baselines each in its own process, drives them
+ * from this process (the load generator), and writes the results as JSON and markdown under
+ * bench/results/. Scenarios: fan-out (./scenarios/fanout.ts), connect storm (./storm.ts), idle
+ * connections (./idle.ts). `npm run bench -- --help` lists the options.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { loadConfig } from '../src/config.js';
+import { resolveTls } from '../src/tls.js';
+import { pin, startServerProcess, type ServerProcess } from './child.js';
+import type { Bench } from './context.js';
+import { readDataset, type BenchDataset } from './load/dataset.js';
+import { ipcPublisher, redisPublisher } from './load/publisher.js';
+import { describeMachine, loadAverage, openFilesLimit, type Machine } from './machine.js';
+import { parseOptions, seedSize, USAGE, type Options } from './options.js';
+import { Progress } from './progress.js';
+import {
+  fanoutRatios,
+  idleRatios,
+  markdown,
+  stormRatios,
+  writeResults,
+  type Results,
+} from './report.js';
+import { runFanout } from './scenarios/fanout.js';
+import { runIdle } from './scenarios/idle.js';
+import { runStorm } from './scenarios/storm.js';
+
+/** Descriptors a process needs besides its sockets (files, pipes, Redis, database). */
+const SPARE_FILES = 512;
+
+function options(): Options {
+  try {
+    const o = parseOptions(process.argv.slice(2));
+    if (o) return o;
+    process.stdout.write(USAGE + '\n');
+    process.exit(0);
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const o = options();
+const size = seedSize(o);
+const files = openFilesLimit();
+if (files !== null && files < size + SPARE_FILES) {
+  process.stderr.write(
+    `bench: ${size} connections need an open-files limit of at least ${size + SPARE_FILES} ` +
+      `per process (now ${files}): raise it with \`ulimit -n\` (npm run bench raises the soft ` +
+      'limit to the hard one) or ask for smaller sizes\n',
+  );
+  process.exit(2);
+}
+const cores = cpus().length;
+const pinning = o.pin === 'on' || (o.pin === 'auto' && cores >= 2 && hasTaskset());
+const pinned: Machine['pinned'] = pinning ? { servers: '0', loadGenerator: '1' } : null;
+if (pinned && !pin(process.pid, pinned.loadGenerator)) {
+  process.stderr.write('bench: taskset could not pin the load generator\n');
+  process.exit(2);
+}
+
+const workDir = mkdtempSync(join(tmpdir(), 'terarelay-bench-'));
+await resolveTls(loadConfig({ env: {}, flags: { dataDir: workDir, dev: true } }));
+const certFile = join(workDir, 'tls', 'dev-cert.pem');
+const keyFile = join(workDir, 'tls', 'dev-key.pem');
+const dbUrl = o.db ?? `sqlite:${join(workDir, 'bench.db')}`;
+const seed = `bench:${size}`;
+const tlsArgs = ['--cert', certFile, '--key', keyFile];
+const redisArgs = o.redis ? ['--redis', o.redis] : [];
+const progress = new Progress();
+const serverOptions = { logDir: workDir, cpus: pinned?.servers ?? null };
+let dataset: Promise<BenchDataset> | null = null;
+let started = 0;
+
+const bench: Bench = {
+  options: o,
+  progress,
+  async startRelay(): Promise<ServerProcess> {
+    progress.set(started === 0 ? `starting TeraRelay (seeding ${seed})` : 'starting TeraRelay');
+    const flags = {
+      db: dbUrl,
+      seed,
+      host: '127.0.0.1',
+      port: 0,
+      dataDir: workDir,
+      tlsCert: certFile,
+      tlsKey: keyFile,
+      logLevel: 'warn',
+      ...(o.redis ? { redis: o.redis } : {}),
+    };
+    const server = await startServerProcess(
+      `relay-${++started}`,
+      'bench/servers/relay.ts',
+      [JSON.stringify(flags)],
+      serverOptions,
+    );
+    dataset ??= readDataset(dbUrl, size);
+    return server;
+  },
+  startBroadcast: () =>
+    startServerProcess(
+      `broadcast-${++started}`,
+      'bench/servers/broadcast.ts',
+      [...tlsArgs, ...redisArgs],
+      serverOptions,
+    ),
+  startFloor: () =>
+    startServerProcess(
+      `floor-${++started}`,
+      'bench/servers/login-floor.ts',
+      [...tlsArgs, '--db', dbUrl, ...redisArgs],
+      serverOptions,
+    ),
+  publisher: (server) => (o.redis ? redisPublisher(o.redis) : ipcPublisher(server)),
+  async dataset(): Promise<BenchDataset> {
+    if (!dataset) {
+      // The relay seeds the database: start it once when a baseline runs first.
+      const relay = await this.startRelay();
+      await relay.stop();
+    }
+    return dataset!;
+  },
+};
+
+const results: Results = {
+  date: new Date().toISOString(),
+  command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+  machine: await describeMachine(o.redis, pinned),
+  setup: {
+    db: o.db ? o.db.replace(/:[^:@/]*@/, ':***@') : 'a fresh SQLite file',
+    redis: o.redis,
+    seed,
+    publishedVia: o.redis
+      ? 'Redis PUBLISH on module.TeraServer.UserManagerModule.events (binary TeraEvent)'
+      : "the server process's IPC channel, handed to its in-process bus",
+  },
+  options: o,
+};
+const errors: string[] = [];
+try {
+  if (o.scenarios.includes('fanout')) {
+    const targets = await runFanout(bench);
+    results.fanout = { targets, ratios: fanoutRatios(targets) };
+  }
+  if (o.scenarios.includes('storm')) {
+    const targets = await runStorm(bench);
+    results.storm = { targets, ratios: stormRatios(targets) };
+  }
+  if (o.scenarios.includes('idle')) {
+    const targets = await runIdle(bench);
+    results.idle = { targets, ratios: idleRatios(targets) };
+  }
+} catch (err) {
+  errors.push((err as Error).stack ?? String(err));
+} finally {
+  progress.stop();
+  results.machine.loadAverageAtEnd = loadAverage();
+}
+
+const stamp = results.date.slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
+const name = `${stamp}-${o.db?.startsWith('postgres') ? 'postgres' : 'sqlite'}${o.redis ? '-redis' : ''}`;
+if (errors.length === 0) {
+  const paths = writeResults(resolve(o.out), name, results);
+  process.stdout.write(`${markdown(results)}\nResults: ${paths.join(', ')}\n`);
+  if (!o.keep) rmSync(workDir, { recursive: true, force: true });
+  else process.stdout.write(`Work folder kept: ${workDir}\n`);
+} else {
+  process.stderr.write(`bench failed: ${errors.join('\n')}\nServer logs in ${workDir}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,109 @@
+/**
+ * Idle connections: the relay holding `idle` device connections (each logged in with its token,
+ * first frame received), and the bare `ws` baseline holding as many idle TLS sockets. At each
+ * size, after two full garbage collections in the server, its heap and resident memory are read;
+ * per connection = (reading − reading before any connection) / connections.
+ */
+import type WebSocket from 'ws';
+import type { ServerProcess } from '../child.js';
+import { mib, sleep, type Bench } from '../context.js';
+import { get } from '../load/http.js';
+import { inParallel, openClient, sourceAddress, terminateAll } from '../load/sockets.js';
+import { rssBytes } from '../proc.js';
+import { round } from '../stats.js';
+
+/** Quiet time before reading memory once every connection is open, ms. */
+const SETTLE_MS = 2000;
+
+export interface IdleSize {
+  connections: number;
+  /** Connections the server counts itself. */
+  serverConnections: number | null;
+  heapUsedMiB: number | null;
+  rssMiB: number | null;
+  heapPerConnectionKiB: number | null;
+  rssPerConnectionKiB: number | null;
+}
+
+export interface IdleTarget {
+  server: 'relay' | 'baseline';
+  before: { heapUsedMiB: number | null; rssMiB: number | null };
+  sizes: IdleSize[];
+}
+
+export async function runIdle(bench: Bench): Promise<IdleTarget[]> {
+  return [await runTarget(bench, 'relay'), await runTarget(bench, 'baseline')];
+}
+
+async function memory(server: ServerProcess): Promise<{ heap: number; rss: number | null }> {
+  await server.request({ op: 'gc' });
+  const usage = await server.request<NodeJS.MemoryUsage>({ op: 'memory' });
+  return { heap: usage.heapUsed, rss: rssBytes(server.pid) };
+}
+
+async function runTarget(bench: Bench, kind: 'relay' | 'baseline'): Promise<IdleTarget> {
+  const o = bench.options;
+  const server = kind === 'relay' ? await bench.startRelay() : await bench.startBroadcast();
+  const { deviceTokens } = await bench.dataset();
+  const sockets: WebSocket[] = [];
+  const failures: string[] = [];
+  try {
+    await sleep(SETTLE_MS);
+    const before = await memory(server);
+    const sizes: IdleSize[] = [];
+    for (const size of o.idle) {
+      const from = sockets.length;
+      bench.progress.set(`idle ${kind}: connecting`, () => `${sockets.length}/${size}`);
+      await inParallel(size - from, o.concurrency, async (k) => {
+        const i = from + k;
+        try {
+          let url = `wss://127.0.0.1:${server.port}/`;
+          if (kind === 'relay') {
+            const token = encodeURIComponent(deviceTokens[i]!);
+            const answer = await get(
+              `https://127.0.0.1:${server.port}/api/device/login?token=${token}`,
+              { agent: false, localAddress: sourceAddress(i) },
+            );
+            if (answer.status !== 200) throw new Error(`login ${answer.status}`);
+            url = (JSON.parse(answer.body) as { websocket_url: string }).websocket_url;
+          }
+          sockets.push(
+            await openClient(url, {
+              localAddress: sourceAddress(i + 1),
+              waitFirstFrame: kind === 'relay',
+            }),
+          );
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
+      });
+      if (failures.length > 0)
+        throw new Error(`idle ${kind}: ${failures.length} connections failed: ${failures[0]}`);
+      await sleep(SETTLE_MS);
+      const now = await memory(server);
+      const heapDelta = now.heap - before.heap;
+      const rssDelta = now.rss !== null && before.rss !== null ? now.rss - before.rss : null;
+      const entry: IdleSize = {
+        connections: size,
+        serverConnections: await server.request<number>({ op: 'connections' }),
+        heapUsedMiB: mib(now.heap),
+        rssMiB: mib(now.rss),
+        heapPerConnectionKiB: round(heapDelta / size / 1024),
+        rssPerConnectionKiB: rssDelta === null ? null : round(rssDelta / size / 1024),
+      };
+      sizes.push(entry);
+      bench.progress.log(
+        `idle ${kind} ${size}: heap ${entry.heapPerConnectionKiB} KiB/conn, ` +
+          `RSS ${entry.rssPerConnectionKiB} KiB/conn (RSS ${entry.rssMiB} MiB)`,
+      );
+    }
+    return {
+      server: kind,
+      before: { heapUsedMiB: mib(before.heap), rssMiB: mib(before.rss) },
+      sizes,
+    };
+  } finally {
+    terminateAll(sockets);
+    await server.stop();
+  }
+}
