@@ -20,7 +20,7 @@ import { TokenService } from './auth/tokens.js';
 import { Metrics } from './metrics.js';
 import { Audit } from './audit.js';
 import { packageVersion } from './version.js';
-import { reloadTls, resolveTls } from './tls.js';
+import { reloadTls, resolveTls, tlsTicketKeys } from './tls.js';
 import { Readiness } from './readiness.js';
 import { databaseAnswers } from './store/queries/health.js';
 import { buildApp, buildInternalApp, type App } from './http/app.js';
@@ -178,7 +178,11 @@ export async function startServer(
     });
     metrics.watch({ leader: () => seams.leader.isLeader, database: () => databaseAnswers(db) });
     const audit = new Audit(log);
-    const app = await buildApp(deps, tls, readiness);
+    const app = await buildApp(
+      deps,
+      tls && { ...tls, ticketKeys: await tlsTicketKeys(db) },
+      readiness,
+    );
     cleanups.push(() => app.close());
     const userManager = new UserManager(deps, {
       leader: seams.leader,

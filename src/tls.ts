@@ -4,15 +4,23 @@
  * files can be read again while serving (`reloadTls`, on SIGHUP).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { ConfigError, type Config } from './config.js';
+import { AppError } from './errors.js';
+import type { Db } from './store/connect.js';
+import { ensureSetting, SETTING } from './store/queries/settings.js';
 
 export interface TlsMaterial {
   cert: string;
   key: string;
+  /**
+   * TLS session ticket keys (48 bytes): kept in the database, so a client resumes its TLS
+   * session after a restart, or on another node, instead of a full handshake.
+   */
+  ticketKeys?: Buffer;
   /** True when generated here (not trusted by any client). */
   selfSigned: boolean;
 }
@@ -110,3 +118,18 @@ export async function resolveTls(config: Config): Promise<TlsMaterial | null> {
   }
   return { cert: pems.cert, key: pems.private, selfSigned: true };
 }
+
+/** The session ticket keys stored in the database, created on first use. */
+export async function tlsTicketKeys(db: Db): Promise<Buffer> {
+  const stored = await ensureSetting(
+    db,
+    SETTING.TlsTicketKeys,
+    randomBytes(TICKET_KEYS_BYTES).toString('base64'),
+  );
+  const keys = stored ? Buffer.from(stored, 'base64') : null;
+  if (!keys || keys.length !== TICKET_KEYS_BYTES)
+    throw new AppError('INTERNAL', 'the stored TLS session ticket keys are not 48 bytes');
+  return keys;
+}
+
+const TICKET_KEYS_BYTES = 48;

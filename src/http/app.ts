@@ -50,7 +50,14 @@ export async function buildApp(
   const app = Fastify({
     loggerInstance: deps.log,
     ...(tls
-      ? { https: { cert: tls.cert, key: tls.key, maxHeaderSize: MAX_HEADER_BYTES } }
+      ? {
+          https: {
+            cert: tls.cert,
+            key: tls.key,
+            maxHeaderSize: MAX_HEADER_BYTES,
+            ...(tls.ticketKeys ? { ticketKeys: tls.ticketKeys } : {}),
+          },
+        }
       : { http: { maxHeaderSize: MAX_HEADER_BYTES } }),
     bodyLimit: MAX_BODY_BYTES,
     trustProxy: (address: string) => trusted(address),

@@ -14,6 +14,14 @@ export interface SessionTypeInfo {
   session_type_category: number;
 }
 
+const SESSION_TYPE_COLUMNS = [
+  'st.id_session_type',
+  'st.id_service',
+  'st.session_type_name',
+  'st.session_type_color',
+  'st.session_type_category',
+] as const;
+
 /** The session types linked to any of `projectIds`, each once, by id. */
 export async function sessionTypesOfProjects(
   db: Db,
@@ -22,13 +30,7 @@ export async function sessionTypesOfProjects(
   if (projectIds.length === 0) return [];
   return db.kysely
     .selectFrom('t_sessions_types as st')
-    .select([
-      'st.id_session_type',
-      'st.id_service',
-      'st.session_type_name',
-      'st.session_type_color',
-      'st.session_type_category',
-    ])
+    .select(SESSION_TYPE_COLUMNS)
     .where('st.id_session_type', 'in', (eb) =>
       eb
         .selectFrom('t_sessions_types_projects')
@@ -47,13 +49,7 @@ export async function sessionTypesOfProjects(
 export async function sessionTypesOfDevice(db: Db, deviceId: number): Promise<SessionTypeInfo[]> {
   return db.kysely
     .selectFrom('t_sessions_types as st')
-    .select([
-      'st.id_session_type',
-      'st.id_service',
-      'st.session_type_name',
-      'st.session_type_color',
-      'st.session_type_category',
-    ])
+    .select(SESSION_TYPE_COLUMNS)
     .where('st.id_session_type', 'in', (eb) =>
       eb
         .selectFrom('t_sessions_types_projects as stp')

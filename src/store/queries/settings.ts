@@ -19,6 +19,8 @@ export const SETTING = {
   ServerUUID: 'ServerUUID',
   /** JSON: server version and known client versions. */
   ServerVersions: 'ServerVersions',
+  /** TeraRelay's own: the TLS session ticket keys (48 bytes, base64), shared by every node. */
+  TlsTicketKeys: 'TerarelayTlsTicketKeys',
 } as const;
 
 export type SettingName = (typeof SETTING)[keyof typeof SETTING];

@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hash } from '@node-rs/bcrypt';
+import { sql } from 'kysely';
 import { signDeviceToken, signParticipantStaticToken } from '../../auth/jwt.js';
 import type { Keys, Trx } from './defaults.js';
 import { openTeraServiceId } from './defaults.js';
@@ -46,6 +47,23 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, k) => k + 1
 
 async function insertChunked<T>(rows: T[], insert: (chunk: T[]) => Promise<unknown>) {
   for (let k = 0; k < rows.length; k += CHUNK) await insert(rows.slice(k, k + CHUNK));
+}
+
+/** Sets the token of each (id, token) row in one UPDATE: `CASE id WHEN … THEN token … END`. */
+async function setTokens(
+  trx: Trx,
+  columns: { table: string; id: string; token: string },
+  rows: Array<[id: number, token: string]>,
+): Promise<void> {
+  const id = sql.ref(columns.id);
+  const cases = sql.join(
+    rows.map(([rowId, token]) => sql`when ${rowId} then ${token}`),
+    sql` `,
+  );
+  const ids = sql.join(rows.map(([rowId]) => rowId));
+  await sql`update ${sql.table(columns.table)} set ${sql.ref(columns.token)} = case ${id} ${cases} end where ${id} in (${ids})`.execute(
+    trx,
+  );
 }
 
 export async function seedBenchData(trx: Trx, keys: Keys, n: number): Promise<Credential[]> {
@@ -164,46 +182,21 @@ export async function seedBenchData(trx: Trx, keys: Keys, n: number): Promise<Cr
       )
       .returning(['id_device', 'device_uuid'])
       .execute();
-    // One UPDATE per chunk and table: `CASE id WHEN … THEN token … END`.
     const participantTokens = await Promise.all(
       participants.map((p) => signParticipantStaticToken(keys.participantKey, p)),
     );
-    await trx
-      .updateTable('t_participants')
-      .set((eb) => {
-        let tokens = eb.case().when('id_participant', '=', participants[0]!.id_participant);
-        let then = tokens.then(participantTokens[0]!);
-        for (let k = 1; k < participants.length; k++) {
-          tokens = then.when('id_participant', '=', participants[k]!.id_participant);
-          then = tokens.then(participantTokens[k]!);
-        }
-        return { participant_token: then.end() };
-      })
-      .where(
-        'id_participant',
-        'in',
-        participants.map((p) => p.id_participant),
-      )
-      .execute();
+    await setTokens(
+      trx,
+      { table: 't_participants', id: 'id_participant', token: 'participant_token' },
+      participants.map((p, k) => [p.id_participant, participantTokens[k]!]),
+    );
     const deviceTokens = await Promise.all(devices.map((d) => signDeviceToken(keys.deviceKey, d)));
     firstDeviceToken ||= deviceTokens[0]!;
-    await trx
-      .updateTable('t_devices')
-      .set((eb) => {
-        let tokens = eb.case().when('id_device', '=', devices[0]!.id_device);
-        let then = tokens.then(deviceTokens[0]!);
-        for (let k = 1; k < devices.length; k++) {
-          tokens = then.when('id_device', '=', devices[k]!.id_device);
-          then = tokens.then(deviceTokens[k]!);
-        }
-        return { device_token: then.end() };
-      })
-      .where(
-        'id_device',
-        'in',
-        devices.map((d) => d.id_device),
-      )
-      .execute();
+    await setTokens(
+      trx,
+      { table: 't_devices', id: 'id_device', token: 'device_token' },
+      devices.map((d, k) => [d.id_device, deviceTokens[k]!]),
+    );
     const links = chunk.map((i, k) => ({ i, device: devices[k]!.id_device }));
     await trx
       .insertInto('t_devices_projects')
