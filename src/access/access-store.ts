@@ -30,8 +30,47 @@ import {
   participantDeviceLinks,
 } from '../store/queries/access.js';
 
+/** What a superadmin may see: everything not deleted, as admin. */
+type Everything = Pick<UserAccess, keyof UserAccessTier | 'projectRoles' | 'siteRoles' | 'admin'>;
+
 export class AccessStore {
+  /**
+   * The superadmin sets last built. Every superadmin sees the same rows, so while the database
+   * returns the same rows, every superadmin's access shares these (read-only) sets instead of
+   * holding its own copy: one copy per node, however many superadmins are connected.
+   */
+  private lastEverything: Everything | null = null;
+
   constructor(private readonly db: Db) {}
+
+  /** The superadmin sets for these rows: the last ones built when they hold the same rows. */
+  private everything(all: Awaited<ReturnType<typeof queryEverything>>): Everything {
+    const last = this.lastEverything;
+    if (
+      last &&
+      sameMembers(last.siteIds, all.siteIds) &&
+      sameMembers(last.projectIds, all.projectIds) &&
+      sameMembers(last.participantUuids, all.participantUuids) &&
+      sameMembers(last.deviceUuids, all.deviceUuids) &&
+      sameMembers(last.userUuids, all.userUuids)
+    )
+      return last;
+    const tier: UserAccessTier = {
+      siteIds: new Set(all.siteIds),
+      projectIds: new Set(all.projectIds),
+      participantUuids: new Set(all.participantUuids),
+      deviceUuids: new Set(all.deviceUuids),
+      userUuids: new Set(all.userUuids),
+    };
+    const adminOf = (ids: number[]) => new Map<number, Role>(ids.map((id) => [id, 'admin']));
+    this.lastEverything = {
+      ...tier,
+      projectRoles: adminOf(all.projectIds),
+      siteRoles: adminOf(all.siteIds),
+      admin: tier,
+    };
+    return this.lastEverything;
+  }
 
   /**
    * A user's access, or null when the uuid is unknown or the user is deleted. Computed for
@@ -50,21 +89,8 @@ export class AccessStore {
 
     if (user.user_superadmin) {
       const all = await queryEverything(k);
-      const tier: UserAccessTier = {
-        siteIds: new Set(all.siteIds),
-        projectIds: new Set(all.projectIds),
-        participantUuids: new Set(all.participantUuids),
-        deviceUuids: new Set(all.deviceUuids),
-        userUuids: new Set([...all.userUuids, userUuid]),
-      };
-      const adminOf = (ids: number[]) => new Map<number, Role>(ids.map((id) => [id, 'admin']));
-      return {
-        ...head,
-        ...tier,
-        projectRoles: adminOf(all.projectIds),
-        siteRoles: adminOf(all.siteIds),
-        admin: tier,
-      };
+      if (!all.userUuids.includes(userUuid)) all.userUuids.push(userUuid);
+      return { ...head, ...this.everything(all) };
     }
 
     const [grants, siteAdminProjects, participants, devices, users] = await Promise.all([
@@ -149,4 +175,11 @@ export class AccessStore {
   async sessionMemberships(kind: PrincipalKind, uuid: string): Promise<Set<string>> {
     return new Set(await memberSessionUuids(this.db, kind, uuid));
   }
+}
+
+/** True when `set` holds exactly the (distinct) values of `values`. */
+function sameMembers<T>(set: ReadonlySet<T>, values: readonly T[]): boolean {
+  if (set.size !== values.length) return false;
+  for (const v of values) if (!set.has(v)) return false;
+  return true;
 }
