@@ -4,10 +4,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import type { Machine } from './machine.js';
-import type { Options } from './options.js';
+import type { Options, Scenario } from './options.js';
 import type { FanoutRun, FanoutTarget } from './scenarios/fanout.js';
-import type { StormTarget } from './scenarios/storm.js';
+import type { LoginsResult, StormTarget } from './scenarios/storm.js';
 import type { IdleTarget } from './scenarios/idle.js';
 import { ratio } from './stats.js';
 
@@ -23,6 +24,8 @@ export interface Results {
     publishedVia: string;
   };
   options: Options;
+  /** Scenarios that failed, with the error. */
+  errors: Partial<Record<Scenario, string>>;
   fanout?: { targets: FanoutTarget[]; ratios: FanoutRatio[] };
   storm?: { targets: StormTarget[]; ratios: StormRatios | null };
   idle?: { targets: IdleTarget[]; ratios: IdleRatio[] };
@@ -127,6 +130,28 @@ const failures = (f: Record<string, number>): string =>
   Object.entries(f)
     .map(([k, n]) => `${k}: ${n}`)
     .join(', ') || '0';
+
+/** One row of the storm table: a phase of one server. */
+function stormRow(
+  server: string,
+  phase: string,
+  count: number,
+  p: Pick<LoginsResult, 'seconds' | 'perSecond' | 'latencyMs' | 'failures' | 'use'>,
+): unknown[] {
+  return [
+    server,
+    phase,
+    count,
+    p.seconds,
+    p.perSecond,
+    p.latencyMs.p50,
+    p.latencyMs.p99,
+    failures(p.failures),
+    p.use.serverCpuPercent,
+    p.use.serverRssPeakMiB,
+    p.use.loadGeneratorCpuPercent,
+  ];
+}
 
 export function markdown(r: Results): string {
   const m = r.machine;
@@ -263,32 +288,11 @@ export function markdown(r: Results): string {
           'load gen CPU %',
         ],
         r.storm.targets.flatMap((t) => [
-          [
-            t.server,
-            'logins alone (keep-alive)',
-            t.logins.requests,
-            t.logins.seconds,
-            t.logins.perSecond,
-            t.logins.latencyMs.p50,
-            t.logins.latencyMs.p99,
-            failures(t.logins.failures),
-            t.logins.use.serverCpuPercent,
-            t.logins.use.serverRssPeakMiB,
-            t.logins.use.loadGeneratorCpuPercent,
-          ],
-          [
-            t.server,
-            'login + connect',
-            t.storm.connected,
-            t.storm.seconds,
-            t.storm.perSecond,
-            t.storm.totalMs.p50,
-            t.storm.totalMs.p99,
-            failures(t.storm.failures),
-            t.storm.use.serverCpuPercent,
-            t.storm.use.serverRssPeakMiB,
-            t.storm.use.loadGeneratorCpuPercent,
-          ],
+          stormRow(t.server, 'logins alone (keep-alive)', t.logins.requests, t.logins),
+          stormRow(t.server, 'login + connect', t.storm.connected, {
+            ...t.storm,
+            latencyMs: t.storm.totalMs,
+          }),
         ]),
       ),
     );
@@ -353,15 +357,24 @@ export function markdown(r: Results): string {
       ),
     );
   }
+  for (const [scenario, error] of Object.entries(r.errors))
+    parts.push('', `## ${scenario}: failed`, '', '```', error, '```');
   return parts.join('\n') + '\n';
 }
 
-/** Writes `<out>/<name>.json` and `<out>/<name>.md`; returns their paths. */
-export function writeResults(out: string, name: string, results: Results): string[] {
+/**
+ * Writes `<out>/<name>.json` and `<out>/<name>.md`, formatted as the repository's Prettier
+ * configuration wants them; returns their paths.
+ */
+export async function writeResults(out: string, name: string, results: Results): Promise<string[]> {
   mkdirSync(out, { recursive: true });
-  const json = join(out, `${name}.json`);
-  const md = join(out, `${name}.md`);
-  writeFileSync(json, JSON.stringify(results, null, 2) + '\n');
-  writeFileSync(md, markdown(results));
-  return [json, md];
+  const files: Array<[string, string]> = [
+    [join(out, `${name}.json`), JSON.stringify(results, null, 2)],
+    [join(out, `${name}.md`), markdown(results)],
+  ];
+  for (const [path, text] of files) {
+    const options = (await resolveConfig(path)) ?? {};
+    writeFileSync(path, await format(text, { ...options, filepath: path }));
+  }
+  return files.map(([path]) => path);
 }

@@ -16,7 +16,7 @@ import type { Bench } from './context.js';
 import { readDataset, type BenchDataset } from './load/dataset.js';
 import { ipcPublisher, redisPublisher } from './load/publisher.js';
 import { describeMachine, loadAverage, openFilesLimit, type Machine } from './machine.js';
-import { parseOptions, seedSize, USAGE, type Options } from './options.js';
+import { parseOptions, seedSize, USAGE, type Options, type Scenario } from './options.js';
 import { Progress } from './progress.js';
 import {
   fanoutRatios,
@@ -149,36 +149,44 @@ const results: Results = {
       : "the server process's IPC channel, handed to its in-process bus",
   },
   options: o,
+  errors: {},
 };
-const errors: string[] = [];
+/** Runs one scenario; a failure is recorded and the next scenario still runs. */
+async function scenario(name: Scenario, run: () => Promise<void>): Promise<void> {
+  if (!o.scenarios.includes(name)) return;
+  try {
+    await run();
+  } catch (err) {
+    results.errors[name] = (err as Error).message;
+    progress.log(`${name} failed: ${(err as Error).stack ?? String(err)}`);
+  }
+}
+
 try {
-  if (o.scenarios.includes('fanout')) {
+  await scenario('fanout', async () => {
     const targets = await runFanout(bench);
     results.fanout = { targets, ratios: fanoutRatios(targets) };
-  }
-  if (o.scenarios.includes('storm')) {
+  });
+  await scenario('storm', async () => {
     const targets = await runStorm(bench);
     results.storm = { targets, ratios: stormRatios(targets) };
-  }
-  if (o.scenarios.includes('idle')) {
+  });
+  await scenario('idle', async () => {
     const targets = await runIdle(bench);
     results.idle = { targets, ratios: idleRatios(targets) };
-  }
-} catch (err) {
-  errors.push((err as Error).stack ?? String(err));
+  });
 } finally {
   progress.stop();
   results.machine.loadAverageAtEnd = loadAverage();
 }
 
+const failed = Object.keys(results.errors).length > 0;
 const stamp = results.date.slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
-const name = `${stamp}-${o.db?.startsWith('postgres') ? 'postgres' : 'sqlite'}${o.redis ? '-redis' : ''}`;
-if (errors.length === 0) {
-  const paths = writeResults(resolve(o.out), name, results);
-  process.stdout.write(`${markdown(results)}\nResults: ${paths.join(', ')}\n`);
-  if (!o.keep) rmSync(workDir, { recursive: true, force: true });
-  else process.stdout.write(`Work folder kept: ${workDir}\n`);
-} else {
-  process.stderr.write(`bench failed: ${errors.join('\n')}\nServer logs in ${workDir}\n`);
-  process.exitCode = 1;
-}
+const name =
+  `${stamp}-${o.db?.startsWith('postgres') ? 'postgres' : 'sqlite'}${o.redis ? '-redis' : ''}` +
+  (failed ? '-incomplete' : '');
+const paths = await writeResults(resolve(o.out), name, results);
+process.stdout.write(`${markdown(results)}\nResults: ${paths.join(', ')}\n`);
+if (failed || o.keep) process.stdout.write(`Work folder (server logs) kept: ${workDir}\n`);
+else rmSync(workDir, { recursive: true, force: true });
+if (failed) process.exitCode = 1;

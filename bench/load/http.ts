@@ -44,3 +44,20 @@ export function get(url: string, options: GetOptions): Promise<Answer> {
 
 export const basic = (username: string, password: string): string =>
   'Basic ' + Buffer.from(`${username}:${password}`, 'utf8').toString('base64');
+
+/**
+ * The websocket URL a device gets from `/api/device/login?token=` on a fresh TLS connection from
+ * `localAddress`; throws `login <status>` on any other answer than 200.
+ */
+export async function deviceLogin(
+  port: number,
+  token: string,
+  localAddress: string,
+): Promise<string> {
+  const answer = await get(
+    `https://127.0.0.1:${port}/api/device/login?token=${encodeURIComponent(token)}`,
+    { agent: false, localAddress },
+  );
+  if (answer.status !== 200) throw new Error(`login ${answer.status}`);
+  return (JSON.parse(answer.body) as { websocket_url: string }).websocket_url;
+}

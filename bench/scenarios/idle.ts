@@ -7,7 +7,7 @@
 import type WebSocket from 'ws';
 import type { ServerProcess } from '../child.js';
 import { mib, sleep, type Bench } from '../context.js';
-import { get } from '../load/http.js';
+import { deviceLogin } from '../load/http.js';
 import { inParallel, openClient, sourceAddress, terminateAll } from '../load/sockets.js';
 import { rssBytes } from '../proc.js';
 import { round } from '../stats.js';
@@ -58,15 +58,8 @@ async function runTarget(bench: Bench, kind: 'relay' | 'baseline'): Promise<Idle
         const i = from + k;
         try {
           let url = `wss://127.0.0.1:${server.port}/`;
-          if (kind === 'relay') {
-            const token = encodeURIComponent(deviceTokens[i]!);
-            const answer = await get(
-              `https://127.0.0.1:${server.port}/api/device/login?token=${token}`,
-              { agent: false, localAddress: sourceAddress(i) },
-            );
-            if (answer.status !== 200) throw new Error(`login ${answer.status}`);
-            url = (JSON.parse(answer.body) as { websocket_url: string }).websocket_url;
-          }
+          if (kind === 'relay')
+            url = await deviceLogin(server.port, deviceTokens[i]!, sourceAddress(i));
           sockets.push(
             await openClient(url, {
               localAddress: sourceAddress(i + 1),

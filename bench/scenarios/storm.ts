@@ -9,7 +9,7 @@
 import type WebSocket from 'ws';
 import type { ServerProcess } from '../child.js';
 import { phaseMeter, type Bench, type PhaseUse } from '../context.js';
-import { get, keepAliveAgent } from '../load/http.js';
+import { deviceLogin, get, keepAliveAgent } from '../load/http.js';
 import { inParallel, openClient, sourceAddress, terminateAll } from '../load/sockets.js';
 import { round, sortNumbers, summary } from '../stats.js';
 
@@ -127,15 +127,9 @@ async function connectStorm(
   const t0 = performance.now();
   try {
     await inParallel(o.devices, o.concurrency, async (i) => {
-      const token = encodeURIComponent(deviceTokens[i]!);
       const start = performance.now();
       try {
-        const answer = await get(
-          `https://127.0.0.1:${server.port}/api/device/login?token=${token}`,
-          { agent: false, localAddress: sourceAddress(i) },
-        );
-        if (answer.status !== 200) return count(failures, `login ${answer.status}`);
-        const url = (JSON.parse(answer.body) as { websocket_url: string }).websocket_url;
+        const url = await deviceLogin(server.port, deviceTokens[i]!, sourceAddress(i));
         const loggedIn = performance.now();
         sockets.push(
           await openClient(url, { localAddress: sourceAddress(i + 1), waitFirstFrame: true }),
