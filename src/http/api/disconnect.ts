@@ -5,7 +5,7 @@
  * `"Success"`.
  */
 import Type from 'typebox';
-import type { PrincipalKind } from '../../principal.js';
+import { PRINCIPAL_KINDS } from '../../principal.js';
 import { uuidOfId } from '../../store/queries/disconnect.js';
 import { userGet, type ApiContext } from '../context.js';
 import { forceDisconnect } from './outcomes.js';
@@ -23,11 +23,10 @@ const ARGS = {
   id_device: int('Device id'),
   device_uuid: str('Device uuid'),
 };
-const KINDS: readonly PrincipalKind[] = ['user', 'participant', 'device'];
 
 /** The kind and uuid (null: no such id) of the target the arguments name, or null for none. */
 async function target(ctx: ApiContext, a: Args<typeof ARGS>) {
-  for (const kind of KINDS) {
+  for (const kind of PRINCIPAL_KINDS) {
     const id = a[`id_${kind}`];
     if (id) return { kind, uuid: await uuidOfId(ctx.deps.db, kind, id) };
     const uuid = a[`${kind}_uuid`];

@@ -31,7 +31,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.js';
-import type { PrincipalKind } from '../../principal.js';
+import { PRINCIPAL_KINDS, type PrincipalKind } from '../../principal.js';
 import type { DeviceStatus, Presence, PrincipalRef } from './presence.js';
 import type { PresenceTimings } from './timings.js';
 import { redisCall, redisUnavailable } from '../redis-client.js';
@@ -54,7 +54,6 @@ export interface RedisPresenceOptions {
   prefix?: string;
 }
 
-const KINDS: readonly PrincipalKind[] = ['user', 'participant', 'device'];
 const BATCH = 500;
 
 interface LocalEntry {
@@ -190,7 +189,7 @@ export class RedisPresence implements Presence {
   /** Atomic per batch: two sweepers never report the same principal going offline. */
   async sweep(): Promise<PrincipalRef[]> {
     const gone: PrincipalRef[] = [];
-    for (const kind of KINDS) {
+    for (const kind of PRINCIPAL_KINDS) {
       const k = this.keys(kind, '');
       const isDevice = kind === 'device' ? '1' : '0';
       for (;;) {
@@ -234,7 +233,7 @@ export class RedisPresence implements Presence {
 
   private async refreshOnce(): Promise<PrincipalRef[]> {
     const back: PrincipalRef[] = [];
-    for (const kind of KINDS) {
+    for (const kind of PRINCIPAL_KINDS) {
       const entries = [...this.local[kind].values()];
       const k = this.keys(kind, '');
       for (let i = 0; i < entries.length; i += BATCH) {
