@@ -43,7 +43,7 @@ function withSettings(cmd: Command): Command {
     .addOption(
       new Option(
         '--seed <mode>',
-        'seed an empty database: none, defaults or test (default defaults)',
+        'seed an empty database: none, defaults, test or bench:<N> (default defaults)',
       ),
     )
     .option('--dev', 'development: test dataset, quiet self-signed certificate')
