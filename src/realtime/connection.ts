@@ -30,8 +30,8 @@ export type Frame = string | Uint8Array;
 
 /** What a connection's writes are batched by (./send-budget.ts); absent: write at once. */
 export interface WriteBatch {
-  /** Called once per batch, at this connection's first write in it. */
-  joined(connection: Connection): void;
+  /** Called once per batch, at this connection's first write in it, with its unsent bytes then. */
+  joined(connection: Connection, unsent: number): void;
   /** The connection is gone; its unsent bytes no longer count. */
   left(connection: Connection): void;
 }
@@ -175,11 +175,12 @@ export class Connection {
       this.pending.push(frame);
       return;
     }
-    if (this.ws.bufferedAmount + size > this.limit) return this.close('SLOW_CONSUMER');
+    const unsent = this.ws.bufferedAmount;
+    if (unsent + size > this.limit) return this.close('SLOW_CONSUMER');
     if (!this.inBatch && this.batch) {
       this.inBatch = true;
       this.transport?.cork();
-      this.batch.joined(this);
+      this.batch.joined(this, unsent);
     }
     this.write(frame);
   }

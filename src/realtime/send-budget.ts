@@ -36,10 +36,9 @@ export class SendBudget implements WriteBatch {
     return this.total;
   }
 
-  joined(connection: Connection): void {
-    const now = connection.bufferedAmount;
-    this.total += now - connection.unsent;
-    connection.unsent = now;
+  joined(connection: Connection, unsent: number): void {
+    this.total += unsent - connection.unsent;
+    connection.unsent = unsent;
     this.batch.push(connection);
     if (this.scheduled) return;
     this.scheduled = true;
