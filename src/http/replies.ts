@@ -7,14 +7,22 @@ import type { FastifyReply } from 'fastify';
 import type { Refusal } from '../auth/authenticate.js';
 import type { ArgsError } from './query.js';
 
+/**
+ * OpenTera's JSON bodies carry exactly `Content-Type: application/json` (its clients' tests
+ * compare for equality); a Buffer body keeps Fastify from appending `; charset=utf-8`.
+ */
+function sendJsonText(reply: FastifyReply, status: number, json: string): FastifyReply {
+  return reply.code(status).type('application/json').send(Buffer.from(json));
+}
+
 /** A JSON-encoded string body, e.g. `"User logged out."`. */
 export function sendText(reply: FastifyReply, status: number, text: string): FastifyReply {
-  return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(text));
+  return sendJsonText(reply, status, JSON.stringify(text));
 }
 
 /** A JSON object or array body. */
 export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+  return sendJsonText(reply, status, JSON.stringify(body));
 }
 
 export function sendArgsError(reply: FastifyReply, body: ArgsError): FastifyReply {

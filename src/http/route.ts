@@ -33,7 +33,7 @@ export interface Call<C, S extends ArgSpec> {
 }
 
 export interface RouteDecl<C extends object, S extends ArgSpec> {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
   readonly url: string;
   readonly summary: string;
   readonly description?: string;
