@@ -6,7 +6,7 @@
  * and the value. Only the command line and config load up front; a command loads what it runs.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, loadConfig, type ConfigKey } from './config.js';
+import { ConfigError, loadConfig, unknownEnvSettings, type ConfigKey } from './config.js';
 import type { SeedReport } from './store/seed/seed.js';
 import { packageVersion } from './version.js';
 
@@ -14,11 +14,27 @@ const program = new Command('terarelay')
   .description('OpenTera-compatible real-time event server')
   .version(packageVersion(), '-V, --version', 'print the version')
   .exitOverride()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n') });
+  .showSuggestionAfterError(true)
+  .showHelpAfterError('(run with --help for the options)');
 
 function fail(message: string): never {
   process.stderr.write(`terarelay: ${message}\n`);
   process.exit(2);
+}
+
+/** The settings that locate the database: all that offline commands read. */
+function withDbSettings(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'JSON config file (flags > TERARELAY_* env > file > defaults)')
+    .option(
+      '--db <url>',
+      'sqlite:<path>, sqlite::memory: or postgres://…[?sslmode=verify-full] ' +
+        '(default sqlite:<data-dir>/terarelay.db)',
+    )
+    .option(
+      '--data-dir <dir>',
+      'where the default SQLite file and dev certificate live (default ./data)',
+    );
 }
 
 function withSettings(cmd: Command): Command {
@@ -152,7 +168,18 @@ async function readNewPassword(): Promise<string> {
   return first;
 }
 
+/** Warns (stderr) about TERARELAY_* variables that name no setting. */
+function warnUnknownEnv(): void {
+  for (const { name, suggestion } of unknownEnvSettings())
+    process.stderr.write(
+      `terarelay: warning: ${name} is not a setting and is ignored` +
+        (suggestion ? ` (did you mean ${suggestion}?)` : '') +
+        '\n',
+    );
+}
+
 function configFrom(opts: Record<string, unknown>) {
+  warnUnknownEnv();
   const { config: file, ...flags } = opts;
   return loadConfig({
     flags: flags as Partial<Record<ConfigKey, unknown>>,
@@ -197,7 +224,7 @@ withSettings(program.command('serve').description('run a TeraRelay node')).actio
   process.on('SIGHUP', () => server.reloadTls());
 });
 
-withSettings(
+withDbSettings(
   program
     .command('service-token')
     .argument('<service-key>', 'the service_key of an enabled service, e.g. VideoRehabService')
@@ -222,7 +249,7 @@ withSettings(
   }
 });
 
-withSettings(
+withDbSettings(
   program
     .command('passwd')
     .argument('<username>', 'the user whose password to set')
@@ -248,6 +275,22 @@ withSettings(
   } finally {
     await db.close();
   }
+});
+
+withSettings(
+  program
+    .command('check')
+    .description(
+      'validate a configuration and reach its database and Redis; exit 0 when all is well, else 2',
+    ),
+).action(async (opts) => {
+  const config = configFrom(opts as Record<string, unknown>);
+  const { checkDeployment } = await import('./check.js');
+  const results = await checkDeployment(config);
+  process.stdout.write('config    ok: valid\n');
+  for (const r of results)
+    process.stdout.write(`${r.name.padEnd(9)} ${r.ok ? 'ok' : 'FAILED'}: ${r.detail}\n`);
+  process.exit(results.every((r) => r.ok) ? 0 : 2);
 });
 
 try {

@@ -283,12 +283,59 @@ function readConfigFile(path: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch {
-    throw new ConfigError('--config', path, 'not valid JSON');
+  } catch (e) {
+    throw new ConfigError('--config', path, `not valid JSON: ${jsonErrorPlace(text, e as Error)}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new ConfigError('--config', path, 'expected a JSON object');
   return parsed as Record<string, unknown>;
+}
+
+/** Where JSON.parse failed, as `line L, column C: <reason>` (1-based). */
+function jsonErrorPlace(text: string, err: Error): string {
+  const reason = err.message.replace(/\s*(in JSON )?at position \d+.*$/s, '');
+  const position = /at position (\d+)/.exec(err.message)?.[1];
+  const offset = position === undefined ? text.length : Number(position);
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before[before.length - 1]!.length + 1}: ${reason}`;
+}
+
+/**
+ * Environment variables that look like settings but name none (`TERARELAY_PROT`), each with
+ * the closest real name when one is near. `others` are TERARELAY_* variables read elsewhere.
+ */
+export function unknownEnvSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  others: readonly string[] = ['TERARELAY_PASSWORD'],
+): Array<{ name: string; suggestion: string | null }> {
+  const known = (Object.keys(DEFAULTS) as ConfigKey[]).map(envName);
+  return Object.keys(env)
+    .filter((n) => n.startsWith('TERARELAY_') && !known.includes(n) && !others.includes(n))
+    .filter((n) => !n.startsWith('TERARELAY_TEST_'))
+    .map((name) => {
+      let best: string | null = null;
+      let bestDistance = 3;
+      for (const k of known) {
+        const d = editDistance(name, k);
+        if (d < bestDistance) [best, bestDistance] = [k, d];
+      }
+      return { name, suggestion: best };
+    });
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(
+        row[j]! + 1,
+        next[j - 1]! + 1,
+        row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    row = next;
+  }
+  return row[b.length]!;
 }
 
 function checkSemantics(c: Static<typeof ConfigSchema>): void {

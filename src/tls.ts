@@ -64,15 +64,25 @@ export function reloadTls(
   config: Config,
   server: { setSecureContext(options: SecureContextOptions): void },
 ): X509Certificate | null {
+  const material = checkConfiguredTls(config);
+  if (!material) return null;
+  server.setSecureContext({ cert: material.cert, key: material.key });
+  return new X509Certificate(material.cert);
+}
+
+/**
+ * The configured certificate and key, read and checked to match; null when none are configured
+ * (plain HTTP, or a generated certificate). Throws ConfigError naming the file at fault.
+ */
+export function checkConfiguredTls(config: Config): TlsMaterial | null {
   if (config.tls === 'off' || !config.tlsCert || !config.tlsKey) return null;
-  const { cert, key } = readConfigured(config.tlsCert, config.tlsKey);
+  const material = readConfigured(config.tlsCert, config.tlsKey);
   try {
-    createSecureContext({ cert, key });
+    createSecureContext({ cert: material.cert, key: material.key });
   } catch {
     throw new ConfigError('--tls-key', config.tlsKey, 'does not match --tls-cert');
   }
-  server.setSecureContext({ cert, key });
-  return new X509Certificate(cert);
+  return material;
 }
 
 /** Returns null for plain HTTP (`--tls off`). Throws ConfigError for unusable files. */
