@@ -8,6 +8,8 @@ import type { Progress } from './progress.js';
 import type { ServerProcess } from './child.js';
 import type { Publisher } from './load/publisher.js';
 import type { BenchDataset } from './load/dataset.js';
+import type { RunningProfile } from './profile.js';
+import { loadAverage } from './machine.js';
 import { cpuMeter, ownCpuMeter, peakRssBytes, resetPeak } from './proc.js';
 import { round } from './stats.js';
 
@@ -24,6 +26,11 @@ export interface Bench {
   publisher(server: ServerProcess): Publisher;
   /** The bench dataset (read once, after the relay's first start seeded it). */
   dataset(): Promise<BenchDataset>;
+  /**
+   * With `--profile`, starts CPU-profiling `server` for the phase named `phase` (a file-name
+   * part, e.g. `storm-relay-logins`); null without it.
+   */
+  profile(server: ServerProcess, phase: string): Promise<RunningProfile | null>;
 }
 
 export interface PhaseUse {
@@ -34,6 +41,8 @@ export interface PhaseUse {
   serverRssPeakMiB: number | null;
   /** CPU of the load generator over the phase, % of one core: near 100, it was the limit. */
   loadGeneratorCpuPercent: number | null;
+  /** The machine's 1-minute load average when the phase ended (other work skews figures). */
+  loadAverage: number;
 }
 
 /** Starts measuring `server` (CPU, peak RSS) and this process (CPU) until `stop()`. */
@@ -46,6 +55,7 @@ export function phaseMeter(server: ServerProcess): { stop(): PhaseUse } {
       serverCpuPercent: round(cpu.stop()),
       serverRssPeakMiB: mib(peakRssBytes(server.pid)),
       loadGeneratorCpuPercent: round(own.stop()),
+      loadAverage: loadAverage(),
     }),
   };
 }

@@ -16,6 +16,12 @@ export type Request =
   | { readonly id: number; readonly op: 'memory' }
   /** Open websocket connections. */
   | { readonly id: number; readonly op: 'connections' }
+  /** Starts sampling the process's CPU (V8's profiler, every `intervalUs` µs). */
+  | { readonly id: number; readonly op: 'profile-start'; readonly intervalUs: number }
+  /** Stops sampling and writes the profile (`.cpuprofile`, Chrome's format) to `path`. */
+  | { readonly id: number; readonly op: 'profile-stop'; readonly path: string }
+  /** A heap snapshot's objects by kind: `HeapKinds` (expensive: a moment's pause). */
+  | { readonly id: number; readonly op: 'heap-kinds' }
   /** Hand `payload` to the server's bus on `topic` (no reply when id is 0). */
   | {
       readonly id: number;
@@ -29,3 +35,6 @@ export type Op = Request['op'];
 export type Reply =
   | { readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly id: number; readonly ok: false; readonly error: string };
+
+/** Objects of a heap snapshot by kind (`object:Connection`, `closure:onMessage`, `string`…). */
+export type HeapKinds = Record<string, { count: number; bytes: number }>;

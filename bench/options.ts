@@ -23,6 +23,7 @@ export interface Options {
   pin: 'on' | 'off' | 'auto';
   out: string;
   keep: boolean;
+  profile: boolean;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -46,7 +47,10 @@ export const USAGE = `npm run bench -- [options]
   --pin <on|off|auto>   pin servers to CPU 0 and the load generator to CPU 1 with taskset
                         (auto: when taskset exists and there are 2 CPUs or more) (default auto)
   --out <dir>           results folder (default bench/results)
-  --keep                keep the work folder (database, certificate, server logs)`;
+  --keep                keep the work folder (database, certificate, server logs)
+  --profile             CPU-profile the servers during the fan-out saturation runs and the
+                        storm's phases (<results>-<phase>.cpuprofile, summarised in
+                        .cpuprofile.md); idle: the heap's growth per connection by kind`;
 
 const positive = (name: string, text: string): number => {
   const n = Number(text);
@@ -77,6 +81,7 @@ export function parseOptions(argv: string[]): Options | null {
       pin: { type: 'string', default: 'auto' },
       out: { type: 'string', default: 'bench/results' },
       keep: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -115,6 +120,7 @@ export function parseOptions(argv: string[]): Options | null {
     pin: values.pin as Options['pin'],
     out: values.out,
     keep: values.keep,
+    profile: values.profile,
   };
 }
 

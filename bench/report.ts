@@ -3,10 +3,11 @@
  * ratios) and the same as markdown tables, both under the results folder.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import type { Machine } from './machine.js';
 import type { Options, Scenario } from './options.js';
+import type { ProfileSummary } from './profile.js';
 import type { FanoutRun, FanoutTarget } from './scenarios/fanout.js';
 import type { LoginsResult, StormTarget } from './scenarios/storm.js';
 import type { IdleTarget } from './scenarios/idle.js';
@@ -29,6 +30,8 @@ export interface Results {
   fanout?: { targets: FanoutTarget[]; ratios: FanoutRatio[] };
   storm?: { targets: StormTarget[]; ratios: StormRatios | null };
   idle?: { targets: IdleTarget[]; ratios: IdleRatio[] };
+  /** CPU profiles taken with `--profile`, by phase. */
+  profiles?: Record<string, ProfileSummary>;
 }
 
 /** TeraRelay ÷ baseline for one access mode and rate (> 1: more msgs/s, more latency, …). */
@@ -150,6 +153,7 @@ function stormRow(
     p.use.serverCpuPercent,
     p.use.serverRssPeakMiB,
     p.use.loadGeneratorCpuPercent,
+    p.use.loadAverage,
   ];
 }
 
@@ -211,6 +215,7 @@ export function markdown(r: Results): string {
           'server RSS peak MiB',
           'load gen CPU %',
           'closed',
+          'load avg',
         ],
         r.fanout.targets.flatMap((t) =>
           t.runs.map((run) => [
@@ -226,6 +231,7 @@ export function markdown(r: Results): string {
             run.use.serverRssPeakMiB,
             run.use.loadGeneratorCpuPercent,
             run.closedByServer,
+            run.use.loadAverage,
           ]),
         ),
       ),
@@ -286,6 +292,7 @@ export function markdown(r: Results): string {
           'server CPU %',
           'server RSS peak MiB',
           'load gen CPU %',
+          'load avg',
         ],
         r.storm.targets.flatMap((t) => [
           stormRow(t.server, 'logins alone (keep-alive)', t.logins.requests, t.logins),
@@ -331,6 +338,7 @@ export function markdown(r: Results): string {
           'RSS KiB/conn',
           'heap MiB',
           'RSS MiB',
+          'load avg',
         ],
         r.idle.targets.flatMap((t) =>
           t.sizes.map((s) => [
@@ -341,6 +349,7 @@ export function markdown(r: Results): string {
             s.rssPerConnectionKiB,
             s.heapUsedMiB,
             s.rssMiB,
+            s.loadAverage,
           ]),
         ),
       ),
@@ -353,6 +362,40 @@ export function markdown(r: Results): string {
           x.connections,
           times(x.heapPerConnection),
           times(x.rssPerConnection),
+        ]),
+      ),
+    );
+    for (const t of r.idle.targets.filter((x) => x.heapKinds)) {
+      parts.push(
+        '',
+        `Heap growth per connection by kind, ${t.server}, at ${t.sizes[0]?.connections} connections (heap snapshots, self sizes):`,
+        '',
+        table(
+          ['kind', 'objects/conn', 'bytes/conn'],
+          t.heapKinds!.map((k) => [`\`${k.kind}\``, k.count, k.bytes]),
+        ),
+      );
+    }
+  }
+  if (r.profiles) {
+    parts.push(
+      '',
+      '## CPU profiles (the server process, sampled during the phase)',
+      '',
+      table(
+        ['phase', 'profile', 'busy ms', 'busy time by origin', 'top self time'],
+        Object.entries(r.profiles).map(([phase, p]) => [
+          phase,
+          p.files.map((f) => `\`${basename(f)}\``).join(', '),
+          p.busyMs,
+          Object.entries(p.origins)
+            .slice(0, 5)
+            .map(([k, v]) => `${k} ${v}%`)
+            .join(', '),
+          p.top
+            .slice(0, 3)
+            .map((f) => `\`${f.function}\` ${f.percentOfBusy}%`)
+            .join(', '),
         ]),
       ),
     );

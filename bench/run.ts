@@ -5,7 +5,7 @@
  * bench/results/. Scenarios: fan-out (./scenarios/fanout.ts), connect storm (./storm.ts), idle
  * connections (./idle.ts). `npm run bench -- --help` lists the options.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -18,6 +18,7 @@ import { ipcPublisher, redisPublisher } from './load/publisher.js';
 import { describeMachine, loadAverage, openFilesLimit, type Machine } from './machine.js';
 import { parseOptions, seedSize, USAGE, type Options, type Scenario } from './options.js';
 import { Progress } from './progress.js';
+import { startProfile, type ProfileSummary } from './profile.js';
 import {
   fanoutRatios,
   idleRatios,
@@ -85,6 +86,11 @@ const progress = new Progress();
 const serverOptions = { logDir: workDir, cpus: pinned?.servers ?? null };
 let dataset: Promise<BenchDataset> | null = null;
 let started = 0;
+const date = new Date().toISOString();
+const baseName =
+  `${date.slice(0, 16).replace(/[-:]/g, '').replace('T', '-')}-` +
+  `${o.db?.startsWith('postgres') ? 'postgres' : 'sqlite'}${o.redis ? '-redis' : ''}`;
+const profiles: Record<string, ProfileSummary> = {};
 
 const bench: Bench = {
   options: o,
@@ -134,10 +140,26 @@ const bench: Bench = {
     }
     return dataset!;
   },
+  async profile(server, phase) {
+    if (!o.profile) return null;
+    mkdirSync(resolve(o.out), { recursive: true });
+    const running = await startProfile(
+      server,
+      join(resolve(o.out), `${baseName}-${phase}`),
+      `${phase} (${server.name}), ${baseName}`,
+    );
+    return {
+      async stop() {
+        const summary = await running.stop();
+        if (summary) profiles[phase] = summary;
+        return summary;
+      },
+    };
+  },
 };
 
 const results: Results = {
-  date: new Date().toISOString(),
+  date,
   command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
   machine: await describeMachine(o.redis, pinned),
   setup: {
@@ -178,13 +200,11 @@ try {
 } finally {
   progress.stop();
   results.machine.loadAverageAtEnd = loadAverage();
+  if (Object.keys(profiles).length > 0) results.profiles = profiles;
 }
 
 const failed = Object.keys(results.errors).length > 0;
-const stamp = results.date.slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
-const name =
-  `${stamp}-${o.db?.startsWith('postgres') ? 'postgres' : 'sqlite'}${o.redis ? '-redis' : ''}` +
-  (failed ? '-incomplete' : '');
+const name = baseName + (failed ? '-incomplete' : '');
 const paths = await writeResults(resolve(o.out), name, results);
 process.stdout.write(`${markdown(results)}\nResults: ${paths.join(', ')}\n`);
 if (failed || o.keep) process.stdout.write(`Work folder (server logs) kept: ${workDir}\n`);

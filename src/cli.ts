@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Command line. `serve` runs a node (SIGINT/SIGTERM drain and stop it, exit 0; SIGHUP reloads
- * the TLS certificate); `service-token` prints a service token; `--version` prints
+ * the TLS certificate); `service-token` prints a service token; `import-opentera` copies an
+ * OpenTera database into an empty TeraRelay one (refusals exit 2); `--version` prints
  * the package version. A bad setting exits with code 2 and one line on stderr naming the setting
  * and the value. Only the command line and config load up front; a command loads what it runs.
  */
@@ -9,6 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, unknownEnvSettings, type ConfigKey } from './config.js';
 import type { SeedReport } from './store/seed/seed.js';
 import { packageVersion } from './version.js';
+import { registerClientCommands } from './cli/commands.js';
 
 const program = new Command('terarelay')
   .description('OpenTera-compatible real-time event server')
@@ -78,6 +80,10 @@ function withSettings(cmd: Command): Command {
     .option('--tls-cert <file>', 'PEM certificate (chain)')
     .option('--tls-key <file>', 'PEM private key')
     .option(
+      '--cors-origin <list>',
+      'comma-separated origins whose browser pages may call the API (default none)',
+    )
+    .option(
       '--trust-proxy <list>',
       'comma-separated proxy addresses or CIDRs whose forwarding headers are believed',
     )
@@ -140,6 +146,15 @@ function withSettings(cmd: Command): Command {
     .option(
       '--device-status-burst <n>',
       'status posts one device may make at once, a multiple of the rate (default 20)',
+    )
+    .option(
+      '--history <mode>',
+      'on: keep recent events so that clients opting in resume without a gap; off (default on)',
+    )
+    .option('--history-size <n>', 'events kept per topic for resuming clients (default 1000)')
+    .option(
+      '--history-seconds <seconds>',
+      'how long events are kept for resuming clients, at least (default 300)',
     );
 }
 
@@ -228,13 +243,25 @@ withDbSettings(
   program
     .command('service-token')
     .argument('<service-key>', 'the service_key of an enabled service, e.g. VideoRehabService')
-    .description('print a service token that authenticates the service to TeraRelay'),
-).action(async (serviceKey: string, opts) => {
-  const config = configFrom({ ...(opts as Record<string, unknown>), seed: 'none' });
+    .option(
+      '--expires-in <duration>',
+      'the token expires after this long: <n>s, m, h or d (default never)',
+    )
+    .description(
+      'print a service token that authenticates the service to TeraRelay; its id (to revoke it) goes to stderr',
+    ),
+).action(async (serviceKey: string, opts: Record<string, unknown>) => {
+  const { expiresIn, ...settings } = opts;
+  const lifetimeMs = expiresIn === undefined ? null : durationMs(String(expiresIn));
+  if (lifetimeMs === undefined)
+    fail(`invalid --expires-in: ${JSON.stringify(expiresIn)} (expected <n>s, <n>m, <n>h or <n>d)`);
+  const config = configFrom({ ...settings, seed: 'none' });
   const { openDb } = await import('./store/connect.js');
   const { migrateToLatest } = await import('./store/migrate.js');
   const { TokenService } = await import('./auth/tokens.js');
   const { serviceByKey } = await import('./store/queries/services.js');
+  const { recordServiceToken } = await import('./store/queries/service-tokens.js');
+  const { randomUUID } = await import('node:crypto');
   const db = await openDb(config.db);
   try {
     await migrateToLatest(db);
@@ -243,11 +270,54 @@ withDbSettings(
     if (!service.service_enabled)
       fail(`invalid service-key: ${JSON.stringify(serviceKey)} (service disabled)`);
     const tokens = await TokenService.load(db, { rotate: false });
-    process.stdout.write((await tokens.signService(service.service_uuid)) + '\n');
+    const tokenId = randomUUID();
+    const expiresAt = lifetimeMs === null ? undefined : new Date(Date.now() + lifetimeMs);
+    const token = await tokens.signService(service.service_uuid, { tokenId, expiresAt });
+    await recordServiceToken(db, {
+      tokenId,
+      idService: service.id_service,
+      expiresAt: expiresAt?.toISOString() ?? null,
+    });
+    process.stdout.write(token + '\n');
+    process.stderr.write(
+      `token id ${tokenId}, expires ${expiresAt?.toISOString() ?? 'never'}; ` +
+        `revoke it with: terarelay revoke-service-token ${tokenId}\n`,
+    );
   } finally {
     await db.close();
   }
 });
+
+withDbSettings(
+  program
+    .command('revoke-service-token')
+    .argument('<token-id>', 'the id service-token printed with the token')
+    .description('revoke a service token printed by service-token: every node refuses it at once'),
+).action(async (tokenId: string, opts) => {
+  const config = configFrom({ ...(opts as Record<string, unknown>), seed: 'none' });
+  const { openDb } = await import('./store/connect.js');
+  const { migrateToLatest } = await import('./store/migrate.js');
+  const { revokeServiceToken } = await import('./store/queries/service-tokens.js');
+  const db = await openDb(config.db);
+  try {
+    await migrateToLatest(db);
+    if (!(await revokeServiceToken(db, tokenId)))
+      fail(`revoke-service-token: no service token with id ${JSON.stringify(tokenId)}`);
+    process.stdout.write(`Service token ${tokenId} revoked.\n`);
+  } finally {
+    await db.close();
+  }
+});
+
+/** `90s`, `15m`, `12h`, `30d` in milliseconds; undefined when not such a duration. */
+function durationMs(text: string): number | undefined {
+  const m = /^(\d{1,6})([smhd])$/.exec(text.trim());
+  if (!m || Number(m[1]) === 0) return undefined;
+  return (
+    Number(m[1]) *
+    { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd']
+  );
+}
 
 withDbSettings(
   program
@@ -277,6 +347,28 @@ withDbSettings(
   }
 });
 
+withDbSettings(
+  program
+    .command('import-opentera')
+    .argument('<opentera-url>', 'postgres://… URL of the OpenTera 1.3 database to copy (read only)')
+    .description(
+      "copy an OpenTera deployment's sites, projects, groups, users, participants, devices, " +
+        'services, sessions and token keys, ids and uuids kept, into an empty TeraRelay database',
+    ),
+).action(async (openteraUrl: string, opts) => {
+  const config = configFrom({ ...(opts as Record<string, unknown>), seed: 'none' });
+  const { importOpenTeraInto } = await import('./store/import/import-opentera.js');
+  const { ImportError } = await import('./store/import/errors.js');
+  const { formatReport } = await import('./store/import/report.js');
+  try {
+    process.stdout.write(formatReport(await importOpenTeraInto(openteraUrl, config.db)));
+  } catch (e) {
+    if (!(e instanceof ImportError)) throw e;
+    process.stderr.write(`terarelay: import-opentera: ${e.message}\n`);
+    process.exit(e.exitCode);
+  }
+});
+
 withSettings(
   program
     .command('check')
@@ -292,6 +384,9 @@ withSettings(
     process.stdout.write(`${r.name.padEnd(9)} ${r.ok ? 'ok' : 'FAILED'}: ${r.detail}\n`);
   process.exit(results.every((r) => r.ok) ? 0 : 2);
 });
+
+// watch, online, send: the client SDK's terminal commands.
+registerClientCommands(program);
 
 try {
   await program.parseAsync(process.argv);

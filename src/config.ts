@@ -60,6 +60,11 @@ export const ConfigSchema = Type.Object({
   tlsKey: Type.Union([Type.String(), Type.Null()]),
   /** Proxy addresses or CIDRs whose forwarding headers are believed. */
   trustProxy: Type.Array(Type.String()),
+  /**
+   * Origins (`https://app.example.org`) whose pages may call the API from a browser: preflights
+   * answered, `Authorization` allowed. Empty: OpenTera's wildcard headers and no preflight.
+   */
+  corsOrigin: Type.Array(Type.String()),
   logLevel: LogLevel,
   /**
    * `redis://…` or `rediss://…` (TLS), with `user:password@` for an ACL user; null keeps every
@@ -107,6 +112,15 @@ export const ConfigSchema = Type.Object({
   deviceStatusRate: Type.Integer({ minimum: 1, maximum: 10_000 }),
   /** Status posts one device may make at once: the count of its window of burst / rate seconds. */
   deviceStatusBurst: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+  /**
+   * Keep recent events with positions, so that clients opting in resume without a gap
+   * (ARCHITECTURE.md, "Positions, history and resume"); `off`: OpenTera's plain delivery.
+   */
+  history: Type.Union([Type.Literal('on'), Type.Literal('off')]),
+  /** Events kept per topic (at least; Redis trims approximately). */
+  historySize: Type.Integer({ minimum: 10, maximum: 1_000_000 }),
+  /** Seconds an event is kept at least; also how long a resume token outlives its connection. */
+  historySeconds: Type.Integer({ minimum: 5, maximum: 86_400 }),
 });
 
 export type Config = Readonly<Static<typeof ConfigSchema>>;
@@ -127,6 +141,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   tlsCert: null,
   tlsKey: null,
   trustProxy: [],
+  corsOrigin: [],
   logLevel: 'info',
   redis: null,
   redisCommandTimeout: 5000,
@@ -147,6 +162,9 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   maxDeviceStatus: 16_384,
   deviceStatusRate: 10,
   deviceStatusBurst: 20,
+  history: 'off',
+  historySize: 1000,
+  historySeconds: 300,
 };
 
 export class ConfigError extends Error {
@@ -209,6 +227,7 @@ function describe(key: ConfigKey): string {
   const schema = ConfigSchema.properties[key] as unknown as Record<string, unknown>;
   if (key === 'seed') return 'expected none, defaults, test or bench:<N> (N from 1 to 100000)';
   if (key === 'tls') return 'expected auto or off';
+  if (key === 'history') return 'expected on or off';
   if (key === 'logLevel') return 'expected fatal, error, warn, info, debug, trace or silent';
   if (key === 'metricsPort') return 'expected an integer from 0 to 65535';
   if (typeof DEFAULTS[key] === 'number')
@@ -266,6 +285,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   return Object.freeze({
     ...config,
     trustProxy: Object.freeze([...config.trustProxy]) as string[],
+    corsOrigin: Object.freeze([...config.corsOrigin]) as string[],
   });
 }
 
@@ -289,6 +309,16 @@ function readConfigFile(path: string): Record<string, unknown> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new ConfigError('--config', path, 'expected a JSON object');
   return parsed as Record<string, unknown>;
+}
+
+/** `https://host[:port]` or `http://host[:port]` exactly, as a browser sends it in `Origin`. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return ['http:', 'https:'].includes(url.protocol) && url.origin === value;
+  } catch {
+    return false;
+  }
 }
 
 /** Where JSON.parse failed, as `line L, column C: <reason>` (1-based). */
@@ -377,6 +407,13 @@ function checkSemantics(c: Static<typeof ConfigSchema>): void {
     );
   if (c.tls === 'off' && c.tlsCert !== null)
     throw new ConfigError(flagName('tls'), c.tls, 'cannot be off with --tls-cert');
+  for (const origin of c.corsOrigin)
+    if (!isOrigin(origin))
+      throw new ConfigError(
+        flagName('corsOrigin'),
+        origin,
+        'expected an origin such as https://app.example.org (scheme, host and port only)',
+      );
   for (const entry of c.trustProxy)
     if (!parseCidr(entry))
       throw new ConfigError(flagName('trustProxy'), entry, 'expected an IP address or CIDR');

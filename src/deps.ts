@@ -12,6 +12,8 @@ import type { Presence } from './seams/presence/presence.js';
 import type { TicketStore } from './seams/tickets/tickets.js';
 import type { Revocations } from './seams/revocations/revocations.js';
 import type { LoginAttempts } from './seams/login-attempts/login-attempts.js';
+import type { History } from './seams/history/history.js';
+import type { ResumeTokens } from './seams/history/tokens.js';
 import type { Codec } from './protocol/codec.js';
 import type { TokenService } from './auth/tokens.js';
 import type { Metrics } from './metrics.js';
@@ -27,6 +29,9 @@ export interface Deps {
   readonly tickets: TicketStore;
   readonly revocations: Revocations;
   readonly attempts: LoginAttempts;
+  /** With `--history on`: kept events with positions, and who each resume token belongs to. */
+  readonly history?: History;
+  readonly resumeTokens?: ResumeTokens;
   readonly codec: Codec;
   readonly tokens: TokenService;
   readonly metrics: Metrics;

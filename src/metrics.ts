@@ -28,6 +28,17 @@ const DROP_REASONS = ['undecodable', 'unknown-type', 'unencodable', 'error'];
 /** The close codes the server sends, and 1006 for a connection it drops. */
 const CLOSE_CODES = [...Object.values(CLOSE).map((c) => String(c.code)), '1006'];
 
+/** How a resume attempt ended: recovered, or why not. */
+export const RESUME_OUTCOMES = [
+  'recovered',
+  'unknown_token',
+  'epoch',
+  'position',
+  'trimmed',
+  'too_large',
+] as const;
+export type ResumeOutcome = (typeof RESUME_OUTCOMES)[number];
+
 /** Why a websocket upgrade was refused before the upgrade (an HTTP answer). */
 export const UPGRADE_REFUSALS = [
   'not_found',
@@ -40,7 +51,13 @@ export const UPGRADE_REFUSALS = [
 export type UpgradeRefusal = (typeof UPGRADE_REFUSALS)[number];
 
 /** What became of a POST /api/service/events, by its answer: 202, 401, another 4xx, 5xx. */
-export const SERVICE_EVENT_OUTCOMES = ['accepted', 'unauthorized', 'invalid', 'error'] as const;
+export const SERVICE_EVENT_OUTCOMES = [
+  'accepted',
+  'unauthorized',
+  'unknown_principal',
+  'invalid',
+  'error',
+] as const;
 export type ServiceEventOutcome = (typeof SERVICE_EVENT_OUTCOMES)[number];
 
 /** What other parts report at scrape time. */
@@ -85,6 +102,12 @@ export class Metrics {
     name: 'terarelay_connection_closes_total',
     help: 'Websocket closes initiated by the server, by close code',
     labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly resumes = new Counter({
+    name: 'terarelay_resumes_total',
+    help: 'Resume attempts of clients opting in (terarelay-resume.v1), by outcome',
+    labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
   readonly busErrors = new Counter({
@@ -198,6 +221,7 @@ export class Metrics {
     for (const op of ['publish', 'subscribe']) this.busErrors.inc({ op }, 0);
     for (const reason of DROP_REASONS) this.eventsDropped.inc({ reason }, 0);
     for (const code of CLOSE_CODES) this.closes.inc({ code }, 0);
+    for (const outcome of RESUME_OUTCOMES) this.resumes.inc({ outcome }, 0);
   }
 
   /** Where the scrape-time readings come from; a later call replaces what it names. */

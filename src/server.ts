@@ -28,10 +28,11 @@ import { registerApi } from './http/routes.js';
 import { Authenticator } from './auth/authenticate.js';
 import { Accounts } from './auth/accounts.js';
 import { LastOnline } from './auth/last-online.js';
+import { LoginCatalog } from './store/cache.js';
 import { LoginThrottle } from './auth/lockout.js';
 import { PasswordChecks } from './auth/password-checks.js';
 import { WebsocketUrls } from './auth/public-origin.js';
-import { affectedKinds, Gateway } from './realtime/gateway.js';
+import { Gateway } from './realtime/gateway.js';
 import { Hub } from './realtime/hub.js';
 import { AccessRefresher } from './realtime/access-refresh.js';
 import { Heartbeat } from './realtime/heartbeat.js';
@@ -197,15 +198,21 @@ export async function startServer(
       codec: deps.codec,
       log,
       metrics,
-      onAccessEvent: (topic) => refresher.request(affectedKinds(topic)),
     });
     cleanups.push(() => hub.close());
     const refresher = new AccessRefresher({
       access: deps.access,
+      standing: deps.principals,
       targets: () => Array.from(hub.principals(), (group) => Array.from(group, (c) => c.scope)),
+      revoke: (kind, uuid) => {
+        for (const c of [...hub.membersOf(kind, uuid)]) c.close('CLIENT_DISCONNECT');
+      },
       log,
     });
     cleanups.push(() => refresher.close());
+    await refresher.listen(deps.bus);
+    // DatabaseEvents published while Redis was away were lost: recompute every live access.
+    if (config.redis) links.onChange((up) => up && refresher.request());
     const heartbeat = new Heartbeat({
       connections: () => hub.members(),
       interval: config.pingInterval,
@@ -230,6 +237,9 @@ export async function startServer(
     gateway.register(app);
     cleanups.push(() => gateway.close());
     const throttle = new LoginThrottle(deps.attempts, config);
+    const catalog = new LoginCatalog(db);
+    await catalog.watch(deps.bus);
+    cleanups.push(() => catalog.close());
     const auth = new Authenticator({
       accounts: new Accounts(db),
       throttle,
@@ -243,6 +253,7 @@ export async function startServer(
       revocations: deps.revocations,
       audit,
       lastOnline,
+      catalog,
     });
     registerApi(app, {
       deps,

@@ -41,15 +41,41 @@ export const serviceEventsTopic = (serviceKey: string): string => `service.${ser
 /** OpenTera's FileTransferService publishes ArchiveEvents here; every connection listens. */
 export const FILE_TRANSFER_EVENTS = serviceEventsTopic('FileTransferService');
 
-/** Models whose DatabaseEvents may change what a live connection may see. */
-export const ACCESS_MODELS = [
-  'user',
-  'user_group',
-  'participant',
-  'participant_group',
-  'device',
-  'project',
-  'site',
-  'session',
-  'service',
-] as const;
+/** The event topics every connection listens to, whatever its principal. */
+export const BROADCAST_EVENT_TOPICS: readonly string[] = [USER_MANAGER_EVENTS, FILE_TRANSFER_EVENTS];
+
+/** A Redis pattern matching every principal's direct topic. */
+export const DIRECT_TOPICS_PATTERN = 'websocket.*.events';
+
+const DIRECT_TOPIC = /^websocket\.(user|participant|device)\.[^.]+\.events$/;
+
+/** The topics whose events are kept in the history (clients listen to them). */
+export const isHistoryTopic = (topic: string): boolean =>
+  topic === USER_MANAGER_EVENTS || topic === FILE_TRANSFER_EVENTS || DIRECT_TOPIC.test(topic);
+
+const EVERY_KIND: readonly PrincipalKind[] = ['user', 'participant', 'device'];
+
+/**
+ * The DatabaseEvent models (OpenTera's, and TeraRelay's link tables) whose changes may change
+ * what a live connection may see, each with the principal kinds whose access sets, session
+ * memberships or right to stay connected it may change. A user sees through groups, roles,
+ * sites, projects and the site links of devices; a participant and a device see each other
+ * through their links; every kind sees its sessions; a user, participant or device event may
+ * disable or delete that principal. Models absent here (`participant_group`, `session_type`,
+ * `session_type_project`, …) change no access.
+ */
+export const ACCESS_MODELS: Readonly<Record<string, readonly PrincipalKind[]>> = {
+  user: ['user'],
+  user_group: ['user'],
+  user_user_group: ['user'],
+  service_access: ['user'],
+  service: ['user'],
+  site: ['user'],
+  project: ['user'],
+  device_site: ['user'],
+  device_project: ['user'],
+  participant: EVERY_KIND,
+  device: EVERY_KIND,
+  session: EVERY_KIND,
+  device_participant: ['participant', 'device'],
+};

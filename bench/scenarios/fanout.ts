@@ -290,6 +290,12 @@ async function measureRun(
     () => `published ${published}, delivered ${tally.delivered}/${tally.expectedFor(published)}`,
   );
   const closedBefore = closes();
+  const profile = saturation
+    ? await bench.profile(
+        server,
+        `fanout-${label.replace(/^fanout /, '').replace(' ', '-')}-saturation`,
+      )
+    : null;
   const meter = phaseMeter(server);
   const t0 = nowMs();
   endAt = t0 + durationMs;
@@ -316,6 +322,7 @@ async function measureRun(
   await until(() => tally.delivered >= tally.expectedFor(published), Date.now() + o.drain * 1000);
   tally.close();
   const use = meter.stop();
+  await profile?.stop();
   const expectedDeliveries = tally.expectedFor(published);
   const latencies = tally.sortedLatencies();
   return {

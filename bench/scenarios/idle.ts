@@ -7,10 +7,12 @@
 import type WebSocket from 'ws';
 import type { ServerProcess } from '../child.js';
 import { mib, sleep, type Bench } from '../context.js';
+import { loadAverage } from '../machine.js';
 import { deviceLogin } from '../load/http.js';
 import { inParallel, openClient, sourceAddress, terminateAll } from '../load/sockets.js';
 import { rssBytes } from '../proc.js';
 import { round } from '../stats.js';
+import type { HeapKinds } from '../ipc.js';
 
 /** Quiet time before reading memory once every connection is open, ms. */
 const SETTLE_MS = 2000;
@@ -23,22 +25,52 @@ export interface IdleSize {
   rssMiB: number | null;
   heapPerConnectionKiB: number | null;
   rssPerConnectionKiB: number | null;
+  /** Memory outside the JS heap that V8 knows of (Buffers, TLS/zlib objects), per connection. */
+  externalPerConnectionKiB: number | null;
+  /** The machine's 1-minute load average at the reading. */
+  loadAverage: number;
+}
+
+/** What the heap holds per connection of one kind of object (`--profile`, first size only). */
+export interface HeapKindPerConnection {
+  kind: string;
+  count: number;
+  bytes: number;
 }
 
 export interface IdleTarget {
   server: 'relay' | 'baseline';
   before: { heapUsedMiB: number | null; rssMiB: number | null };
   sizes: IdleSize[];
+  /** With `--profile`: the heap's growth per connection at the first size, by kind, largest first. */
+  heapKinds?: HeapKindPerConnection[];
+}
+
+/** Kinds listed per connection. */
+const HEAP_KINDS_LISTED = 25;
+
+/** (after − before) / connections, by kind, largest first. */
+function perConnection(before: HeapKinds, after: HeapKinds, connections: number) {
+  const out: HeapKindPerConnection[] = [];
+  for (const [kind, a] of Object.entries(after)) {
+    const b = before[kind] ?? { count: 0, bytes: 0 };
+    const bytes = (a.bytes - b.bytes) / connections;
+    if (bytes >= 1)
+      out.push({ kind, count: round((a.count - b.count) / connections, 2)!, bytes: round(bytes)! });
+  }
+  return out.sort((x, y) => y.bytes - x.bytes).slice(0, HEAP_KINDS_LISTED);
 }
 
 export async function runIdle(bench: Bench): Promise<IdleTarget[]> {
   return [await runTarget(bench, 'relay'), await runTarget(bench, 'baseline')];
 }
 
-async function memory(server: ServerProcess): Promise<{ heap: number; rss: number | null }> {
+async function memory(
+  server: ServerProcess,
+): Promise<{ heap: number; external: number; rss: number | null }> {
   await server.request({ op: 'gc' });
   const usage = await server.request<NodeJS.MemoryUsage>({ op: 'memory' });
-  return { heap: usage.heapUsed, rss: rssBytes(server.pid) };
+  return { heap: usage.heapUsed, external: usage.external, rss: rssBytes(server.pid) };
 }
 
 async function runTarget(bench: Bench, kind: 'relay' | 'baseline'): Promise<IdleTarget> {
@@ -50,6 +82,8 @@ async function runTarget(bench: Bench, kind: 'relay' | 'baseline'): Promise<Idle
   try {
     await sleep(SETTLE_MS);
     const before = await memory(server);
+    const kindsBefore = o.profile ? await server.request<HeapKinds>({ op: 'heap-kinds' }) : null;
+    let heapKinds: HeapKindPerConnection[] | undefined;
     const sizes: IdleSize[] = [];
     for (const size of o.idle) {
       const from = sockets.length;
@@ -83,8 +117,14 @@ async function runTarget(bench: Bench, kind: 'relay' | 'baseline'): Promise<Idle
         rssMiB: mib(now.rss),
         heapPerConnectionKiB: round(heapDelta / size / 1024),
         rssPerConnectionKiB: rssDelta === null ? null : round(rssDelta / size / 1024),
+        externalPerConnectionKiB: round((now.external - before.external) / size / 1024),
+        loadAverage: loadAverage(),
       };
       sizes.push(entry);
+      if (kindsBefore && !heapKinds) {
+        const kindsNow = await server.request<HeapKinds>({ op: 'heap-kinds' });
+        heapKinds = perConnection(kindsBefore, kindsNow, size);
+      }
       bench.progress.log(
         `idle ${kind} ${size}: heap ${entry.heapPerConnectionKiB} KiB/conn, ` +
           `RSS ${entry.rssPerConnectionKiB} KiB/conn (RSS ${entry.rssMiB} MiB)`,
@@ -94,6 +134,7 @@ async function runTarget(bench: Bench, kind: 'relay' | 'baseline'): Promise<Idle
       server: kind,
       before: { heapUsedMiB: mib(before.heap), rssMiB: mib(before.rss) },
       sizes,
+      ...(heapKinds ? { heapKinds } : {}),
     };
   } finally {
     terminateAll(sockets);

@@ -76,6 +76,7 @@ async function loginsAlone(
   const latencies: number[] = [];
   const failures: Record<string, number> = {};
   bench.progress.set(`storm ${kind}: logins alone`, () => `${latencies.length}/${o.logins}`);
+  const profile = await bench.profile(server, `storm-${kind}-logins`);
   const meter = phaseMeter(server);
   const t0 = performance.now();
   await inParallel(o.logins, o.concurrency, async (i) => {
@@ -93,6 +94,7 @@ async function loginsAlone(
   });
   const seconds = (performance.now() - t0) / 1000;
   const use = meter.stop();
+  await profile?.stop();
   agent.destroy();
   const result: LoginsResult = {
     requests: o.logins,
@@ -123,6 +125,7 @@ async function connectStorm(
   const total: number[] = [];
   const failures: Record<string, number> = {};
   bench.progress.set(`storm ${kind}: devices connecting`, () => `${sockets.length}/${o.devices}`);
+  const profile = await bench.profile(server, `storm-${kind}-connect`);
   const meter = phaseMeter(server);
   const t0 = performance.now();
   try {
@@ -144,6 +147,7 @@ async function connectStorm(
     });
     const seconds = (performance.now() - t0) / 1000;
     const use = meter.stop();
+    await profile?.stop();
     const result: StormResult = {
       devices: o.devices,
       concurrency: o.concurrency,

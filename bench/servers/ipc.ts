@@ -2,7 +2,10 @@
  * The server side of the IPC channel: answers the load generator's requests, reports `Ready`,
  * and stops cleanly on SIGTERM or when the load generator goes away.
  */
-import type { Op, Reply, Request } from '../ipc.js';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { getHeapSnapshot } from 'node:v8';
+import type { HeapKinds, Op, Reply, Request } from '../ipc.js';
 
 type Handler = (request: Request) => unknown;
 
@@ -13,11 +16,72 @@ const gc = (): void => {
   collect();
 };
 
-/** Serves `handlers` (plus gc and memory) until SIGTERM/disconnect, then runs `stop` and exits. */
+/** The V8 CPU profiler of this process, driven by the load generator around one phase. */
+const profiler = {
+  session: null as Session | null,
+  async start(request: Request): Promise<void> {
+    if (request.op !== 'profile-start') return;
+    if (this.session) throw new Error('a profile is already running');
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: request.intervalUs });
+    await session.post('Profiler.start');
+    this.session = session;
+  },
+  async stop(request: Request): Promise<void> {
+    if (request.op !== 'profile-stop') return;
+    const session = this.session;
+    if (!session) throw new Error('no profile is running');
+    this.session = null;
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    writeFileSync(request.path, JSON.stringify(profile));
+  },
+};
+
+/**
+ * The live objects of a heap snapshot (after a full GC) by kind: objects and native objects by
+ * constructor, closures by function name, everything else by V8's node type. Self sizes only.
+ */
+async function heapKinds(): Promise<HeapKinds> {
+  gc();
+  const chunks: string[] = [];
+  for await (const chunk of getHeapSnapshot()) chunks.push(String(chunk));
+  const snapshot = JSON.parse(chunks.join('')) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+    strings: string[];
+  };
+  chunks.length = 0;
+  const {
+    node_fields: fields,
+    node_types: [types],
+  } = snapshot.snapshot.meta;
+  const width = fields.length;
+  const [type, name, size] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
+  const kinds: HeapKinds = {};
+  const { nodes, strings } = snapshot;
+  for (let i = 0; i < nodes.length; i += width) {
+    const t = types[nodes[i + type!]!]!;
+    const key = ['object', 'closure', 'native'].includes(t)
+      ? `${t}:${strings[nodes[i + name!]!]}`
+      : t;
+    const k = (kinds[key] ??= { count: 0, bytes: 0 });
+    k.count++;
+    k.bytes += nodes[i + size!]!;
+  }
+  return kinds;
+}
+
+/** Serves `handlers` (plus gc, memory, heap kinds and the CPU profiler) until SIGTERM/disconnect, then runs `stop` and exits. */
 export function serveIpc(handlers: Partial<Record<Op, Handler>>, stop: () => Promise<void>): void {
   const all: Partial<Record<Op, Handler>> = {
     gc,
     memory: () => process.memoryUsage(),
+    'heap-kinds': heapKinds,
+    'profile-start': (request) => profiler.start(request),
+    'profile-stop': (request) => profiler.stop(request),
     ...handlers,
   };
   process.on('message', (message: Request) => {

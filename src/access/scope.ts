@@ -90,19 +90,28 @@ export function canSee(view: ScopeView, e: ClientEvent, channel: Channel): boole
   }
 }
 
-/** The mutable filter state of one connection. */
+/** The one empty set every scope without sessions shares (most connections have none). */
+const NO_SESSIONS: ReadonlySet<string> = new Set();
+
+/**
+ * The mutable filter state of one connection. Kept small, as every idle connection holds one:
+ * no set is made for a connection that has no sessions or was never shown a JoinSessionEvent.
+ */
 export class AccessScope implements ScopeView {
-  private readonly announced = new Set<string>();
+  private announced: Set<string> | null = null;
+  private dbSessions: ReadonlySet<string>;
 
   constructor(
     readonly kind: PrincipalKind,
     readonly uuid: string,
     public access: AccessSets,
-    private dbSessions: ReadonlySet<string>,
-  ) {}
+    dbSessions: ReadonlySet<string>,
+  ) {
+    this.dbSessions = dbSessions.size === 0 ? NO_SESSIONS : dbSessions;
+  }
 
   isMember(sessionUuid: string): boolean {
-    return this.dbSessions.has(sessionUuid) || this.announced.has(sessionUuid);
+    return this.dbSessions.has(sessionUuid) || (this.announced?.has(sessionUuid) ?? false);
   }
 
   /**
@@ -112,7 +121,8 @@ export class AccessScope implements ScopeView {
   accepts(e: ClientEvent, channel: Channel): boolean {
     try {
       const ok = canSee(this, e, channel);
-      if (ok && e.type === 'JoinSessionEvent') this.announced.add(e.event.sessionUuid);
+      if (ok && e.type === 'JoinSessionEvent')
+        (this.announced ??= new Set()).add(e.event.sessionUuid);
       return ok;
     } catch {
       return false;
@@ -122,6 +132,6 @@ export class AccessScope implements ScopeView {
   /** Replaces the database-derived state (access refresh); announcements are kept. */
   update(access: AccessSets, dbSessions: ReadonlySet<string>): void {
     this.access = access;
-    this.dbSessions = dbSessions;
+    this.dbSessions = dbSessions.size === 0 ? NO_SESSIONS : dbSessions;
   }
 }

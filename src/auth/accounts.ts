@@ -1,6 +1,7 @@
 /**
  * The account rows authentication needs, read from the database on each call (no cache:
- * a disabled account is refused at its next request). Deleted rows are never returned.
+ * a disabled account is refused at its next request); a device login reads its whole answer's
+ * device rows with its account, in the same query. Deleted rows are never returned.
  * Rows carry secrets (password hashes, static tokens): they stay inside auth/ and the login
  * answers, and are never logged.
  */
@@ -13,9 +14,11 @@ import {
   userAccountByUsername,
   userAccountByUuid,
   userGlobalRoles,
+  type DeviceAccountRow,
   type ParticipantAccountRow,
   type UserAccountRow,
 } from '../store/queries/accounts.js';
+import { deviceLoginByToken, type DeviceLoginRow } from '../store/queries/login.js';
 
 export interface UserAccount {
   id: number;
@@ -123,17 +126,27 @@ export class Accounts {
     return r ? Accounts.participant(r) : null;
   }
 
+  private static device(r: DeviceAccountRow): DeviceAccount {
+    return {
+      id: r.id_device,
+      uuid: r.device_uuid,
+      name: r.device_name,
+      enabled: r.device_enabled,
+      onlineable: r.device_onlineable,
+      token: r.device_token,
+    };
+  }
+
   async deviceByToken(token: string): Promise<DeviceAccount | null> {
     const r = await deviceAccountByToken(this.db, token);
-    return r
-      ? {
-          id: r.id_device,
-          uuid: r.device_uuid,
-          name: r.device_name,
-          enabled: r.device_enabled,
-          onlineable: r.device_onlineable,
-          token: r.device_token,
-        }
-      : null;
+    return r ? Accounts.device(r) : null;
+  }
+
+  /** The device whose stored token this is, with what its login answers lists, in one query. */
+  async deviceLoginByToken(
+    token: string,
+  ): Promise<{ account: DeviceAccount; login: DeviceLoginRow } | null> {
+    const r = await deviceLoginByToken(this.db, token);
+    return r ? { account: Accounts.device(r.device), login: r } : null;
   }
 }

@@ -13,7 +13,10 @@ import type { Accounts, DeviceAccount, ParticipantAccount, UserAccount } from '.
 import { readCredentials, secretsEqual, splitScheme } from './credentials.js';
 import type { LoginThrottle, PasswordKind } from './lockout.js';
 import type { PasswordChecks } from './password-checks.js';
+import type { DeviceLoginRow } from '../store/queries/login.js';
+import type { LoginCatalog } from '../store/cache.js';
 import type { LastOnline } from './last-online.js';
+import { Prefetch } from './prefetch.js';
 import type { ParticipantClaims, TokenService, UserClaims } from './tokens.js';
 
 export type Refusal =
@@ -55,6 +58,15 @@ export interface DeviceAuth {
   readonly account: DeviceAccount;
 }
 
+/** A device logging in: what its answer lists, and the work started alongside (deviceLogin). */
+export interface DeviceLoginAuth<T> extends DeviceAuth {
+  readonly login: DeviceLoginRow;
+  readonly prefetched: Promise<T>;
+}
+
+/** What device authentication reads: the header, else the `token` query argument. */
+export type DeviceAuthRequest = AuthRequest & { queryToken: string | undefined };
+
 export const isRefusal = (v: object): v is Refusal => 'refusal' in v;
 
 const UNAUTHORIZED: Refusal = { refusal: 'unauthorized' };
@@ -69,6 +81,7 @@ export interface AuthenticatorParts {
   revocations: Revocations;
   audit: Audit;
   lastOnline: LastOnline;
+  catalog: LoginCatalog;
 }
 
 export class Authenticator {
@@ -78,6 +91,8 @@ export class Authenticator {
   readonly audit: Audit;
   /** Where successful logins are noted (`*_lastonline`, written off the login path). */
   readonly lastOnline: LastOnline;
+  /** What login answers repeat (session types, device type names), kept between logins. */
+  readonly catalog: LoginCatalog;
   private readonly passwords: PasswordChecks;
   private readonly tokens: TokenService;
   private readonly revocations: Revocations;
@@ -90,6 +105,7 @@ export class Authenticator {
     this.revocations = parts.revocations;
     this.audit = parts.audit;
     this.lastOnline = parts.lastOnline;
+    this.catalog = parts.catalog;
   }
 
   /** Audits a refused credential and returns `refusal`. */
@@ -197,10 +213,25 @@ export class Authenticator {
     return UNAUTHORIZED;
   }
 
+  /**
+   * A participant logging in: as participant(), with `prefetch` run for its uuid, started as
+   * soon as a token's signature names it, alongside the account read (./prefetch.ts).
+   */
+  async participantLogin<T>(
+    req: AuthRequest,
+    schemes: { basic: boolean; token: boolean; full: boolean },
+    prefetch: (uuid: string) => Promise<T>,
+  ): Promise<(ParticipantAuth & { readonly prefetched: Promise<T> }) | Refusal> {
+    const ahead = new Prefetch(prefetch);
+    const auth = await this.participant(req, schemes, ahead);
+    return isRefusal(auth) ? auth : { ...auth, prefetched: ahead.of(auth.account.uuid) };
+  }
+
   /** A participant, by Basic and/or token; `full` refuses the static token with 403. */
   async participant(
     req: AuthRequest,
     schemes: { basic: boolean; token: boolean; full: boolean },
+    ahead?: Prefetch<unknown>,
   ): Promise<ParticipantAuth | Refusal> {
     const c = readCredentials(req.authorization);
     let auth: ParticipantAuth | Refusal = UNAUTHORIZED;
@@ -217,23 +248,33 @@ export class Authenticator {
         ? found
         : { kind: 'participant', account: found, full: true, via: 'basic' };
     } else if (c.scheme === 'token' && schemes.token) {
-      auth = await this.participantToken(c.token, req.address);
+      auth = await this.participantToken(c.token, req.address, ahead);
     }
     if (isRefusal(auth)) return auth;
     if (schemes.full && !auth.full) return { refusal: 'insufficient-role' };
     return auth;
   }
 
+  /**
+   * A static token (signed with the static key and stored as the participant's), else a
+   * dynamic one. The signature is checked before any read, and a dynamic token's revocation
+   * and account are read together.
+   */
   private async participantToken(
     token: string,
     address: string,
+    ahead?: Prefetch<unknown>,
   ): Promise<ParticipantAuth | Refusal> {
-    const byStatic = await this.accounts.participantByStaticToken(token);
-    if (byStatic && byStatic.enabled && byStatic.tokenEnabled && byStatic.staticToken !== null) {
-      const uuid = await this.tokens.verifyParticipantStatic(token);
+    const staticUuid = await this.tokens.verifyParticipantStatic(token);
+    if (staticUuid !== null) {
+      ahead?.start(staticUuid);
+      const byStatic = await this.accounts.participantByStaticToken(token);
       if (
-        uuid !== null &&
-        secretsEqual(uuid, byStatic.uuid) &&
+        byStatic &&
+        byStatic.enabled &&
+        byStatic.tokenEnabled &&
+        byStatic.staticToken !== null &&
+        secretsEqual(staticUuid, byStatic.uuid) &&
         secretsEqual(token, byStatic.staticToken)
       )
         return {
@@ -244,12 +285,15 @@ export class Authenticator {
           token: { value: token, claims: null },
         };
     }
-    if (await this.revocations.isRevoked('participant', token))
-      return this.refuse('participant', 'revoked_token', address);
     const claims = await this.tokens.verifyParticipant(token);
-    if (!claims) return this.refuse('participant', 'bad_token', address);
-    const uuid = claims.participant_uuid;
-    const account = await this.accounts.participantByUuid(uuid);
+    const uuid = claims?.participant_uuid;
+    if (uuid !== undefined) ahead?.start(uuid);
+    const [isRevoked, account] = await Promise.all([
+      this.revocations.isRevoked('participant', token),
+      uuid !== undefined ? this.accounts.participantByUuid(uuid) : null,
+    ]);
+    if (isRevoked) return this.refuse('participant', 'revoked_token', address);
+    if (!claims || uuid === undefined) return this.refuse('participant', 'bad_token', address);
     // As in OpenTera, login_enabled is not required on the dynamic-token path.
     if (!account) return this.refuse('participant', 'unknown_account', address, uuid);
     if (!account.enabled) return this.refuse('participant', 'disabled', address, uuid);
@@ -266,9 +310,39 @@ export class Authenticator {
    * A device, by `Authorization: OpenTera <token>` then `?token=` (OpenTera's order; client
    * certificates are not supported and a client-sent `X-Device-Uuid` is ignored).
    */
-  async device(
-    req: AuthRequest & { queryToken: string | undefined },
-  ): Promise<DeviceAuth | Refusal> {
+  async device(req: DeviceAuthRequest): Promise<DeviceAuth | Refusal> {
+    const found = await this.deviceBy(req, async (token) => {
+      const account = await this.accounts.deviceByToken(token);
+      return account && { account };
+    });
+    return isRefusal(found) ? found : { kind: 'device', account: found.account };
+  }
+
+  /**
+   * A device logging in: as device(), reading in the same query what its login answers (its
+   * row, participants and projects). `prefetch` runs for the uuid the token's signature names
+   * while the device is read (e.g. whether it is online: ./prefetch.ts), so the login waits for
+   * one round; a rejection is the caller's, when it awaits `prefetched`.
+   */
+  async deviceLogin<T>(
+    req: DeviceAuthRequest,
+    prefetch: (uuid: string) => Promise<T>,
+  ): Promise<DeviceLoginAuth<T> | Refusal> {
+    const ahead = new Prefetch(prefetch);
+    const found = await this.deviceBy(req, (token, uuid) => {
+      ahead.start(uuid);
+      return this.accounts.deviceLoginByToken(token);
+    });
+    if (isRefusal(found)) return found;
+    const { account, login } = found;
+    return { kind: 'device', account, login, prefetched: ahead.of(account.uuid) };
+  }
+
+  /** The device authenticated by the request's header token, else its query token, read by `find`. */
+  private async deviceBy<F extends { account: DeviceAccount }>(
+    req: DeviceAuthRequest,
+    find: (token: string, uuid: string) => Promise<F | null>,
+  ): Promise<F | Refusal> {
     const { authorization: header, address } = req;
     if (header !== undefined) {
       const parts = typeof header === 'string' ? splitScheme(header) : null;
@@ -279,30 +353,38 @@ export class Authenticator {
         });
       const [scheme, token] = parts;
       if (scheme.toLowerCase() === 'opentera') {
-        const device = await this.deviceByToken(token);
-        if (device && device.enabled) return { kind: 'device', account: device };
-        if (device)
-          return this.refuse('device', 'disabled', address, device.uuid, {
+        const found = await this.deviceByToken(token, find);
+        if (found && found.account.enabled) return found;
+        if (found)
+          return this.refuse('device', 'disabled', address, found.account.uuid, {
             refusal: 'device',
             message: 'Disabled device',
           });
       }
     }
     if (req.queryToken !== undefined) {
-      const device = await this.deviceByToken(req.queryToken);
-      if (device && device.enabled) return { kind: 'device', account: device };
+      const found = await this.deviceByToken(req.queryToken, find);
+      if (found && found.account.enabled) return found;
     }
     const refusal: Refusal = { refusal: 'device', message: 'Unauthorized' };
     const presented = header !== undefined || req.queryToken !== undefined;
     return presented ? this.refuse('device', 'bad_token', address, undefined, refusal) : refusal;
   }
 
-  /** The device whose stored static token this is and whose signature names it. */
-  private async deviceByToken(token: string): Promise<DeviceAccount | null> {
+  /**
+   * The device whose stored static token this is and whose signature names it. The signature
+   * is checked first: a token that is not signed with the device key costs no query.
+   */
+  private async deviceByToken<F extends { account: DeviceAccount }>(
+    token: string,
+    find: (token: string, uuid: string) => Promise<F | null>,
+  ): Promise<F | null> {
     if (token.length === 0 || token.length > 8192) return null;
-    const device = await this.accounts.deviceByToken(token);
-    if (!device || device.token === null || !secretsEqual(device.token, token)) return null;
     const uuid = await this.tokens.verifyDeviceStatic(token);
-    return uuid !== null && secretsEqual(uuid, device.uuid) ? device : null;
+    if (uuid === null) return null;
+    const found = await find(token, uuid);
+    const device = found?.account;
+    if (!device || device.token === null || !secretsEqual(device.token, token)) return null;
+    return secretsEqual(uuid, device.uuid) ? found : null;
   }
 }

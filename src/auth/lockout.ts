@@ -31,11 +31,12 @@ export type LoginLimits = Pick<
 >;
 
 /**
- * The 2FA failure counter of a user, by user uuid (OpenTera's `User2FALoginAttempts.<uuid>`);
- * the login answers 403 once it reaches TWO_FACTOR_LIMIT. The 2FA endpoints count it.
+ * The 2FA failure counter of a user, by user uuid (OpenTera's `User2FALoginAttempts.<uuid>`,
+ * 900 s); the login and the 2FA endpoints answer 403 once it reaches TWO_FACTOR_LIMIT. The 2FA
+ * endpoint counts wrong codes and clears it on a right one.
  */
 export const TWO_FACTOR_LIMIT = 5;
-const TWO_FACTOR_WINDOW_S = 120;
+const TWO_FACTOR_WINDOW_S = 900;
 
 /** The counters of the policy, by the names they have in the LoginAttempts seam. */
 export interface LoginCounters {
@@ -135,5 +136,15 @@ export class LoginThrottle {
   /** True when the user has too many failed 2FA codes to be offered the 2FA step. */
   async twoFactorBlocked(userUuid: string): Promise<boolean> {
     return (await count(this.counters.twoFactor, userUuid)) >= TWO_FACTOR_LIMIT;
+  }
+
+  /** Counts a wrong 2FA code of the user. */
+  async twoFactorFailed(userUuid: string): Promise<void> {
+    await consume(this.counters.twoFactor, userUuid);
+  }
+
+  /** After a right 2FA code: the user's count starts afresh. */
+  async twoFactorSucceeded(userUuid: string): Promise<void> {
+    await counting(() => this.counters.twoFactor.delete(userUuid));
   }
 }

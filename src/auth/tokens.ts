@@ -171,17 +171,29 @@ export class TokenService {
     return p && isString(p.participant_uuid) ? p.participant_uuid : null;
   }
 
-  /** A service token: `{iat, service_uuid}`, no expiry (as OpenTera's). */
-  signService(serviceUuid: string): Promise<string> {
+  /**
+   * A service token: `{iat, service_uuid}` as OpenTera's (no expiry), plus `jti` (its id in
+   * TeraRelay's registry of issued tokens, which makes it revocable) and `exp` when given.
+   */
+  signService(
+    serviceUuid: string,
+    options: { tokenId?: string; expiresAt?: Date } = {},
+  ): Promise<string> {
     return sign(this.keys.service, {
       iat: Math.floor(Date.now() / 1000),
       service_uuid: serviceUuid,
+      ...(options.tokenId ? { jti: options.tokenId } : {}),
+      ...(options.expiresAt ? { exp: Math.floor(options.expiresAt.getTime() / 1000) } : {}),
     });
   }
 
-  async verifyService(token: string): Promise<{ serviceUuid: string } | null> {
+  /** The service a token names, and its registry id when it has one; null when invalid or expired. */
+  async verifyService(token: string): Promise<{ serviceUuid: string; tokenId?: string } | null> {
     const p = await verify(token, this.keys.service, false);
-    return p && isString(p.service_uuid) ? { serviceUuid: p.service_uuid } : null;
+    if (!p || !isString(p.service_uuid)) return null;
+    return isString(p.jti)
+      ? { serviceUuid: p.service_uuid, tokenId: p.jti }
+      : { serviceUuid: p.service_uuid };
   }
 
   /**

@@ -9,7 +9,8 @@
  * `/readyz` answers 200 `{status:'ready'}`, or 503 `{status:'not ready', failed}` naming each
  * failed check (src/readiness.ts); `/metrics` is Prometheus' text. With `--metrics-port`,
  * `/readyz` and `/metrics` are served only by the internal plain-HTTP listener
- * (`buildInternalApp`). While draining, logins answer 503.
+ * (`buildInternalApp`). While draining, logins answer 503. `/client/terarelay-client.js` serves
+ * the client SDK's browser module (./client-bundle.ts).
  */
 import Fastify, {
   LogController,
@@ -17,6 +18,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
 } from 'fastify';
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Server } from 'node:https';
@@ -26,6 +28,8 @@ import type { Deps } from '../deps.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Readiness } from '../readiness.js';
 import type { TlsMaterial } from '../tls.js';
+import { registerClientBundle } from './client-bundle.js';
+import { registerPages } from './pages.js';
 
 export const MAX_HEADER_BYTES = 16 * 1024;
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -85,6 +89,7 @@ export async function buildApp(
             name: 'Authorization',
             description: 'OpenTera <token>',
           },
+          loginSession: { type: 'apiKey', in: 'cookie', name: 'terarelay_login' },
         },
       },
     },
@@ -113,13 +118,7 @@ export async function buildApp(
       message: `No route for ${request.method} ${request.url.split('?')[0]}`,
     }),
   );
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('Access-Control-Allow-Origin', '*');
-    reply.header('Access-Control-Allow-Headers', '*');
-    reply.header('Access-Control-Allow-Methods', '*');
-    reply.header('Cross-Origin-Embedder-Policy', 'require-corp');
-    return payload;
-  });
+  await registerCors(app, deps.config.corsOrigin);
   countRequests(app, deps);
 
   app.addHook('onRequest', async (request) => {
@@ -130,6 +129,8 @@ export async function buildApp(
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   if (deps.config.metricsPort === null) registerInternal(app, deps, readiness);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  registerClientBundle(app);
+  registerPages(app);
   return app;
 }
 
@@ -157,6 +158,33 @@ export function buildInternalApp(deps: Deps, readiness: Readiness): App {
   }) as unknown as App;
   registerInternal(app, deps, readiness);
   return app;
+}
+
+/**
+ * Without an allow-list, OpenTera's headers: every answer says `*` (which lets no browser send
+ * `Authorization` across origins: there is no preflight). With one, @fastify/cors answers
+ * preflights and echoes only the listed origins, `Authorization` allowed; other origins get no
+ * CORS header, so their browsers refuse.
+ */
+async function registerCors(app: App, allowed: readonly string[]): Promise<void> {
+  if (allowed.length > 0) {
+    const origins = new Set(allowed);
+    await app.register(cors, {
+      origin: (origin, callback) => callback(null, origin !== undefined && origins.has(origin)),
+      methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+      allowedHeaders: ['Authorization', 'Content-Type'],
+      maxAge: 600,
+    });
+  }
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (allowed.length === 0) {
+      reply.header('Access-Control-Allow-Origin', '*');
+      reply.header('Access-Control-Allow-Headers', '*');
+      reply.header('Access-Control-Allow-Methods', '*');
+    }
+    reply.header('Cross-Origin-Embedder-Policy', 'require-corp');
+    return payload;
+  });
 }
 
 function registerInternal(app: App, deps: Deps, readiness: Readiness): void {

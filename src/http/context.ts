@@ -8,6 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Authenticator, AuthRequest, Refusal, UserAuth } from '../auth/authenticate.js';
 import type { WebsocketUrls } from '../auth/public-origin.js';
 import type { RevocableKind } from '../seams/revocations/revocations.js';
+import type { TicketOptions } from '../seams/tickets/tickets.js';
 import type { Deps } from '../deps.js';
 import type { DeviceStatusLimit } from '../presence/device-status-limit.js';
 import { MODULE, moduleMessagesTopic, twistedCommandsTopic } from '../topics.js';
@@ -54,14 +55,16 @@ export async function revokeToken(
   if (token?.claims) await ctx.deps.revocations.revoke(kind, token.value, token.claims.exp * 1000);
 }
 
-/** The `websocket_url` for this request and a fresh one-time ticket. */
+/** The `websocket_url` for this request and a fresh one-time ticket (`options`: TicketStore's). */
 export async function websocketUrl(
   ctx: ApiContext,
   request: FastifyRequest,
   kind: PrincipalKind,
   uuid: string,
+  options: TicketOptions = {},
 ): Promise<string> {
-  const ticket = await ctx.deps.tickets.issue(kind, uuid, ctx.deps.config.ticketTtl * 1000);
+  const ttlMs = ctx.deps.config.ticketTtl * 1000;
+  const ticket = await ctx.deps.tickets.issue(kind, uuid, ttlMs, options);
   const address = request.server.server.address() as AddressInfo | string | null;
   const listeningPort =
     typeof address === 'object' && address ? address.port : ctx.deps.config.port;

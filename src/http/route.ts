@@ -19,6 +19,7 @@ import type {
   RouteOptions,
 } from 'fastify';
 import type { TSchema } from 'typebox';
+import Value from 'typebox/value';
 import { isRefusal, type Refusal } from '../auth/authenticate.js';
 import { parseArgs, type Args, type ArgSpec } from './query.js';
 import { sendArgsError, sendJson, sendRefusal } from './replies.js';
@@ -47,8 +48,14 @@ export interface RouteDecl<C extends object, S extends ArgSpec> {
   readonly body?: TSchema;
   /** Parses this route's `application/json` bodies instead of the app's parser (throws an AppError to refuse). */
   readonly parseJson?: (text: string) => unknown;
-  /** Status → the schema of that answer. */
+  /**
+   * Status → the schema of that answer. The OpenAPI document describes each (the schema's own
+   * `description`, else the status's meaning) with an example: the schema's `examples`, else
+   * `examples[status]` below, else one built from the schema.
+   */
   readonly response: Readonly<Record<number, TSchema>>;
+  /** Status → an example answer for the OpenAPI document. */
+  readonly examples?: Readonly<Record<number, unknown>>;
   /** A TeraRelay route rather than an OpenTera one (see above). */
   readonly own?: boolean;
   /** The caller, or why it is refused (an own route may throw an AppError instead). */
@@ -63,6 +70,50 @@ export interface Route {
   readonly options: RouteOptions & { method: HTTPMethods };
   readonly openTera: boolean;
   readonly parseJson?: (text: string) => unknown;
+}
+
+/** What each status means, for answers whose schema has no description of its own. */
+const STATUS_MEANING: Readonly<Record<number, string>> = {
+  200: 'Success',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'No content',
+  302: 'Redirect',
+  400: 'Invalid arguments or body',
+  401: 'Missing or invalid credentials',
+  403: 'Forbidden: the caller may not do this',
+  404: 'Not found',
+  405: 'Method not allowed',
+  409: 'Conflict with the current state',
+  413: 'Body too large',
+  426: 'Client version too old',
+  429: 'Too many attempts; retry later',
+  500: 'Internal error',
+  501: 'Not implemented',
+  503: 'Unavailable (draining, or a backend down)',
+};
+
+/**
+ * The response schemas as documented: each with a description and an example. Copies, so that
+ * schemas shared between routes are never changed.
+ */
+function documentedResponses(
+  response: Readonly<Record<number, TSchema>>,
+  examples: Readonly<Record<number, unknown>>,
+): Record<number, TSchema> {
+  const out: Record<number, TSchema> = {};
+  for (const [key, schema] of Object.entries(response)) {
+    const status = Number(key);
+    const own = schema as TSchema & { description?: string; examples?: unknown[] };
+    const example = status in examples ? examples[status] : Value.Create(schema);
+    out[status] = {
+      ...schema,
+      'x-response-description':
+        own.description ?? STATUS_MEANING[status] ?? `Status ${String(status)}`,
+      ...(own.examples ? {} : { examples: [example] }),
+    } as TSchema;
+  }
+  return out;
 }
 
 const accept = () => () => true;
@@ -81,7 +132,7 @@ export function defineRoute<C extends object, S extends ArgSpec = Record<never, 
     security: decl.security,
     ...(decl.args ? { querystring: querySchema(decl.args) } : {}),
     ...(decl.body ? { body: decl.body } : {}),
-    response: decl.response,
+    response: documentedResponses(decl.response, decl.examples ?? {}),
   };
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const caller = await decl.authenticate(request);

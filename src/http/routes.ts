@@ -9,20 +9,24 @@ import type { ApiContext } from './context.js';
 import { mountRoutes } from './route.js';
 import { deviceRoutes } from './api/device.js';
 import { disconnectRoutes } from './api/disconnect.js';
-import { listRoutes } from './api/lists.js';
 import { onlineRoutes } from './api/online.js';
 import { participantRoutes } from './api/participant.js';
 import { serviceRoutes } from './api/service-events.js';
 import { userRoutes } from './api/user.js';
+import { userWebsocketRoutes } from './api/user-websocket.js';
+import { registerUserLoginFlows } from './api/user-login-flows.js';
+import { adminRoutes } from '../admin/routes.js';
 
 export function registerApi(app: App, ctx: ApiContext): void {
   mountRoutes(app, [
     ...userRoutes(ctx),
+    ...userWebsocketRoutes(ctx),
     ...participantRoutes(ctx),
     ...deviceRoutes(ctx),
     ...onlineRoutes(ctx),
     ...disconnectRoutes(ctx),
-    ...listRoutes(ctx),
     ...serviceRoutes(ctx),
+    ...adminRoutes(ctx),
   ]);
+  registerUserLoginFlows(app, ctx);
 }

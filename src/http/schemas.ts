@@ -134,7 +134,10 @@ export const DeviceLoginAnswer = Type.Object(
 );
 
 export const DeviceStatusBody = Type.Object({
-  status: Type.Object({}, { additionalProperties: true }),
+  status: Type.Union([
+    Type.Object({}, { additionalProperties: true }),
+    Type.String({ description: 'JSON text' }),
+  ]),
   timestamp: Type.Number(),
 });
 export const DeviceStatusAnswer = Type.Object({

@@ -5,7 +5,7 @@
  * deviceStatusField(status, timestamp).
  */
 import type { Deps } from '../deps.js';
-import { pythonJsonDumps } from '../protocol/python-json.js';
+import { type PyFloat, pythonJsonDumps } from '../protocol/python-json.js';
 import {
   create,
   DeviceEvent_EventType,
@@ -16,9 +16,10 @@ import { announce } from './events.js';
 
 /**
  * The DeviceEvent's `device_status`: Python's `json.dumps({"status": <status text>,
- * "timestamp": <ts>})`, ASCII only (one byte a character).
+ * "timestamp": <ts>})`, ASCII only (one byte a character); a PyFloat timestamp is written as
+ * the float it was sent as (`1.0`).
  */
-export const deviceStatusField = (statusText: string, timestamp: number): string =>
+export const deviceStatusField = (statusText: string, timestamp: number | PyFloat): string =>
   pythonJsonDumps({ status: statusText, timestamp });
 
 /** False (nothing stored or announced) when the device is offline. */
@@ -26,10 +27,10 @@ export async function updateDeviceStatus(
   deps: Pick<Deps, 'presence' | 'bus' | 'codec'>,
   device: { uuid: string; name: string },
   statusText: string,
-  timestamp: number,
+  timestamp: number | PyFloat,
 ): Promise<boolean> {
-  if (!(await deps.presence.setDeviceStatus(device.uuid, { status: statusText, timestamp })))
-    return false;
+  const stored = { status: statusText, timestamp: Number(timestamp) };
+  if (!(await deps.presence.setDeviceStatus(device.uuid, stored))) return false;
   const event = create(DeviceEventSchema, {
     type: DeviceEvent_EventType.DEVICE_STATUS_CHANGED,
     deviceUuid: device.uuid,

@@ -7,7 +7,12 @@
  * connections stays online until its last one leaves.
  *
  * It keeps only a per-principal queue, so a connection's join is always applied before its
- * leave; which connections are live it reads from the hub's registry (`live`).
+ * leave, and the ids of live observer connections; which connections are live it reads from
+ * the hub's registry (`live`).
+ *
+ * An observer connection (a user's opt-in extra connection, see the gateway) is left out of
+ * presence entirely: it never joins or leaves an entry, so it is never announced, never makes
+ * its principal online, and never counts as "already online" for a later login.
  *
  * While Redis is unreachable a join or leave is retried every `retryMs` until it goes through
  * (a join only while its connection is still live). Before each retried leave, `resync` puts
@@ -49,6 +54,8 @@ export class LocalPresence {
   private readonly live: LiveConnections;
   private readonly pauses = new WakeableSleep();
   private closing: Promise<void> | null = null;
+  /** Live observer connections, by id: their end is not a leave either. */
+  private readonly observers = new Set<string>();
 
   constructor(options: LocalPresenceOptions) {
     this.deps = options.deps;
@@ -59,8 +66,16 @@ export class LocalPresence {
     this.queue = new KeyedQueue((err, key) => this.log.error({ err, key }, 'presence task failed'));
   }
 
-  /** A connection of `principal`, live in the hub, is open and has its own CONNECTED. */
-  connected(principal: PrincipalRecord, connectionId: string): void {
+  /**
+   * A connection of `principal`, live in the hub, is open and has its own CONNECTED. An
+   * observer is only remembered, so that its end is skipped too.
+   */
+  connected(
+    principal: PrincipalRecord,
+    connectionId: string,
+    options: { observer?: boolean } = {},
+  ): void {
+    if (options.observer) return void this.observers.add(connectionId);
     const { kind, uuid } = principal;
     const isLive = (): boolean =>
       [...this.live.membersOf(kind, uuid)].some((c) => c.id === connectionId);
@@ -72,6 +87,7 @@ export class LocalPresence {
 
   /** A connection announced by `connected` is gone (already out of the hub). */
   disconnected(principal: PrincipalRecord, connectionId: string): void {
+    if (this.observers.delete(connectionId)) return;
     const { kind, uuid } = principal;
     let retried = false;
     const leave = async (): Promise<boolean> => {

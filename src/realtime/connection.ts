@@ -8,7 +8,11 @@
  *   own CONNECTED is always first and nothing published after the subscription is lost;
  * - `lastSeen`: when the client last proved it is alive (pong or any frame), for the heartbeat;
  * - the close state, so a close asked twice (slow consumer, then a disconnect command) sends
- *   one close frame.
+ *   one close frame;
+ * - for a client that opted in to resume (`resumable`): its first client frame (which is not
+ *   answered), its position (the last one it was sent or moved to) and a floor: positioned
+ *   frames at or before it are dropped (what a replay or the welcome already covered), until the
+ *   first one after it.
  *
  * `send` never throws and never waits: when the bytes the socket has not yet written would pass
  * `sendBufferLimit`, the connection is closed as a slow consumer (CLOSE.SLOW_CONSUMER) and the
@@ -21,6 +25,7 @@ import type { Metrics } from '../metrics.js';
 import type { PrincipalRecord } from '../access/principals.js';
 import type { AccessScope } from '../access/scope.js';
 import type { WireFormat } from '../protocol/codec.js';
+import { comparePositions } from '../seams/history/positions.js';
 
 /**
  * A frame's payload. The fan-out hands every socket the same bytes: a JSON-format connection
@@ -64,6 +69,8 @@ export interface ConnectionOptions {
   transport?: Corkable;
   /** Batches writes and accounts unsent bytes across the node. */
   batch?: WriteBatch;
+  /** The client opted in to positions and resume: its first frame is its start or resume. */
+  resumable?: boolean;
   /**
    * Called once, as soon as the connection stops being live: when the server decides to close
    * it (close/terminate) or when the socket closes, whichever comes first. The socket itself
@@ -85,7 +92,17 @@ export class Connection {
   /** Unsent bytes as last measured by the write batch (its bookkeeping, not a live value). */
   unsent = 0;
 
+  /** The client opted in to positions (the hub sends it positioned frames). */
+  readonly resumable: boolean;
+  /** Resumable: the last position it was sent or moved to; null before its welcome. */
+  position: string | null = null;
+  /** Resumable: positioned frames at or before this are dropped (see the module comment). */
+  private floor: string | null = null;
+  private hello: ((text: string | null) => void) | null = null;
+  private readonly helloText: Promise<string | null>;
+
   private pending: Frame[] | null = [];
+  private pendingPositions: Array<string | undefined> = [];
   private inBatch = false;
   private readonly bytesOptions: typeof TEXT | typeof BINARY;
   private readonly transport: Corkable | undefined;
@@ -117,8 +134,15 @@ export class Connection {
     this.metrics = options.metrics;
     this.audit = options.audit;
     this.onGone = options.onGone;
-    ws.on('message', () => {
+    this.resumable = options.resumable ?? false;
+    this.helloText = this.resumable
+      ? new Promise((resolve) => (this.hello = resolve))
+      : Promise.resolve(null);
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
       this.lastSeen = Date.now();
+      const hello = this.hello;
+      this.hello = null;
+      if (hello) return hello(isBinary ? null : data.toString('utf8'));
       this.send(CLIENT_MESSAGE_REPLY);
     });
     ws.on('pong', () => {
@@ -142,6 +166,8 @@ export class Connection {
         });
       }
       resolveClosed();
+      this.hello?.(null);
+      this.hello = null;
       this.closed = true;
       this.closing = true;
       this.pending = null;
@@ -165,15 +191,32 @@ export class Connection {
     return this.closedPromise;
   }
 
-  /** Queues or sends one frame. Never throws, never waits. */
-  send(frame: Frame): void {
+  /** Resumable: the text of the client's first frame (null: binary, or closed before it). */
+  firstClientFrame(): Promise<string | null> {
+    return this.helloText;
+  }
+
+  /**
+   * Queues or sends one frame; `position` is the event's, for a resumable connection (its
+   * frames at or before the floor are dropped). Never throws, never waits.
+   */
+  send(frame: Frame, position?: string): void {
     if (this.closing) return;
     const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
     if (this.pending) {
       this.pendingBytes += size;
       if (this.pendingBytes > this.limit) return this.close('SLOW_CONSUMER');
       this.pending.push(frame);
+      this.pendingPositions.push(position);
       return;
+    }
+    if (position !== undefined && this.resumable) {
+      if (this.floor !== null) {
+        if (comparePositions(position, this.floor) <= 0) return;
+        this.floor = null;
+      }
+      if (this.position === null || comparePositions(position, this.position) > 0)
+        this.position = position;
     }
     const unsent = this.ws.bufferedAmount;
     if (unsent + size > this.limit) return this.close('SLOW_CONSUMER');
@@ -192,14 +235,22 @@ export class Connection {
     this.transport?.uncork();
   }
 
-  /** Sends `first`, then whatever arrived while opening; from now on frames go straight out. */
-  open(first: Frame): void {
+  /**
+   * Sends `first`, then `then`, then whatever arrived while opening; from now on frames go
+   * straight out. Resumable: `position` is where the client now is (the welcome's, or the end of
+   * its replay), and the floor: queued or later positioned frames at or before it are dropped.
+   */
+  open(first: Frame, then: readonly Frame[] = [], position: string | null = null): void {
     const queued = this.pending ?? [];
+    const positions = this.pendingPositions;
     this.pending = null;
+    this.pendingPositions = [];
     this.pendingBytes = 0;
     if (this.closing) return;
+    if (position !== null) this.position = this.floor = position;
     this.write(first);
-    for (const frame of queued) this.send(frame);
+    for (const frame of then) this.send(frame);
+    queued.forEach((frame, i) => this.send(frame, positions[i]));
   }
 
   /** Closes with a code from the CLOSE table. Idempotent; the first reason wins. */
@@ -207,6 +258,7 @@ export class Connection {
     if (this.closing) return;
     this.closing = true;
     this.pending = null;
+    this.pendingPositions = [];
     const { code, reason } = CLOSE[kind];
     this.sentCode = code;
     this.metrics?.closes.inc({ code: String(code) });

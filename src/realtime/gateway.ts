@@ -8,12 +8,15 @@
  *    sets and session memberships. Any refusal answers HTTP 403 before the upgrade;
  * 2. upgrade; the subprotocol `opentera-protobuf` selects binary frames (./subprotocols.ts);
  * 3. subscribe through the hub: UserManager events, own server commands, own direct events,
- *    FileTransferService events, and the DatabaseEvent topics that may change access;
+ *    FileTransferService events (the DatabaseEvents that may change access are heard once per
+ *    node, by ./access-refresh.ts);
  * 4. send the client its own CONNECTED event (always first), then what arrived meanwhile;
  * 5. join the connection's presence (LocalPresence, on this node: the node that owns a
  *    connection keeps its presence entry), which announces the principal to watchers only if
  *    it came online. When the connection ends, it leaves; a connection that ends before
- *    step 5 is never joined, so it leaves no ghost presence.
+ *    step 5 is never joined, so it leaves no ghost presence. An observer connection (a user's
+ *    ticket issued with `observer`) skips this step: it gets the same events and the same
+ *    disconnect commands, but never counts as online.
  *
  * It keeps only the sockets still handshaking (so close() can drop them); live connections are
  * registered in the hub. A plain GET on the paths answers 426. Every refused upgrade is counted
@@ -39,8 +42,6 @@ import type { PrincipalRecord } from '../access/principals.js';
 import { AccessScope } from '../access/scope.js';
 import { isPrincipalKind, PRINCIPAL_KINDS, type PrincipalKind } from '../principal.js';
 import {
-  ACCESS_MODELS,
-  databaseEventsTopic,
   directTopic,
   FILE_TRANSFER_EVENTS,
   twistedCommandsTopic,
@@ -77,6 +78,8 @@ interface Grant {
   sessions: Set<string>;
   /** The refresher's generation before the sets were computed. */
   generation: number;
+  /** An observer connection: events only, left out of presence (LocalPresence). */
+  observer: boolean;
 }
 
 /** The topics one connection listens to (none whose every message would be dropped). */
@@ -86,10 +89,6 @@ export function topicsFor(kind: PrincipalKind, uuid: string): TopicSpec[] {
     { topic: twistedCommandsTopic(uuid), role: 'commands' },
     { topic: directTopic(kind, uuid), role: 'events' },
     { topic: FILE_TRANSFER_EVENTS, role: 'events' },
-    ...ACCESS_MODELS.map((model): TopicSpec => ({
-      topic: databaseEventsTopic(model),
-      role: 'access',
-    })),
   ];
 }
 
@@ -230,17 +229,21 @@ export class Gateway {
     ticket: string,
   ): Promise<Grant | 'bad_ticket' | 'principal_disabled'> {
     const { tickets, principals, access } = this.deps;
-    const uuid = await tickets.redeem(ticket, kind);
-    if (!uuid) return 'bad_ticket';
-    const principal = await principals.find(kind, uuid);
-    if (!principal?.enabled) return 'principal_disabled';
-    if (kind === 'device' && principal.onlineable === false) return 'principal_disabled';
+    const claimed = await tickets.claim(ticket, kind);
+    if (!claimed) return 'bad_ticket';
+    const { uuid, observer } = claimed;
     const generation = this.parts.refresher.generation;
-    const [sets, sessions] = await Promise.all([
+    // One round: the principal is read with its sets (wasted only when it is refused).
+    const [principal, sets, sessions] = await Promise.all([
+      principals.find(kind, uuid),
       access.accessFor(kind, uuid),
       access.sessionMemberships(kind, uuid),
     ]);
-    return sets ? { principal, access: sets, sessions, generation } : 'principal_disabled';
+    if (!principal?.enabled) return 'principal_disabled';
+    if (kind === 'device' && principal.onlineable === false) return 'principal_disabled';
+    return sets
+      ? { principal, access: sets, sessions, generation, observer }
+      : 'principal_disabled';
   }
 
   private async open(
@@ -273,11 +276,11 @@ export class Gateway {
       return connection.close('INTERNAL_ERROR');
     }
     if (connection.isClosed) return;
-    if (refresher.generation !== grant.generation) refresher.request();
+    if (refresher.generation !== grant.generation) refresher.request([principal.kind]);
     const own = teraEvent(USER_MANAGER_EVENTS, [presenceEvent(principal, 'connected')]);
     connection.open(this.deps.codec.encodeFrame(own, connection.format));
     connection.announced = true;
-    presence.connected(principal, connection.id);
+    presence.connected(principal, connection.id, { observer: grant.observer });
     const { kind, uuid } = principal;
     this.parts.audit.connected({ kind, uuid, connection: connection.id, address });
   }
@@ -316,15 +319,6 @@ export class Gateway {
     for (const c of connections) c.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
-}
-
-/**
- * Whose access a DatabaseEvent topic may change. Participants and devices see only each other
- * through their links and their sessions; users see through groups, roles, sites and projects.
- */
-export function affectedKinds(topic: string): PrincipalKind[] {
-  const model = topic.slice(topic.lastIndexOf('.') + 1);
-  return ['participant', 'device', 'session'].includes(model) ? [...PRINCIPAL_KINDS] : ['user'];
 }
 
 function isWebsocketRequest(request: IncomingMessage): boolean {

@@ -13,7 +13,6 @@
  *   every member allowed to see it.
  * - `commands`: binary TeraModuleMessages on `module.TeraServer.TwistedModule.events.<uuid>`;
  *   a ServerCommand CMD_CLIENT_DISCONNECT closes every member with 4000.
- * - `access`: DatabaseEvents that may change access; handed untouched to `onAccessEvent`.
  *
  * The fan-out path is synchronous and total: no await, no throw, no database query; a
  * failure affects one message or one member, never the others or the bus.
@@ -38,7 +37,7 @@ import type { CloseKind } from '../errors.js';
 import { principalKey, type PrincipalKind } from '../principal.js';
 import type { Frame } from './connection.js';
 
-export type TopicRole = 'events' | 'commands' | 'access';
+export type TopicRole = 'events' | 'commands';
 
 export interface TopicSpec {
   readonly topic: string;
@@ -61,8 +60,6 @@ export interface HubOptions {
   codec: Codec;
   log?: Logger;
   metrics?: Metrics;
-  /** Receives every message on an `access` topic while at least one member listens to it. */
-  onAccessEvent?: (topic: string, payload: Uint8Array) => void;
 }
 
 interface TopicEntry<M> {
@@ -191,8 +188,7 @@ export class Hub<M extends HubMember = HubMember> {
     if (!entry || entry.members.size === 0) return;
     try {
       if (role === 'events') this.fanOut(topic, entry.members, payload);
-      else if (role === 'commands') this.command(entry.members, payload);
-      else this.options.onAccessEvent?.(topic, payload);
+      else this.command(entry.members, payload);
     } catch (err) {
       this.options.log?.error({ err, topic }, 'delivery failed');
       this.drop('error');

@@ -30,6 +30,12 @@ import { presenceTimings } from './presence/timings.js';
 import { RedisTicketStore } from './tickets/redis.js';
 import { RedisRevocations } from './revocations/redis.js';
 import { RedisLoginAttempts } from './login-attempts/redis.js';
+import { streamTtlMs, type History, type HistoryBounds } from './history/history.js';
+import type { ResumeTokens } from './history/tokens.js';
+import { MemoryHistory, MemoryResumeTokens } from './history/memory.js';
+import { RedisHistory } from './history/redis.js';
+import { RedisResumeTokens } from './history/tokens-redis.js';
+import { HistoryBus } from './history/bus.js';
 
 export interface SeamParts {
   bus: Bus;
@@ -37,6 +43,9 @@ export interface SeamParts {
   tickets: TicketStore;
   revocations: Revocations;
   attempts: LoginAttempts;
+  /** With `--history on`: the kept events and the resume tokens (`bus` then appends to it). */
+  history?: History;
+  resumeTokens?: ResumeTokens;
 }
 
 export interface Seams {
@@ -62,13 +71,25 @@ export async function buildSeams(ctx: SeamContext): Promise<Seams> {
   return ctx.config.redis ? buildRedisSeams(ctx, ctx.config.redis) : buildMemorySeams(ctx);
 }
 
+/** What `--history-size`, `--history-seconds` and the pong timeout make each topic keep. */
+export function historyBounds(config: Config): HistoryBounds {
+  const { historySize: size, historySeconds: seconds, pongTimeout } = config;
+  return { size, seconds, idleTtlMs: streamTtlMs(seconds, pongTimeout) };
+}
+
 function buildMemorySeams(ctx: SeamContext): Seams {
+  const raw = new MemoryBus({ log: ctx.log, metrics: ctx.metrics });
+  const history =
+    ctx.config.history === 'on'
+      ? new MemoryHistory({ raw, bounds: historyBounds(ctx.config), log: ctx.log })
+      : undefined;
   const parts: SeamParts = {
-    bus: new MemoryBus({ log: ctx.log, metrics: ctx.metrics }),
+    bus: history ? new HistoryBus(raw, history) : raw,
     presence: new MemoryPresence(),
     tickets: new MemoryTicketStore(),
     revocations: new DbRevocations(ctx.db, { log: ctx.log }),
     attempts: new MemoryLoginAttempts(),
+    ...(history ? { history, resumeTokens: new MemoryResumeTokens() } : {}),
   };
   const leader = new MemoryLeadership();
   return { parts, leader, close: () => closeSeams(leader, parts) };
@@ -84,12 +105,28 @@ function buildRedisSeams(ctx: SeamContext, url: string): Seams {
   const leader = new RedisLeadership({ redis, nodeId: ctx.nodeId, ttlMs: timings.leaseMs, log });
   // The rows behind the Redis sets; RedisRevocations purges them on its own sweep.
   const rows = new DbRevocations(ctx.db, { purgeIntervalMs: 0, log });
+  const raw = new RedisBus({ url, log, metrics: ctx.metrics, name: `bus:${name}`, links: ctx.links });
+  const history =
+    ctx.config.history === 'on'
+      ? new RedisHistory({
+          url,
+          bus: raw,
+          bounds: historyBounds(ctx.config),
+          log,
+          metrics: ctx.metrics,
+          name,
+          links: ctx.links,
+        })
+      : undefined;
+  // The leader also keeps what is published for principals connected nowhere.
+  if (history) leader.onChange((leading) => history.ingestEverything(leading));
   const parts: SeamParts = {
-    bus: new RedisBus({ url, log, metrics: ctx.metrics, name: `bus:${name}`, links: ctx.links }),
+    bus: history ? new HistoryBus(raw, history) : raw,
     presence,
     tickets: new RedisTicketStore({ redis }),
     revocations: new RedisRevocations({ redis, store: rows, log }),
     attempts: new RedisLoginAttempts({ redis }),
+    ...(history ? { history, resumeTokens: new RedisResumeTokens({ redis }) } : {}),
   };
   const lifecycle = new RedisLifecycle({ redis, presence, log });
   return {
@@ -111,5 +148,6 @@ async function closeSeams(leader: Leadership, parts: SeamParts): Promise<void> {
   await Promise.all(
     [parts.presence, parts.tickets, parts.revocations, parts.attempts].map((p) => p.close()),
   );
+  await Promise.all([parts.history?.close(), parts.resumeTokens?.close()]);
   await parts.bus.close();
 }

@@ -6,11 +6,21 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db, Dialect } from './connect.js';
 import { initialMigration } from './migrations/0001-initial.js';
+import { sessionTypeSitesMigration } from './migrations/0002-session-type-sites.js';
+import { serviceProjectsSitesMigration } from './migrations/0003-service-projects-sites.js';
+import { loginSessionsMigration } from './migrations/0004-login-sessions.js';
+import { serviceTokensMigration } from './migrations/0005-service-tokens.js';
+import { participantUsernamesMigration } from './migrations/0007-participant-usernames.js';
 
 /** The migrations by name; names sort in the order they must run. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
+    '0002-session-type-sites': sessionTypeSitesMigration(dialect),
+    '0003-service-projects-sites': serviceProjectsSitesMigration(dialect),
+    '0004-login-sessions': loginSessionsMigration(dialect),
+    '0005-service-tokens': serviceTokensMigration(dialect),
+    '0007-participant-usernames': participantUsernamesMigration,
   };
 }
 

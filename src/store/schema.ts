@@ -111,6 +111,20 @@ export interface ServicesAccessTable {
   id_device: number | null;
 }
 
+/** The services usable on a site (OpenTera 1.3). */
+export interface ServicesSitesTable {
+  id_service_site: Id;
+  id_service: number;
+  id_site: number;
+}
+
+/** The services usable in a project, among its site's (OpenTera 1.3). */
+export interface ServicesProjectsTable {
+  id_service_project: Id;
+  id_service: number;
+  id_project: number;
+}
+
 export interface ParticipantsGroupsTable {
   id_participant_group: Id;
   id_project: number;
@@ -196,12 +210,20 @@ export interface SessionsTypesTable {
   session_type_color: string;
   /** 1 SERVICE, 2 DATACOLLECT, 3 FILETRANSFER, 4 PROTOCOL. */
   session_type_category: number;
+  deleted_at: Timestamp | null;
 }
 
 export interface SessionsTypesProjectsTable {
   id_session_type_project: Id;
   id_session_type: number;
   id_project: number;
+}
+
+/** The sites where a session type may be used (OpenTera 1.3). */
+export interface SessionsTypesSitesTable {
+  id_session_type_site: Id;
+  id_session_type: number;
+  id_site: number;
 }
 
 export interface SessionsTable {
@@ -255,6 +277,29 @@ export interface RevokedTokensTable {
   expires_at: number;
 }
 
+/** TeraRelay's own: service tokens issued by `terarelay service-token`, by their `jti`. */
+export interface ServiceTokensTable {
+  token_id: string;
+  id_service: number;
+  issued_at: Timestamp;
+  /** Null: the token does not expire. */
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+/** TeraRelay's own: users half-way through a login, by the SHA-256 (hex) of their session id. */
+export interface LoginSessionsTable {
+  session_hash: string;
+  id_user: number;
+  step: 'password_change' | '2fa_setup' | '2fa';
+  /** The base32 secret a 2FA set-up offered, until it is confirmed. */
+  otp_secret: string | null;
+  /** Epoch milliseconds. */
+  created_at: number;
+  /** Epoch milliseconds. */
+  expires_at: number;
+}
+
 export interface Database {
   t_sites: SitesTable;
   t_projects: ProjectsTable;
@@ -264,6 +309,8 @@ export interface Database {
   t_services: ServicesTable;
   t_services_roles: ServicesRolesTable;
   t_services_access: ServicesAccessTable;
+  t_services_sites: ServicesSitesTable;
+  t_services_projects: ServicesProjectsTable;
   t_participants_groups: ParticipantsGroupsTable;
   t_participants: ParticipantsTable;
   t_devices_types: DevicesTypesTable;
@@ -274,12 +321,15 @@ export interface Database {
   t_devices_participants: DevicesParticipantsTable;
   t_sessions_types: SessionsTypesTable;
   t_sessions_types_projects: SessionsTypesProjectsTable;
+  t_sessions_types_sites: SessionsTypesSitesTable;
   t_sessions: SessionsTable;
   t_sessions_users: SessionsUsersTable;
   t_sessions_participants: SessionsParticipantsTable;
   t_sessions_devices: SessionsDevicesTable;
   t_server_settings: ServerSettingsTable;
   terarelay_revoked_tokens: RevokedTokensTable;
+  terarelay_service_tokens: ServiceTokensTable;
+  terarelay_login_sessions: LoginSessionsTable;
 }
 
 export type TableName = keyof Database;
@@ -359,5 +409,6 @@ export const SOFT_DELETE_TABLES = [
   't_participants_groups',
   't_participants',
   't_devices',
+  't_sessions_types',
   't_sessions',
 ] as const satisfies readonly TableName[];

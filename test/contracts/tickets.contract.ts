@@ -137,6 +137,56 @@ export function ticketStoreContract(open: OpenTicketStore): void {
   );
 
   test(
+    'claim gives the uuid and the observer flag once; redeem is claim without the flag',
+    withStore(async (store) => {
+      const uuid = randomUUID();
+      const plain = await store.issue('user', uuid, MINUTE);
+      const observer = await store.issue('user', uuid, MINUTE, { observer: true });
+      const explicit = await store.issue('user', uuid, MINUTE, { observer: false });
+      assert.deepEqual(await store.claim(observer, 'user'), { uuid, observer: true });
+      assert.equal(await store.claim(observer, 'user'), null, 'an observer ticket is single use');
+      assert.deepEqual(await store.claim(plain, 'user'), { uuid, observer: false });
+      assert.equal(await store.redeem(explicit, 'user'), uuid);
+      assert.equal(await store.claim(explicit, 'user'), null, 'redeem consumed it');
+    }),
+  );
+
+  test(
+    'an observer ticket claimed for another kind gives null and is consumed',
+    withStore(async (store) => {
+      const uuid = randomUUID();
+      const ticket = await store.issue('user', uuid, MINUTE, { observer: true });
+      assert.equal(await store.claim(ticket, 'participant'), null);
+      assert.equal(await store.claim(ticket, 'user'), null);
+    }),
+  );
+
+  test(
+    '100 concurrent claims of an observer ticket: exactly one gets it',
+    withStore(async (store) => {
+      const uuid = randomUUID();
+      const ticket = await store.issue('user', uuid, MINUTE, { observer: true });
+      const results = await Promise.all(
+        Array.from({ length: 100 }, () => store.claim(ticket, 'user')),
+      );
+      assert.deepEqual(
+        results.filter((r) => r !== null),
+        [{ uuid, observer: true }],
+      );
+    }),
+  );
+
+  test(
+    'only users get observer tickets',
+    withStore(async (store) => {
+      for (const kind of ['participant', 'device'] as PrincipalKind[])
+        await assert.rejects(store.issue(kind, randomUUID(), MINUTE, { observer: true }), {
+          code: 'INTERNAL',
+        });
+    }),
+  );
+
+  test(
     'close is idempotent',
     withStore(async (store) => {
       await store.close();

@@ -7,7 +7,11 @@ import {
   anyUnpack,
 } from '../../src/protocol/messages.js';
 import { USER_MANAGER_EVENTS, twistedCommandsTopic } from '../../src/topics.js';
-import { pythonJsonDumps } from '../../src/protocol/python-json.js';
+import {
+  JsonSyntaxError,
+  parsePythonJson,
+  pythonJsonDumps,
+} from '../../src/protocol/python-json.js';
 import { device, deviceToken, listen, markOnline, participant, serveApi } from '../kit/http.js';
 
 interface DeviceLogin {
@@ -160,6 +164,71 @@ describe('POST /api/device/status', () => {
     await events.close();
   });
 
+  /** The DeviceEvent published on the UserManager topic by `post`. */
+  async function statusEvent(run: () => Promise<unknown>) {
+    const events = await listen(suite.server, USER_MANAGER_EVENTS);
+    try {
+      await run();
+      const event = suite.server.deps.codec.decodeEvent(await events.next());
+      const d = anyUnpack(event.events[0]!, DeviceEventSchema);
+      assert.ok(d);
+      return d;
+    } finally {
+      await events.close();
+    }
+  }
+
+  test("a status given as JSON text is taken as OpenTera takes it: 403 offline, 200 online, stored as Python's json.dumps of the text", async () => {
+    const offline = await post(await deviceToken(suite.server, 'Kit Télé #1'), {
+      status: '{"battery": 80}',
+      timestamp: 1,
+    });
+    assert.equal(offline.status, 403);
+    assert.equal(offline.json(), 'Status update forbidden on offline device.');
+
+    const watch = await device(suite.server, 'Apple Watch #W05P1');
+    await markOnline(suite.server, 'device', watch.device_uuid);
+    let r: Awaited<ReturnType<typeof post>> | undefined;
+    const d = await statusEvent(async () => {
+      r = await post(watch.device_token!, { status: '{"battery": 80}', timestamp: 2 });
+    });
+    assert.equal(r?.status, 200, r?.text);
+    const stored = '"{\\"battery\\": 80}"';
+    assert.deepEqual(r.json(), { uuid: watch.device_uuid, status: stored, timestamp: 2 });
+    assert.equal(d.deviceStatus, '{"status": "\\"{\\\\\\"battery\\\\\\": 80}\\"", "timestamp": 2}');
+    assert.equal(
+      (await suite.server.deps.presence.deviceStatuses()).get(watch.device_uuid)?.status,
+      stored,
+    );
+  });
+
+  test("numbers in device_status keep the client's spelling, as Python's json.loads then json.dumps write them", async () => {
+    const watch = await device(suite.server, 'Apple Watch #W05P1');
+    await markOnline(suite.server, 'device', watch.device_uuid);
+    const body =
+      '{"status": {"a": 1.0, "b": 1e16, "c": 0.00001, "d": 10, "e": -0.0, ' +
+      '"f": 12345678901234567890123, "2": "k", "a": 2.50, "g": [1E2, 0.1, -0]}, ' +
+      '"timestamp": 1700000000.0}';
+    let r: Awaited<ReturnType<typeof post>> | undefined;
+    const d = await statusEvent(async () => {
+      r = await suite.api.request('/api/device/status', {
+        method: 'POST',
+        headers: { authorization: bearer(watch.device_token!), 'content-type': 'application/json' },
+        body,
+      });
+    });
+    assert.equal(r?.status, 200, r?.text);
+    // Python 3: json.dumps(json.loads(body)["status"]), then json.dumps({"status": …, "timestamp": …}).
+    const status =
+      '{"a": 2.5, "b": 1e+16, "c": 1e-05, "d": 10, "e": -0.0, "f": 12345678901234567890123, ' +
+      '"2": "k", "g": [100.0, 0.1, 0]}';
+    assert.equal(r.json<{ status: string }>().status, status);
+    assert.equal(
+      d.deviceStatus,
+      `{"status": ${pythonJsonDumps(status)}, "timestamp": 1700000000.0}`,
+    );
+  });
+
   test('missing or mistyped fields are 400; GET is 405; no auth is 401', async () => {
     const token = await deviceToken(suite.server, 'Apple Watch #W05P1');
     for (const body of [
@@ -167,6 +236,9 @@ describe('POST /api/device/status', () => {
       { timestamp: 1 },
       [1, 2],
       { status: 'x', timestamp: 1 },
+      { status: '{"a": 1', timestamp: 1 },
+      { status: 1, timestamp: 1 },
+      { status: ['a'], timestamp: 1 },
       { status: {}, timestamp: '1' },
     ]) {
       const r = await post(token, body);
@@ -201,5 +273,40 @@ describe('pythonJsonDumps', () => {
     assert.equal(pythonJsonDumps(1e-7), '1e-07');
     assert.equal(pythonJsonDumps('\u0001\n😀'), '"\\u0001\\n\\ud83d\\ude00"');
     assert.equal(pythonJsonDumps([]), '[]');
+  });
+
+  test("parsePythonJson reads as Python's json.loads: floats stay floats, ints keep their digits, keys their order", () => {
+    const dumps = (text: string) => pythonJsonDumps(parsePythonJson(text));
+    // Each expected text is what Python 3 prints for json.dumps(json.loads(text)).
+    assert.equal(
+      dumps('[1.0, -0.0, 0.0, -0, 1e16, 9999999999999998.0]'),
+      '[1.0, -0.0, 0.0, 0, 1e+16, 9999999999999998.0]',
+    );
+    assert.equal(
+      dumps('[0.0001, 0.00001, 1E-7, 123.456e1, 1e400, 5e-324]'),
+      '[0.0001, 1e-05, 1e-07, 1234.56, Infinity, 5e-324]',
+    );
+    assert.equal(
+      dumps('[12345678901234567890123, -9007199254740993]'),
+      '[12345678901234567890123, -9007199254740993]',
+    );
+    assert.equal(dumps('{"b": 1, "2": 2, "a": 3, "b": 4}'), '{"b": 4, "2": 2, "a": 3}');
+    assert.equal(
+      dumps(' { "s" : "\\u00e9\\n" , "t" : [ true , false , null ] } '),
+      '{"s": "\\u00e9\\n", "t": [true, false, null]}',
+    );
+    for (const bad of [
+      '',
+      '[1,]',
+      '{"a" 1}',
+      '01',
+      '1.',
+      '.5',
+      'NaN',
+      '"\\x"',
+      '[1] 2',
+      '{"a": tru}',
+    ])
+      assert.throws(() => parsePythonJson(bad), JsonSyntaxError, bad);
   });
 });

@@ -115,7 +115,7 @@ describe('GET /api/user/participants', () => {
     assert.equal(r.status, 200, r.text);
     return r.json<Part[]>();
   };
-  const names = (rows: Part[]) => rows.map((p) => p.participant_name);
+  const names = (rows: Part[] | null) => (rows ?? []).map((p) => p.participant_name);
 
   test('an argument is required', async () => {
     const r = await suite.api.get('/api/user/participants', basic('admin', 'admin'));
@@ -159,10 +159,10 @@ describe('GET /api/user/participants', () => {
     ]);
   });
 
-  test('inaccessible participants are not found', async () => {
-    assert.deepEqual(await list(`?name=${encodeURIComponent('Secret Participant')}`, 'user'), []);
-    assert.deepEqual(await list('?id_project=3', 'siteadmin'), []);
-    assert.deepEqual(await list('?id_project=1', 'user4'), []);
+  test('inaccessible participants are not found: OpenTera answers null', async () => {
+    assert.equal(await list(`?name=${encodeURIComponent('Secret Participant')}`, 'user'), null);
+    assert.equal(await list('?id_project=3', 'siteadmin'), null);
+    assert.equal(await list('?id_project=1', 'user4'), null);
   });
 
   test('participant_token only for project admins, site admins and superadmins', async () => {

@@ -1,7 +1,17 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { basic } from '../kit/server.js';
-import { serveApi } from '../kit/http.js';
+import Value from 'typebox/value';
+import type { TSchema } from 'typebox';
+import { serveApi, toJsonSchema } from '../kit/http.js';
+
+interface DocumentedResponse {
+  description?: string;
+  content?: Record<
+    string,
+    { schema: unknown; example?: unknown; examples?: Record<string, { value: unknown }> }
+  >;
+}
 
 /** Every OpenTera route this server implements, with the statuses it documents at least. */
 const ROUTES: Array<[method: string, path: string, statuses: number[]]> = [
@@ -43,7 +53,7 @@ describe('the OpenAPI document', () => {
           `${path} documents ${status}`,
         );
       // The 405 catch-alls are not documented.
-      for (const other of ['put', 'delete', 'patch'])
+      for (const other of ['put', 'patch'])
         assert.equal(suite.api.doc.paths[path]?.[other], undefined, `${path} ${other}`);
     }
     const login = suite.api.doc.paths['/api/user/login']!.get as unknown as {
@@ -53,6 +63,36 @@ describe('the OpenAPI document', () => {
       login.parameters.map((p) => [p.name, p.in]),
       [['with_websocket', 'query']],
     );
+  });
+
+  test('every answer of every route is described, with an example that matches its schema', () => {
+    let checked = 0;
+    for (const [path, ops] of Object.entries(suite.api.doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const responses = (op as { responses: Record<string, DocumentedResponse> }).responses;
+        for (const [status, response] of Object.entries(responses)) {
+          const where = `${method.toUpperCase()} ${path} ${status}`;
+          assert.notEqual(response.description, 'Default Response', where);
+          assert.ok(response.description, `${where} has a description`);
+          const media = response.content?.['application/json'];
+          if (!media) {
+            // A file (the SDK's browser module): described, with its media type, no JSON example.
+            assert.ok(Object.keys(response.content ?? {}).length > 0, `${where} has a body`);
+            continue;
+          }
+          const examples =
+            'example' in media
+              ? [media.example]
+              : Object.values(media.examples ?? {}).map((e) => e.value);
+          assert.ok(examples.length > 0, `${where} has an example`);
+          const schema = toJsonSchema(media.schema) as TSchema;
+          for (const example of examples)
+            assert.ok(Value.Check(schema, example), `${where}: ${JSON.stringify(example)}`);
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked > 40, `${checked} answers checked`);
   });
 
   test('the checker refuses answers that do not match the documented schema', () => {

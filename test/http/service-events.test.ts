@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../kit/server.js';
 import { connect, nextMatching, parseFrame, seeded, type Seeded } from '../kit/sockets.js';
+import { recordServiceToken, revokeServiceToken } from '../../src/store/queries/service-tokens.js';
 
 describe('service events endpoint', () => {
   let server: TestServer;
@@ -142,6 +143,96 @@ describe('service events endpoint', () => {
       const res = await post(body);
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(typeof res.json<{ message: string }>().message, 'string');
+    }
+  });
+
+  test('checks the token before the body: 401 without one, whatever the body', async () => {
+    for (const body of ['not json at all', { kind: 'nope' }, {}]) {
+      const res = await server.request('/api/service/events', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: body as string,
+      });
+      assert.equal(res.status, 401, JSON.stringify(body));
+      assert.equal(res.json<{ code: string }>().code, 'UNAUTHORIZED');
+    }
+  });
+
+  test('a direct event to a principal that does not exist is 404', async () => {
+    const stop = {
+      '@type': 'type.googleapis.com/opentera.protobuf.StopSessionEvent',
+      sessionUuid: 's',
+    };
+    for (const kind of ['user', 'participant', 'device']) {
+      const res = await post({ kind, uuid: '00000000-0000-4000-8000-000000000000', event: stop });
+      assert.equal(res.status, 404, kind);
+      assert.deepEqual(res.json(), {
+        code: 'NOT_FOUND',
+        message: `No ${kind} 00000000-0000-4000-8000-000000000000`,
+      });
+    }
+  });
+
+  test('tokens with an id: expired and revoked ones are refused, unknown ids too', async () => {
+    const service = await server.deps.db.kysely
+      .selectFrom('t_services')
+      .select(['service_uuid', 'id_service'])
+      .where('service_key', '=', 'VideoRehabService')
+      .executeTakeFirstOrThrow();
+    const body = {
+      kind: 'user',
+      uuid: ids.users.user!,
+      event: {
+        '@type': 'type.googleapis.com/opentera.protobuf.StopSessionEvent',
+        sessionUuid: 's',
+      },
+    };
+    const issue = async (tokenId: string, expiresAt?: Date, record = true) => {
+      if (record)
+        await recordServiceToken(server.deps.db, {
+          tokenId,
+          idService: service.id_service,
+          expiresAt: expiresAt?.toISOString() ?? null,
+        });
+      return `OpenTera ${await server.deps.tokens.signService(service.service_uuid, { tokenId, expiresAt })}`;
+    };
+    const live = await issue('live-token', new Date(Date.now() + 3_600_000));
+    assert.equal((await post(body, live)).status, 202);
+    const expired = await issue('expired-token', new Date(Date.now() - 1000));
+    assert.equal((await post(body, expired)).status, 401, 'expired');
+    const unknown = await issue('never-recorded', undefined, false);
+    assert.equal((await post(body, unknown)).status, 401, 'not in the registry');
+    assert.equal(await revokeServiceToken(server.deps.db, 'live-token'), true);
+    assert.equal((await post(body, live)).status, 401, 'revoked');
+    assert.equal(await revokeServiceToken(server.deps.db, 'no-such-id'), false);
+  });
+
+  test('the OpenAPI document gives an example per event type, each accepted as documented', async () => {
+    const doc = (await server.request('/openapi.json')).json<{
+      paths: Record<string, Record<string, any>>;
+    }>();
+    const op = doc.paths['/api/service/events']!.post;
+    assert.deepEqual(Object.keys(op.responses).sort(), ['202', '400', '401', '404']);
+    const media = op.requestBody.content['application/json'];
+    const examples = Object.values(
+      media.examples as Record<string, { value: { kind: string; event: { '@type': string } } }>,
+    ).map((e) => e.value);
+    const types = examples.map((e) => e.event['@type'].split('.').pop());
+    assert.deepEqual(types.sort(), [
+      'ArchiveEvent',
+      'DeviceEvent',
+      'JoinSessionEvent',
+      'JoinSessionReplyEvent',
+      'LeaveSessionEvent',
+      'ParticipantEvent',
+      'StopSessionEvent',
+      'UserEvent',
+    ]);
+    for (const type of types) assert.match(op.description, new RegExp(`- ${type}: `));
+    for (const example of examples) {
+      // The examples name principals that do not exist: a valid body, refused only by 404.
+      const res = await post(example);
+      assert.equal(res.status, 404, `${example.event['@type']}: ${res.text}`);
     }
   });
 });

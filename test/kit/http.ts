@@ -184,7 +184,7 @@ export async function listen(server: TestServer, topic: string) {
 }
 
 /** OpenAPI 3.0 `nullable` → JSON Schema `anyOf [.., null]`, so TypeBox's checker reads it. */
-function toJsonSchema(schema: unknown): unknown {
+export function toJsonSchema(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(toJsonSchema);
   if (typeof schema !== 'object' || schema === null) return schema;
   const out: Record<string, unknown> = {};

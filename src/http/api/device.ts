@@ -11,10 +11,15 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { AppError } from '../../errors.js';
 import { deviceStatusField, updateDeviceStatus } from '../../presence/device-status.js';
-import { authRequest, clientAddress, websocketUrlIfOffline, type ApiContext } from '../context.js';
+import { authRequest, clientAddress, websocketUrl, type ApiContext } from '../context.js';
 import { forceDisconnect, loginRefused, loginSucceeded } from './outcomes.js';
-import { deviceInfo, deviceParticipants, sessionTypesOfDevice } from '../../store/queries/login.js';
-import { jsonDepthExceeds, pythonJsonDumps } from '../../protocol/python-json.js';
+import {
+  jsonDepthExceeds,
+  parsePythonJson,
+  PyFloat,
+  pythonJsonDumps,
+  type PyJson,
+} from '../../protocol/python-json.js';
 import { firstValue, str } from '../query.js';
 import { sendJson, sendText } from '../replies.js';
 import { defineRoute, type Route } from '../route.js';
@@ -49,15 +54,40 @@ const StatusThrottled = Type.Object(ErrorBody.properties, {
   },
 });
 
-/** A status body: nesting deeper than MAX_STATUS_DEPTH is refused before JSON.parse runs. */
-function parseStatusJson(text: string): unknown {
+/**
+ * A status body, read as Python's `json.loads` reads it (so numbers keep their spelling):
+ * nesting deeper than MAX_STATUS_DEPTH is refused before it is parsed.
+ */
+function parseStatusJson(text: string): PyJson {
   if (jsonDepthExceeds(text, MAX_STATUS_DEPTH))
     throw new AppError('BAD_REQUEST', `JSON nested deeper than ${MAX_STATUS_DEPTH} levels`);
   try {
-    return JSON.parse(text) as unknown;
+    return parsePythonJson(text);
   } catch {
     throw new AppError('BAD_REQUEST', 'Body is not valid JSON');
   }
+}
+
+/**
+ * The status as OpenTera stores it, `json.dumps(status)`, for a status object or, as OpenTera
+ * also takes it, a string holding JSON text (stored as that string's `json.dumps`); null for
+ * anything else.
+ */
+function statusText(status: PyJson | undefined): string | null {
+  if (status instanceof Map) return pythonJsonDumps(status);
+  if (typeof status !== 'string' || jsonDepthExceeds(status, MAX_STATUS_DEPTH)) return null;
+  try {
+    parsePythonJson(status);
+  } catch {
+    return null;
+  }
+  return pythonJsonDumps(status);
+}
+
+/** A finite number as sent (a float stays a float), else null. */
+function timestampOf(value: PyJson | undefined): number | PyFloat | null {
+  if (value instanceof PyFloat) return value;
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
 export function deviceRoutes(ctx: ApiContext): Route[] {
@@ -75,25 +105,32 @@ export function deviceRoutes(ctx: ApiContext): Route[] {
       args: TOKEN_ARGS,
       strictArgs: true,
       response: { 200: DeviceLoginAnswer, 400: ArgsErrorBody, 401: JsonText, 403: JsonText },
-      authenticate: device,
+      // One query reads the device and its answer's rows while presence is asked.
+      authenticate: (request) =>
+        ctx.auth.deviceLogin(
+          { ...authRequest(request), queryToken: firstValue(request.query, 'token') },
+          (uuid) => ctx.deps.presence.isOnline('device', uuid),
+        ),
       refused: (reply, refusal) => loginRefused(ctx, reply, 'device', refusal, 'refused'),
       handle: async ({ request, reply, caller }) => {
-        const d = caller.account;
-        let url: string | null = null;
-        if (d.onlineable) {
-          url = await websocketUrlIfOffline(ctx, request, 'device', d.uuid);
-          if (url === null) return sendText(reply, 403, 'Device already logged in.');
-        }
-        ctx.auth.lastOnline.note('device', d.id);
-        const [info, participants, sessionTypes] = await Promise.all([
-          deviceInfo(ctx.deps.db, d.id),
-          deviceParticipants(ctx.deps.db, d.id),
-          sessionTypesOfDevice(ctx.deps.db, d.id),
+        const { account: d, login } = caller;
+        const catalog = ctx.auth.catalog;
+        const [online, names, sessionTypes] = await Promise.all([
+          d.onlineable ? caller.prefetched : false,
+          catalog.deviceTypeNames(login.device.id_device_type, login.device.id_device_subtype),
+          catalog.sessionTypesOfProjects(login.projectIds),
         ]);
+        if (online) return sendText(reply, 403, 'Device already logged in.');
+        const url = d.onlineable ? await websocketUrl(ctx, request, 'device', d.uuid) : null;
+        ctx.auth.lastOnline.note('device', d.id);
         loginSucceeded(ctx, request, reply, { kind: 'device', uuid: d.uuid, via: 'token' });
         return sendJson(reply, 200, {
-          device_info: info,
-          participants_info: participants,
+          device_info: {
+            ...login.device,
+            device_type: names.type,
+            ...(names.subtype !== undefined ? { device_subtype: names.subtype } : {}),
+          },
+          participants_info: login.participants,
           session_types_info: sessionTypes,
           ...(url !== null ? { websocket_url: url } : {}),
         });
@@ -123,6 +160,9 @@ export function deviceRoutes(ctx: ApiContext): Route[] {
       url: '/api/device/status',
       summary: 'Set the status of an online device; watchers get DEVICE_STATUS_CHANGED',
       description:
+        '`status` is an object, or a string holding JSON text (stored, as by OpenTera, as that ' +
+        "string's `json.dumps`); numbers keep the spelling they were sent with (`1.0` stays a " +
+        'float). ' +
         "Refused with 413 when the status's `device_status` text (Python's `json.dumps` of " +
         '`{"status": <status as JSON text>, "timestamp": <timestamp>}`, with `\\uXXXX` escapes) is ' +
         'larger than `--max-device-status` bytes, and with 429 beyond `--device-status-burst` ' +
@@ -143,25 +183,16 @@ export function deviceRoutes(ctx: ApiContext): Route[] {
       },
       authenticate: device,
       handle: async ({ request, reply, caller }) => {
-        const body = request.body as Record<string, unknown> | null | undefined;
-        if (
-          typeof body !== 'object' ||
-          body === null ||
-          !('status' in body) ||
-          !('timestamp' in body)
-        )
+        const body = request.body as PyJson | undefined;
+        if (!(body instanceof Map) || !body.has('status') || !body.has('timestamp'))
           return sendText(reply, 400, 'Missing arguments');
-        const { status, timestamp } = body;
-        if (
-          typeof status !== 'object' ||
-          status === null ||
-          Array.isArray(status) ||
-          typeof timestamp !== 'number'
-        )
+        const text = statusText(body.get('status'));
+        const timestamp = timestampOf(body.get('timestamp'));
+        if (text === null || timestamp === null)
           return sendText(
             reply,
             400,
-            'Invalid arguments: status must be an object and timestamp a number',
+            'Invalid arguments: status must be an object or a string of JSON text, and timestamp a number',
           );
         const d = caller.account;
         const retryAfter = await ctx.deviceStatusLimit.take(d.uuid);
@@ -175,8 +206,7 @@ export function deviceRoutes(ctx: ApiContext): Route[] {
             message: 'Too many status updates from this device; try again later',
           });
         }
-        const statusText = pythonJsonDumps(status);
-        const size = deviceStatusField(statusText, timestamp).length;
+        const size = deviceStatusField(text, timestamp).length;
         const max = ctx.deps.config.maxDeviceStatus;
         if (size > max)
           return sendText(
@@ -184,9 +214,9 @@ export function deviceRoutes(ctx: ApiContext): Route[] {
             413,
             `Status too large: ${size} bytes once encoded, at most ${max} allowed.`,
           );
-        if (!(await updateDeviceStatus(ctx.deps, d, statusText, timestamp)))
+        if (!(await updateDeviceStatus(ctx.deps, d, text, timestamp)))
           return sendText(reply, 403, 'Status update forbidden on offline device.');
-        return sendJson(reply, 200, { uuid: d.uuid, status: statusText, timestamp });
+        return sendJson(reply, 200, { uuid: d.uuid, status: text, timestamp: Number(timestamp) });
       },
     }),
   ];

@@ -5,9 +5,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { ParticipantAuth } from '../../auth/authenticate.js';
 import { LOGIN_TOKEN_TTL_S, REFRESH_TOKEN_TTL_S } from '../../auth/tokens.js';
-import { authRequest, revokeToken, websocketUrlIfOffline, type ApiContext } from '../context.js';
+import { authRequest, revokeToken, websocketUrl, type ApiContext } from '../context.js';
 import { forceDisconnect, loginRefused, loginSucceeded } from './outcomes.js';
-import { sessionTypesOfProjects } from '../../store/queries/login.js';
 import { bool } from '../query.js';
 import { sendJson, sendText } from '../replies.js';
 import { defineRoute, type Route } from '../route.js';
@@ -54,13 +53,21 @@ export function participantRoutes(ctx: ApiContext): Route[] {
         403: JsonText,
         429: ErrorBody,
       },
-      authenticate: anyCredentials,
+      // Presence is asked while the account is read.
+      authenticate: (request) =>
+        ctx.auth.participantLogin(authRequest(request), ANY_CREDENTIALS, (uuid) =>
+          ctx.deps.presence.isOnline('participant', uuid),
+        ),
       refused: (reply, refusal) => loginRefused(ctx, reply, 'participant', refusal),
       handle: async ({ request, reply, caller, args }) => {
         const a = caller.account;
-        const url = await websocketUrlIfOffline(ctx, request, 'participant', a.uuid);
-        if (url === null && args.with_websocket)
+        const [online, sessionTypes] = await Promise.all([
+          caller.prefetched,
+          ctx.auth.catalog.sessionTypesOfProjects([a.projectId]),
+        ]);
+        if (online && args.with_websocket)
           return sendText(reply, 403, 'Participant already logged in.');
+        const url = online ? null : await websocketUrl(ctx, request, 'participant', a.uuid);
         ctx.auth.lastOnline.note('participant', a.id);
         const via = caller.via === 'basic' ? 'basic' : 'token';
         loginSucceeded(ctx, request, reply, { kind: 'participant', uuid: a.uuid, via });
@@ -68,7 +75,7 @@ export function participantRoutes(ctx: ApiContext): Route[] {
           participant_name: a.name,
           participant_uuid: a.uuid,
           ...(url !== null ? { websocket_url: url } : {}),
-          session_types_info: await sessionTypesOfProjects(ctx.deps.db, [a.projectId]),
+          session_types_info: sessionTypes,
           base_token: a.staticToken,
           ...(caller.full
             ? {

@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { UserAuth } from '../../auth/authenticate.js';
 import { fullname } from '../../auth/accounts.js';
+import { beginLoginStep } from '../../auth/login-sessions.js';
 import { checkClientVersion } from '../../auth/client-version.js';
 import { REFRESH_TOKEN_TTL_S, LOGIN_TOKEN_TTL_S } from '../../auth/tokens.js';
 import {
@@ -35,7 +36,7 @@ import {
 
 const tags = ['user'];
 
-async function userToken(ctx: ApiContext, auth: UserAuth, ttl: number): Promise<string> {
+export async function userToken(ctx: ApiContext, auth: UserAuth, ttl: number): Promise<string> {
   const a = auth.account;
   return ctx.deps.tokens.signUser(
     {
@@ -67,6 +68,7 @@ async function loginAnswer(
     );
   const extra = version.kind === 'known' ? version.fields : {};
   if (a.forcePasswordChange) {
+    await beginLoginStep(ctx.deps.db, reply, a.id, 'password_change');
     return sendJson(reply, 200, {
       ...extra,
       message: 'Password change required for this user.',
@@ -77,7 +79,9 @@ async function loginAnswer(
   if (a.twoFactorEnabled) {
     if (await ctx.auth.throttle.twoFactorBlocked(a.uuid))
       return sendText(reply, 403, 'Too many 2FA attempts. Please wait and try again.');
-    return a.twoFactorOtpEnabled && a.hasOtpSecret
+    const validate = a.twoFactorOtpEnabled && a.hasOtpSecret;
+    await beginLoginStep(ctx.deps.db, reply, a.id, validate ? '2fa' : '2fa_setup');
+    return validate
       ? sendJson(reply, 200, {
           ...extra,
           message: '2FA required for this user.',

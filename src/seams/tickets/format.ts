@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../errors.js';
 import { isPrincipalKind, type PrincipalKind } from '../../principal.js';
+import type { TicketOptions } from './tickets.js';
 
 export const TICKET_BYTES = 32;
 export const TICKET_LENGTH = 43;
@@ -20,10 +21,17 @@ export function isTicketShape(value: unknown): value is string {
 }
 
 /** Rejects arguments no caller should pass (a programming error, not bad client input). */
-export function checkIssue(kind: PrincipalKind, uuid: string, ttlMs: number): void {
+export function checkIssue(
+  kind: PrincipalKind,
+  uuid: string,
+  ttlMs: number,
+  options: TicketOptions = {},
+): void {
   if (!isPrincipalKind(kind)) throw new AppError('INTERNAL', `ticket: unknown principal kind`);
   if (typeof uuid !== 'string' || uuid.length === 0)
     throw new AppError('INTERNAL', 'ticket: empty principal uuid');
   if (!Number.isSafeInteger(ttlMs) || ttlMs < 1)
     throw new AppError('INTERNAL', `ticket: ttlMs must be a positive integer, got ${ttlMs}`);
+  if (options.observer && kind !== 'user')
+    throw new AppError('INTERNAL', 'ticket: only users may have observer connections');
 }

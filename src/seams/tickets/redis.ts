@@ -1,23 +1,32 @@
 /**
  * RedisTicketStore: the TicketStore shared by every node. A ticket is the key
- * `terarelay:ticket:<ticket>` holding `<kind>:<uuid>`, written with `SET … PX ttl NX` and
- * redeemed with `GETDEL` (Redis ≥ 6.2), so exactly one redeem can read it, whichever node
- * serves it. Nothing is kept in process. The Redis client belongs to the caller: `close()`
- * does not quit it.
+ * `terarelay:ticket:<ticket>` holding `<kind>:<uuid>`, or `<kind>:<uuid>:observer` for an
+ * observer connection, written with `SET … PX ttl NX` and claimed with `GETDEL`
+ * (Redis ≥ 6.2), so exactly one claim can read it, whichever node serves it. Nothing is kept
+ * in process. The Redis client belongs to the caller: `close()` does not quit it.
  */
 import type { Redis } from 'ioredis';
 import { AppError } from '../../errors.js';
 import { isPrincipalKind, type PrincipalKind } from '../../principal.js';
 import { checkIssue, isTicketShape, newTicket } from './format.js';
-import type { TicketStore } from './tickets.js';
+import type { ClaimedTicket, TicketOptions, TicketStore } from './tickets.js';
 import { redisCall } from '../redis-client.js';
 
 export const TICKET_KEY_PREFIX = 'terarelay:ticket:';
 const WHAT = 'ticket store';
+const OBSERVER_FLAG = 'observer';
 
 export interface RedisTicketStoreOptions {
   /** A connected (or connecting) ioredis client; shared, not owned. */
   redis: Redis;
+}
+
+/** What a stored value names, or null when it is not one this store writes. */
+function parseValue(value: string): (ClaimedTicket & { kind: PrincipalKind }) | null {
+  const [kind, uuid, flag, ...rest] = value.split(':');
+  if (!isPrincipalKind(kind) || !uuid || rest.length > 0) return null;
+  if (flag !== undefined && flag !== OBSERVER_FLAG) return null;
+  return { kind, uuid, observer: flag === OBSERVER_FLAG };
 }
 
 export class RedisTicketStore implements TicketStore {
@@ -29,14 +38,20 @@ export class RedisTicketStore implements TicketStore {
   }
 
   /** Throws AppError UNAVAILABLE when Redis does not answer. */
-  async issue(kind: PrincipalKind, uuid: string, ttlMs: number): Promise<string> {
-    checkIssue(kind, uuid, ttlMs);
+  async issue(
+    kind: PrincipalKind,
+    uuid: string,
+    ttlMs: number,
+    options: TicketOptions = {},
+  ): Promise<string> {
+    checkIssue(kind, uuid, ttlMs, options);
     if (this.closed) throw new AppError('UNAVAILABLE', 'ticket store is closed');
+    const value = `${kind}:${uuid}` + (options.observer ? `:${OBSERVER_FLAG}` : '');
     // NX guards a (2^-256) collision with an outstanding ticket: draw again rather than overwrite.
     for (let attempt = 0; attempt < 3; attempt++) {
       const ticket = newTicket();
       const ok = await redisCall(WHAT, () =>
-        this.redis.set(TICKET_KEY_PREFIX + ticket, `${kind}:${uuid}`, 'PX', ttlMs, 'NX'),
+        this.redis.set(TICKET_KEY_PREFIX + ticket, value, 'PX', ttlMs, 'NX'),
       );
       if (ok === 'OK') return ticket;
     }
@@ -44,15 +59,16 @@ export class RedisTicketStore implements TicketStore {
   }
 
   /** Null for anything but a live ticket of `kind`; throws AppError UNAVAILABLE when Redis does not answer. */
-  async redeem(ticket: string, kind: PrincipalKind): Promise<string | null> {
+  async claim(ticket: string, kind: PrincipalKind): Promise<ClaimedTicket | null> {
     if (!isTicketShape(ticket) || this.closed) return null;
     const value = await redisCall(WHAT, () => this.redis.getdel(TICKET_KEY_PREFIX + ticket));
-    if (value === null) return null;
-    const colon = value.indexOf(':');
-    const boundKind = value.slice(0, colon);
-    const uuid = value.slice(colon + 1);
-    if (colon < 0 || !isPrincipalKind(boundKind) || boundKind !== kind || uuid === '') return null;
-    return uuid;
+    const bound = value === null ? null : parseValue(value);
+    if (bound === null || bound.kind !== kind) return null;
+    return { uuid: bound.uuid, observer: bound.observer };
+  }
+
+  async redeem(ticket: string, kind: PrincipalKind): Promise<string | null> {
+    return (await this.claim(ticket, kind))?.uuid ?? null;
   }
 
   async close(): Promise<void> {

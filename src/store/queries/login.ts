@@ -1,8 +1,12 @@
 /**
- * Database reads behind the participant and device login answers: session
- * types of projects, a device's full row with its type names, its linked participants.
- * Deleted rows never appear.
+ * Database reads behind the participant and device login answers. A device login reads its
+ * device in one query (`deviceLoginByToken`: the full row, its non-deleted participants and
+ * projects); the session types and device type names the answers also list are read whole
+ * (`catalogSessionTypes`, `catalogDeviceTypes`) and kept by the login catalog
+ * (src/store/cache.ts).
  */
+import { jsonArrayFrom as pgJsonArrayFrom } from 'kysely/helpers/postgres';
+import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite';
 import type { Db } from '../connect.js';
 import { DEVICE_ROW_COLUMNS } from './lists.js';
 
@@ -22,80 +26,116 @@ const SESSION_TYPE_COLUMNS = [
   'st.session_type_category',
 ] as const;
 
-/** The session types linked to any of `projectIds`, each once, by id. */
-export async function sessionTypesOfProjects(
-  db: Db,
-  projectIds: number[],
-): Promise<SessionTypeInfo[]> {
-  if (projectIds.length === 0) return [];
-  return db.kysely
-    .selectFrom('t_sessions_types as st')
-    .select(SESSION_TYPE_COLUMNS)
-    .where('st.id_session_type', 'in', (eb) =>
-      eb
-        .selectFrom('t_sessions_types_projects')
-        .select('id_session_type')
-        .where('id_project', 'in', projectIds),
-    )
-    .orderBy('st.id_session_type')
-    .execute();
+/** A device's own columns, as `device_info` lists them before the type names. */
+export interface DeviceLoginDevice {
+  id_device: number;
+  device_uuid: string;
+  device_name: string;
+  id_device_type: number;
+  id_device_subtype: number | null;
+  device_token: string | null;
+  device_enabled: boolean;
+  device_onlineable: boolean;
+  device_config: string | null;
+  device_infos: string | null;
+  device_notes: string | null;
+  device_lastonline: string | null;
 }
 
-/** The (non-deleted) projects a device is linked to. */
+/** What a device login reads of its device, in one query. */
+export interface DeviceLoginRow {
+  device: DeviceLoginDevice;
+  /** `participants_info`: the non-deleted participants linked to the device, by id. */
+  participants: Array<{ participant_name: string; participant_uuid: string }>;
+  /** The non-deleted projects the device is linked to. */
+  projectIds: number[];
+}
+
+/** A JSON array column: parsed by pg, text in SQLite. */
+const jsonArray = <T>(v: unknown): T[] =>
+  (typeof v === 'string' ? JSON.parse(v) : (v ?? [])) as T[];
+
 /**
- * The session types linked to any non-deleted project of the device, each once, by id: one
- * query, so a device login reads everything it answers in one round.
+ * The non-deleted device whose stored static token is `token`, with its linked participants
+ * and its projects, in one query; undefined when none.
  */
-export async function sessionTypesOfDevice(db: Db, deviceId: number): Promise<SessionTypeInfo[]> {
-  return db.kysely
-    .selectFrom('t_sessions_types as st')
-    .select(SESSION_TYPE_COLUMNS)
-    .where('st.id_session_type', 'in', (eb) =>
-      eb
-        .selectFrom('t_sessions_types_projects as stp')
-        .innerJoin('t_devices_projects as dp', 'dp.id_project', 'stp.id_project')
-        .innerJoin('t_projects as p', 'p.id_project', 'dp.id_project')
-        .select('stp.id_session_type')
-        .where('dp.id_device', '=', deviceId)
-        .where('p.deleted_at', 'is', null),
-    )
-    .orderBy('st.id_session_type')
-    .execute();
-}
-
-/** `device_info` of the device login: the full row plus its type and subtype names. */
-export async function deviceInfo(
+export async function deviceLoginByToken(
   db: Db,
-  deviceId: number,
-): Promise<Record<string, unknown> | null> {
+  token: string,
+): Promise<DeviceLoginRow | undefined> {
+  const jsonArrayFrom = db.dialect === 'postgres' ? pgJsonArrayFrom : sqliteJsonArrayFrom;
   const r = await db.kysely
     .selectFrom('t_devices as d')
-    .innerJoin('t_devices_types as t', 't.id_device_type', 'd.id_device_type')
-    .leftJoin('t_devices_subtypes as s', 's.id_device_subtype', 'd.id_device_subtype')
-    .select([...DEVICE_ROW_COLUMNS, 't.device_type_name', 's.device_subtype_name'])
-    .where('d.id_device', '=', deviceId)
+    .select(DEVICE_ROW_COLUMNS)
+    .select((eb) => [
+      jsonArrayFrom(
+        eb
+          .selectFrom('t_devices_participants as dp')
+          .innerJoin('t_participants as p', 'p.id_participant', 'dp.id_participant')
+          .select(['p.id_participant', 'p.participant_name', 'p.participant_uuid'])
+          .whereRef('dp.id_device', '=', 'd.id_device')
+          .where('p.deleted_at', 'is', null),
+      ).as('participants'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('t_devices_projects as dpr')
+          .innerJoin('t_projects as pr', 'pr.id_project', 'dpr.id_project')
+          .select('pr.id_project')
+          .whereRef('dpr.id_device', '=', 'd.id_device')
+          .where('pr.deleted_at', 'is', null),
+      ).as('projects'),
+    ])
+    .where('d.device_token', '=', token)
     .where('d.deleted_at', 'is', null)
     .executeTakeFirst();
-  if (!r) return null;
-  const { device_type_name, device_subtype_name, ...row } = r;
+  if (!r) return undefined;
+  const { participants, projects, ...device } = r;
   return {
-    ...row,
-    device_type: device_type_name,
-    ...(device_subtype_name !== null ? { device_subtype: device_subtype_name } : {}),
+    device,
+    participants: jsonArray<{
+      id_participant: number;
+      participant_name: string;
+      participant_uuid: string;
+    }>(participants)
+      .sort((a, b) => a.id_participant - b.id_participant)
+      .map((p) => ({ participant_name: p.participant_name, participant_uuid: p.participant_uuid })),
+    projectIds: jsonArray<{ id_project: number }>(projects).map((p) => p.id_project),
   };
 }
 
-/** `participants_info`: the participants linked to a device. */
-export async function deviceParticipants(
-  db: Db,
-  deviceId: number,
-): Promise<Array<{ participant_name: string; participant_uuid: string }>> {
-  return db.kysely
-    .selectFrom('t_devices_participants as dp')
-    .innerJoin('t_participants as p', 'p.id_participant', 'dp.id_participant')
-    .select(['p.participant_name', 'p.participant_uuid'])
-    .where('dp.id_device', '=', deviceId)
-    .where('p.deleted_at', 'is', null)
-    .orderBy('p.id_participant')
-    .execute();
+/** Every session type, by id, and the session types of each project (the login catalog). */
+export async function catalogSessionTypes(db: Db): Promise<{
+  types: SessionTypeInfo[];
+  links: Array<{ id_session_type: number; id_project: number }>;
+}> {
+  const [types, links] = await Promise.all([
+    db.kysely
+      .selectFrom('t_sessions_types as st')
+      .select(SESSION_TYPE_COLUMNS)
+      .orderBy('st.id_session_type')
+      .execute(),
+    db.kysely
+      .selectFrom('t_sessions_types_projects')
+      .select(['id_session_type', 'id_project'])
+      .execute(),
+  ]);
+  return { types, links };
+}
+
+/** The names of every device type and subtype (the login catalog). */
+export async function catalogDeviceTypes(db: Db): Promise<{
+  types: Array<{ id_device_type: number; device_type_name: string }>;
+  subtypes: Array<{ id_device_subtype: number; device_subtype_name: string }>;
+}> {
+  const [types, subtypes] = await Promise.all([
+    db.kysely
+      .selectFrom('t_devices_types')
+      .select(['id_device_type', 'device_type_name'])
+      .execute(),
+    db.kysely
+      .selectFrom('t_devices_subtypes')
+      .select(['id_device_subtype', 'device_subtype_name'])
+      .execute(),
+  ]);
+  return { types, subtypes };
 }

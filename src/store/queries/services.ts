@@ -1,7 +1,7 @@
 /**
- * Services (`t_services`): by `service_key` for the `service-token` command (the uuid a
- * service token names and whether the service is enabled; this lookup does not filter
- * `deleted_at`), and by uuid for authenticating a service's calls (enabled, not deleted).
+ * Services (`t_services`, not deleted): by `service_key` for the `service-token` command (the
+ * uuid a service token names and whether the service is enabled), and by uuid for
+ * authenticating a service's calls (enabled).
  */
 import type { Db } from '../connect.js';
 
@@ -9,11 +9,12 @@ import type { Db } from '../connect.js';
 export function serviceByKey(
   db: Db,
   serviceKey: string,
-): Promise<{ service_uuid: string; service_enabled: boolean } | undefined> {
+): Promise<{ id_service: number; service_uuid: string; service_enabled: boolean } | undefined> {
   return db.kysely
     .selectFrom('t_services')
-    .select(['service_uuid', 'service_enabled'])
+    .select(['id_service', 'service_uuid', 'service_enabled'])
     .where('service_key', '=', serviceKey)
+    .where('deleted_at', 'is', null)
     .executeTakeFirst();
 }
 

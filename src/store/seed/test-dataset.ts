@@ -209,6 +209,7 @@ export async function seedTestData(trx: Trx, keys: Keys): Promise<Credential[]> 
   const [part1, part2] = participants.map((p) => p.id_participant) as [number, number];
   const devices = await seedTestDevices(trx, keys, { p1, p3, site1, site2, groupA, part1, part2 });
   credentials.push(...devices);
+  await seedServiceSitesAndProjects(trx, { site1, site2, p1, p2 });
   await seedTestSessions(trx);
   return credentials;
 }
@@ -327,4 +328,39 @@ async function groupId(trx: Trx, name: string): Promise<number> {
     .where('user_group_name', '=', name)
     .executeTakeFirstOrThrow();
   return row.id_user_group;
+}
+
+/** OpenTera's services per site and per project (`TeraServiceSite`/`TeraServiceProject` defaults). */
+async function seedServiceSitesAndProjects(
+  trx: Trx,
+  ids: { site1: number; site2: number; p1: number; p2: number },
+): Promise<void> {
+  const services = await trx
+    .selectFrom('t_services')
+    .select(['id_service', 'service_key'])
+    .execute();
+  const service = (key: string): number => services.find((s) => s.service_key === key)!.id_service;
+  const [rehab, files, bureau] = [
+    service('VideoRehabService'),
+    service('FileTransferService'),
+    service('BureauActif'),
+  ];
+  await trx
+    .insertInto('t_services_sites')
+    .values([
+      { id_site: ids.site1, id_service: rehab },
+      { id_site: ids.site1, id_service: files },
+      { id_site: ids.site1, id_service: bureau },
+      { id_site: ids.site2, id_service: rehab },
+    ])
+    .execute();
+  await trx
+    .insertInto('t_services_projects')
+    .values([
+      { id_project: ids.p1, id_service: rehab },
+      { id_project: ids.p2, id_service: rehab },
+      { id_project: ids.p1, id_service: files },
+      { id_project: ids.p1, id_service: bureau },
+    ])
+    .execute();
 }

@@ -1,6 +1,7 @@
 /**
  * The session types and sessions of OpenTera's test dataset (`TeraSessionType`,
- * `TeraSessionTypeProject` and `TeraSession.create_defaults`): 5 session types, then
+ * `TeraSessionTypeProject`, `TeraSessionTypeSite` and `TeraSession.create_defaults`): 5 session
+ * types with their projects and sites, then
  * 8 sessions created by user 1, 8 by device 1, 8 by participant 1 and 4 by VideoRehabService,
  * with OpenTera's members and statuses. OpenTera picks session types 1–3 and durations at
  * random; here they are derived from the index, so the dataset is the same at every seeding
@@ -77,6 +78,20 @@ export async function seedTestSessions(trx: Trx): Promise<void> {
     .values(
       types.map((t, i) => ({ id_session_type: t.id_session_type, id_project: i < 4 ? p1 : p2 })),
     )
+    .execute();
+  // OpenTera's `TeraSessionTypeSite` test defaults: every type at Default Site, type 4 also at
+  // Top Secret Site.
+  const sites = await trx.selectFrom('t_sites').select(['id_site', 'site_name']).execute();
+  const siteId = (name: string) => sites.find((s) => s.site_name === name)!.id_site;
+  await trx
+    .insertInto('t_sessions_types_sites')
+    .values([
+      ...types.map((t) => ({
+        id_session_type: t.id_session_type,
+        id_site: siteId('Default Site'),
+      })),
+      { id_session_type: types[3]!.id_session_type, id_site: siteId('Top Secret Site') },
+    ])
     .execute();
 
   // OpenTera picks these by id (users 1–3, participants 1–2, devices 1–2), and `user3` by name.

@@ -1,0 +1,323 @@
+/**
+ * RedisHistory: the History shared by every node and by OpenTera's Python services.
+ *
+ * Keys (prefix `terarelay:` by default): `h:<topic>` a stream per topic (field `p`: the bytes),
+ * `h-last` the position counter, `h-epoch` the epoch, `hd:<sha1>` short-lived dedup keys.
+ * Channels: `d:<topic>` carries each appended event as one byte of id length, the id, the bytes.
+ *
+ * - `publish` runs append.lua: position, XADD + trims + PEXPIRE, PUBLISH on the delivery channel,
+ *   PUBLISH of the unchanged bytes on the topic itself, and the dedup key, so that the copy every
+ *   node hears on the topic is not appended again.
+ * - `subscribe(topic)` listens, through the node's RedisBus (one subscriber link), to the delivery
+ *   channel (handlers get topic, position, bytes) and to the topic itself: what is heard there is
+ *   appended by append.lua in its idempotent mode (SET NX of the dedup key first), unless it is
+ *   the copy of a delivery just received on the same link (same order: delivery first).
+ * - `ingestEverything(true)` (the UserManager leader) opens one more subscriber link to the broadcast
+ *   topics and every direct topic (pattern), and appends what it hears there the same way, so an
+ *   event for a principal connected nowhere is still kept.
+ *
+ * When an append fails (Redis unreachable), the event goes to this node's handlers with a null
+ * position after a turn, and is counted (`terarelay_bus_errors_total{op="publish"}`).
+ * Not for Redis Cluster: the scripts touch keys derived from their arguments.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Metrics } from '../../metrics.js';
+import type { Bus, Subscription } from '../bus/bus.js';
+import { closeRedis, createRedis } from '../redis-client.js';
+import type { RedisLinks } from '../redis-links.js';
+import { BROADCAST_EVENT_TOPICS, DIRECT_TOPICS_PATTERN } from '../../topics.js';
+import type {
+  History,
+  HistoryBounds,
+  HistoryEntry,
+  HistoryHandler,
+  HistoryHead,
+  NotRecovered,
+  Replay,
+} from './history.js';
+import { comparePositions } from './positions.js';
+import { RecentDeliveries } from './recent.js';
+
+const read = (name: string): string =>
+  readFileSync(new URL(`./${name}.lua`, import.meta.url), 'utf8');
+
+/** How long a dedup key lives, ms: longer than any node takes to hear a message. */
+const DEDUP_MS = 30_000;
+
+interface Scripts {
+  historyAppend(...args: Array<string | Buffer | number>): Promise<string | null>;
+  historyHead(...args: string[]): Promise<[string, string]>;
+  historySinceBuffer(...args: Array<string | number>): Promise<unknown[]>;
+}
+
+export interface RedisHistoryOptions {
+  url: string;
+  /** The node's bus: its subscriber link carries the deliveries and the topics heard. */
+  bus: Bus;
+  bounds: HistoryBounds;
+  log: Logger;
+  metrics?: Metrics;
+  /** Names the Redis links (`history:<name>`, `history-wide:<name>`). */
+  name?: string;
+  /** The node's links, which the command link joins. */
+  links?: RedisLinks;
+  /** Key and channel prefix. Default `terarelay:`. */
+  prefix?: string;
+}
+
+interface Topic {
+  readonly handlers: Set<{ handler: HistoryHandler; active: boolean }>;
+  readonly subscriptions: Promise<Subscription[]>;
+}
+
+export class RedisHistory implements History {
+  private readonly redis: Redis & Scripts;
+  private readonly bus: Bus;
+  private readonly bounds: HistoryBounds;
+  private readonly log: Logger;
+  private readonly metrics: Metrics | undefined;
+  private readonly url: string;
+  private readonly name: string;
+  private readonly prefix: string;
+  private readonly counterKey: string;
+  private readonly epochKey: string;
+  private readonly topics = new Map<string, Topic>();
+  /** Deliveries heard on the bus link, to recognise their copies on the topics. */
+  private readonly recent = new RecentDeliveries();
+  private wide: Redis | null = null;
+  private readonly wideRecent = new RecentDeliveries();
+  private closed = false;
+
+  constructor(options: RedisHistoryOptions) {
+    this.bus = options.bus;
+    this.bounds = options.bounds;
+    this.log = options.log.child({ component: 'history' });
+    this.metrics = options.metrics;
+    this.url = options.url;
+    this.name = options.name ?? 'node';
+    this.prefix = options.prefix ?? 'terarelay:';
+    this.counterKey = `${this.prefix}h-last`;
+    this.epochKey = `${this.prefix}h-epoch`;
+    const redis = createRedis(options.url, {
+      name: `history:${this.name}`,
+      log: options.log,
+      links: options.links,
+    });
+    redis.defineCommand('historyAppend', { numberOfKeys: 4, lua: read('append') });
+    redis.defineCommand('historyHead', { numberOfKeys: 2, lua: read('head') });
+    redis.defineCommand('historySince', { lua: read('since') });
+    this.redis = redis as Redis & Scripts;
+  }
+
+  async publish(topic: string, payload: Uint8Array): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.append(topic, payload, false);
+    } catch (err) {
+      this.metrics?.busErrors.inc({ op: 'publish' });
+      this.log.warn({ topic, err: (err as Error).message }, 'history append failed; delivered here only');
+      setImmediate(() => this.deliver(topic, null, payload));
+    }
+  }
+
+  async subscribe(topic: string, handler: HistoryHandler): Promise<Subscription> {
+    const entry = { handler, active: true };
+    let state = this.topics.get(topic);
+    if (!state) {
+      const subscriptions = Promise.all([
+        this.bus.subscribe(this.deliveryChannel(topic), (_c, message) =>
+          this.delivered(topic, message),
+        ),
+        this.bus.subscribe(topic, (t, payload) => this.heard(t, payload)),
+      ]);
+      state = { handlers: new Set(), subscriptions };
+      this.topics.set(topic, state);
+      subscriptions.catch(() => {
+        if (this.topics.get(topic) === state) this.topics.delete(topic);
+      });
+    }
+    state.handlers.add(entry);
+    try {
+      await state.subscriptions;
+    } catch (err) {
+      state.handlers.delete(entry);
+      throw err;
+    }
+    const current = state;
+    return {
+      unsubscribe: async () => {
+        if (!entry.active) return;
+        entry.active = false;
+        if (!current.handlers.delete(entry) || current.handlers.size > 0) return;
+        if (this.topics.get(topic) === current) this.topics.delete(topic);
+        const subscriptions = await current.subscriptions;
+        await Promise.all(subscriptions.map((s) => s.unsubscribe()));
+      },
+    };
+  }
+
+  async head(): Promise<HistoryHead> {
+    const [epoch, position] = await this.redis.historyHead(
+      this.counterKey,
+      this.epochKey,
+      newEpoch(),
+    );
+    return { epoch, position };
+  }
+
+  async since(epoch: string, position: string, topics: readonly string[]): Promise<Replay> {
+    const unique = [...new Set(topics)];
+    const keys = [this.counterKey, this.epochKey, ...unique.map((t) => this.streamKey(t))];
+    const reply = await this.redis.historySinceBuffer(
+      keys.length,
+      ...keys,
+      epoch,
+      position,
+      newEpoch(),
+    );
+    const [status, current, last, ...streams] = reply as [Buffer, Buffer, Buffer, ...unknown[]];
+    const head = { epoch: current.toString(), position: last.toString() };
+    const outcome = status.toString();
+    if (outcome !== 'ok') return { recovered: false, reason: outcome as NotRecovered, head };
+    const entries: HistoryEntry[] = [];
+    streams.forEach((stream, i) => {
+      const topic = unique[i]!;
+      for (const [id, fields] of stream as Array<[Buffer, Buffer[]]>)
+        entries.push({ topic, position: id.toString(), payload: fields[1] ?? Buffer.alloc(0) });
+    });
+    entries.sort((a, b) => comparePositions(a.position, b.position));
+    return { recovered: true, head, entries };
+  }
+
+  /**
+   * While on (the UserManager leader), also appends what is published on the broadcast topics and
+   * on every direct topic, whether or not this node has connections for them.
+   */
+  ingestEverything(on: boolean): void {
+    if (this.closed) return;
+    if (!on) {
+      const wide = this.wide;
+      this.wide = null;
+      if (wide) void closeRedis(wide);
+      return;
+    }
+    if (this.wide) return;
+    const wide = createRedis(this.url, {
+      name: `history-wide:${this.name}`,
+      log: this.log,
+      use: 'subscribe',
+    });
+    const channels = BROADCAST_EVENT_TOPICS.flatMap((t) => [t, this.deliveryChannel(t)]);
+    const patterns = [DIRECT_TOPICS_PATTERN, this.deliveryChannel(DIRECT_TOPICS_PATTERN)];
+    wide.on('ready', () => {
+      Promise.all([wide.subscribe(...channels), wide.psubscribe(...patterns)]).catch(
+        (err: Error) => this.log.warn({ err: err.message }, 'history: wide subscribe failed'),
+      );
+    });
+    wide.on('messageBuffer', (channel: Buffer, message: Buffer) =>
+      this.heardWide(channel.toString(), message),
+    );
+    wide.on('pmessageBuffer', (_pattern: Buffer, channel: Buffer, message: Buffer) =>
+      this.heardWide(channel.toString(), message),
+    );
+    this.wide = wide;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const wide = this.wide;
+    this.wide = null;
+    const topics = [...this.topics.values()];
+    this.topics.clear();
+    await Promise.all(
+      topics.map(async (t) => {
+        const subs = await t.subscriptions.catch(() => []);
+        await Promise.all(subs.map((s) => s.unsubscribe()));
+      }),
+    );
+    await Promise.all([wide ? closeRedis(wide) : undefined, closeRedis(this.redis)]);
+  }
+
+  /** Runs append.lua; `heard`: the event came from the topic itself (append it only once). */
+  private append(topic: string, payload: Uint8Array, heard: boolean): Promise<string | null> {
+    const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    const dedup = createHash('sha1').update(topic).update('\n').update(bytes).digest('hex');
+    return this.redis.historyAppend(
+      this.streamKey(topic),
+      this.counterKey,
+      this.epochKey,
+      `${this.prefix}hd:${dedup}`,
+      bytes,
+      heard ? '' : topic,
+      this.deliveryChannel(topic),
+      this.bounds.size,
+      this.bounds.seconds * 1000,
+      this.bounds.idleTtlMs,
+      DEDUP_MS,
+      newEpoch(),
+      heard ? '1' : '0',
+    );
+  }
+
+  /** A message on a delivery channel: the event with its position. */
+  private delivered(topic: string, message: Uint8Array): void {
+    const length = message[0];
+    if (length === undefined || message.byteLength < 1 + length) return;
+    const position = Buffer.from(message.buffer, message.byteOffset + 1, length).toString('latin1');
+    const payload = message.subarray(1 + length);
+    this.recent.add(topic, payload);
+    this.deliver(topic, position, payload);
+  }
+
+  /** A message on a topic itself: appended unless it is the copy of a delivery. */
+  private heard(topic: string, payload: Uint8Array): void {
+    if (this.recent.take(topic, payload)) return;
+    this.ingest(topic, payload);
+  }
+
+  private heardWide(channel: string, message: Uint8Array): void {
+    const prefix = this.deliveryChannel('');
+    if (channel.startsWith(prefix)) {
+      const length = message[0] ?? 0;
+      this.wideRecent.add(channel.slice(prefix.length), message.subarray(1 + length));
+      return;
+    }
+    if (this.wideRecent.take(channel, message) || this.topics.has(channel)) return;
+    this.ingest(channel, message);
+  }
+
+  private ingest(topic: string, payload: Uint8Array): void {
+    if (this.closed) return;
+    this.append(topic, payload, true).catch((err: Error) => {
+      this.metrics?.busErrors.inc({ op: 'publish' });
+      this.log.warn({ topic, err: err.message }, 'history: could not append an event heard');
+    });
+  }
+
+  private deliver(topic: string, position: string | null, payload: Uint8Array): void {
+    const state = this.topics.get(topic);
+    if (!state) return;
+    for (const entry of [...state.handlers]) {
+      if (!entry.active) continue;
+      try {
+        entry.handler(topic, position, payload);
+      } catch (err) {
+        this.log.error({ err, topic }, 'history handler threw; other handlers unaffected');
+      }
+    }
+  }
+
+  private streamKey(topic: string): string {
+    return `${this.prefix}h:${topic}`;
+  }
+
+  private deliveryChannel(topic: string): string {
+    return `${this.prefix}d:${topic}`;
+  }
+}
+
+const newEpoch = (): string => randomBytes(12).toString('base64url');
