@@ -50,7 +50,8 @@ export const USAGE = `npm run bench -- [options]
   --keep                keep the work folder (database, certificate, server logs)
   --profile             CPU-profile the servers during the fan-out saturation runs and the
                         storm's phases (<results>-<phase>.cpuprofile, summarised in
-                        .cpuprofile.md); idle: the heap's growth per connection by kind`;
+                        .cpuprofile.md); idle: the heap per connection by kind at the last
+                        size, from heap snapshots (about twice the heap: use a small size)`;
 
 const positive = (name: string, text: string): number => {
   const n = Number(text);

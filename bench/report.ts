@@ -62,6 +62,9 @@ export interface IdleRatio {
   connections: number;
   heapPerConnection: number | null;
   rssPerConnection: number | null;
+  /** TeraRelay ÷ the login floor (whose clients log in first, as the relay's do). */
+  heapPerConnectionVsFloor?: number | null;
+  rssPerConnectionVsFloor?: number | null;
 }
 
 export function fanoutRatios(targets: FanoutTarget[]): FanoutRatio[] {
@@ -107,12 +110,20 @@ export function idleRatios(targets: IdleTarget[]): IdleRatio[] {
   const relay = targets.find((t) => t.server === 'relay');
   const baseline = targets.find((t) => t.server === 'baseline');
   if (!relay || !baseline) return [];
+  const floor = targets.find((t) => t.server === 'floor');
   return relay.sizes.map((r) => {
     const b = baseline.sizes.find((x) => x.connections === r.connections);
+    const f = floor?.sizes.find((x) => x.connections === r.connections);
     return {
       connections: r.connections,
       heapPerConnection: ratio(r.heapPerConnectionKiB, b?.heapPerConnectionKiB),
       rssPerConnection: ratio(r.rssPerConnectionKiB, b?.rssPerConnectionKiB),
+      ...(floor
+        ? {
+            heapPerConnectionVsFloor: ratio(r.heapPerConnectionKiB, f?.heapPerConnectionKiB),
+            rssPerConnectionVsFloor: ratio(r.rssPerConnectionKiB, f?.rssPerConnectionKiB),
+          }
+        : {}),
     };
   });
 }
@@ -336,6 +347,7 @@ export function markdown(r: Results): string {
           'counted by server',
           'heap KiB/conn',
           'RSS KiB/conn',
+          'external KiB/conn',
           'heap MiB',
           'RSS MiB',
           'load avg',
@@ -347,6 +359,7 @@ export function markdown(r: Results): string {
             s.serverConnections,
             s.heapPerConnectionKiB,
             s.rssPerConnectionKiB,
+            s.externalPerConnectionKiB,
             s.heapUsedMiB,
             s.rssMiB,
             s.loadAverage,
@@ -354,21 +367,23 @@ export function markdown(r: Results): string {
         ),
       ),
       '',
-      'TeraRelay ÷ baseline:',
+      'TeraRelay ÷ baseline (bare `ws`), and ÷ the login floor (clients log in first, as on TeraRelay):',
       '',
       table(
-        ['connections', 'heap/conn', 'RSS/conn'],
+        ['connections', 'heap/conn', 'RSS/conn', 'heap/conn ÷ floor', 'RSS/conn ÷ floor'],
         r.idle.ratios.map((x) => [
           x.connections,
           times(x.heapPerConnection),
           times(x.rssPerConnection),
+          times(x.heapPerConnectionVsFloor ?? null),
+          times(x.rssPerConnectionVsFloor ?? null),
         ]),
       ),
     );
     for (const t of r.idle.targets.filter((x) => x.heapKinds)) {
       parts.push(
         '',
-        `Heap growth per connection by kind, ${t.server}, at ${t.sizes[0]?.connections} connections (heap snapshots, self sizes):`,
+        `Heap per connection by kind, ${t.server}, at ${t.sizes.at(-1)?.connections} connections (heap snapshots with them open and after they closed, self sizes):`,
         '',
         table(
           ['kind', 'objects/conn', 'bytes/conn'],

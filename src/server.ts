@@ -37,6 +37,7 @@ import { Hub } from './realtime/hub.js';
 import { AccessRefresher } from './realtime/access-refresh.js';
 import { Heartbeat } from './realtime/heartbeat.js';
 import { SendBudget } from './realtime/send-budget.js';
+import { Resume } from './realtime/resume.js';
 import type { Connection } from './realtime/connection.js';
 import { UserManager } from './presence/user-manager.js';
 import { UserManagerRpc } from './presence/rpc.js';
@@ -198,6 +199,7 @@ export async function startServer(
       codec: deps.codec,
       log,
       metrics,
+      history: deps.history,
     });
     cleanups.push(() => hub.close());
     const refresher = new AccessRefresher({
@@ -233,7 +235,22 @@ export async function startServer(
       onEnforced: (closed, unsent) =>
         log.warn({ closed, unsent }, 'send buffer budget exceeded: slowest sockets closed (4001)'),
     });
-    const gateway = new Gateway(deps, { hub, batch, refresher, presence: localPresence, audit });
+    // With history on: positions and resume for the clients that opt in.
+    const { history, resumeTokens } = deps;
+    const resume =
+      history && resumeTokens
+        ? new Resume({ history, tokens: resumeTokens, hub, bus: deps.bus, config, log, metrics })
+        : undefined;
+    await resume?.listen();
+    if (resume) cleanups.push(() => resume.close());
+    const gateway = new Gateway(deps, {
+      hub,
+      batch,
+      refresher,
+      presence: localPresence,
+      audit,
+      resume,
+    });
     gateway.register(app);
     cleanups.push(() => gateway.close());
     const throttle = new LoginThrottle(deps.attempts, config);

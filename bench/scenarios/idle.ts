@@ -1,6 +1,8 @@
 /**
  * Idle connections: the relay holding `idle` device connections (each logged in with its token,
- * first frame received), and the bare `ws` baseline holding as many idle TLS sockets. At each
+ * first frame received), the bare `ws` baseline holding as many idle TLS sockets, and the login
+ * floor holding as many connections made as the relay's are (a token login on its own TLS
+ * connection, then the websocket): what the login pattern alone leaves in the process. At each
  * size, after two full garbage collections in the server, its heap and resident memory are read;
  * per connection = (reading − reading before any connection) / connections.
  */
@@ -16,6 +18,8 @@ import type { HeapKinds } from '../ipc.js';
 
 /** Quiet time before reading memory once every connection is open, ms. */
 const SETTLE_MS = 2000;
+/** Longest wait for the server to see every connection closed, ms. */
+const CLOSE_WAIT_MS = 60_000;
 
 export interface IdleSize {
   connections: number;
@@ -39,10 +43,11 @@ export interface HeapKindPerConnection {
 }
 
 export interface IdleTarget {
-  server: 'relay' | 'baseline';
+  /** baseline: bare `ws`; floor: the login floor, whose clients log in first as the relay's do. */
+  server: 'relay' | 'floor' | 'baseline';
   before: { heapUsedMiB: number | null; rssMiB: number | null };
   sizes: IdleSize[];
-  /** With `--profile`: the heap's growth per connection at the first size, by kind, largest first. */
+  /** With `--profile`: the heap per connection at the last size, by kind, largest first. */
   heapKinds?: HeapKindPerConnection[];
 }
 
@@ -62,7 +67,33 @@ function perConnection(before: HeapKinds, after: HeapKinds, connections: number)
 }
 
 export async function runIdle(bench: Bench): Promise<IdleTarget[]> {
-  return [await runTarget(bench, 'relay'), await runTarget(bench, 'baseline')];
+  return [
+    await runTarget(bench, 'relay'),
+    await runTarget(bench, 'floor'),
+    await runTarget(bench, 'baseline'),
+  ];
+}
+
+/**
+ * After the last reading: what the heap holds per connection, by kind: a heap snapshot with
+ * every connection open, then one after they all closed (the same warm process without them).
+ * Each snapshot is about twice the heap in memory: use it at a size that fits.
+ */
+async function kindsPerConnection(
+  server: ServerProcess,
+  sockets: WebSocket[],
+): Promise<HeapKindPerConnection[]> {
+  const open = await server.request<HeapKinds>({ op: 'heap-kinds' });
+  const count = sockets.length;
+  terminateAll(sockets.splice(0));
+  const gone = async () => (await server.request<number>({ op: 'connections' })) === 0;
+  const deadline = Date.now() + CLOSE_WAIT_MS;
+  while (!(await gone())) {
+    if (Date.now() > deadline) throw new Error('connections did not close');
+    await sleep(100);
+  }
+  await sleep(SETTLE_MS);
+  return perConnection(await server.request<HeapKinds>({ op: 'heap-kinds' }), open, count);
 }
 
 async function memory(
@@ -73,17 +104,21 @@ async function memory(
   return { heap: usage.heapUsed, external: usage.external, rss: rssBytes(server.pid) };
 }
 
-async function runTarget(bench: Bench, kind: 'relay' | 'baseline'): Promise<IdleTarget> {
+async function runTarget(bench: Bench, kind: IdleTarget['server']): Promise<IdleTarget> {
   const o = bench.options;
-  const server = kind === 'relay' ? await bench.startRelay() : await bench.startBroadcast();
+  const server =
+    kind === 'relay'
+      ? await bench.startRelay()
+      : kind === 'floor'
+        ? await bench.startFloor()
+        : await bench.startBroadcast();
+  const logsIn = kind !== 'baseline';
   const { deviceTokens } = await bench.dataset();
   const sockets: WebSocket[] = [];
   const failures: string[] = [];
   try {
     await sleep(SETTLE_MS);
     const before = await memory(server);
-    const kindsBefore = o.profile ? await server.request<HeapKinds>({ op: 'heap-kinds' }) : null;
-    let heapKinds: HeapKindPerConnection[] | undefined;
     const sizes: IdleSize[] = [];
     for (const size of o.idle) {
       const from = sockets.length;
@@ -92,13 +127,9 @@ async function runTarget(bench: Bench, kind: 'relay' | 'baseline'): Promise<Idle
         const i = from + k;
         try {
           let url = `wss://127.0.0.1:${server.port}/`;
-          if (kind === 'relay')
-            url = await deviceLogin(server.port, deviceTokens[i]!, sourceAddress(i));
+          if (logsIn) url = await deviceLogin(server.port, deviceTokens[i]!, sourceAddress(i));
           sockets.push(
-            await openClient(url, {
-              localAddress: sourceAddress(i + 1),
-              waitFirstFrame: kind === 'relay',
-            }),
+            await openClient(url, { localAddress: sourceAddress(i + 1), waitFirstFrame: logsIn }),
           );
         } catch (err) {
           failures.push((err as Error).message);
@@ -121,15 +152,12 @@ async function runTarget(bench: Bench, kind: 'relay' | 'baseline'): Promise<Idle
         loadAverage: loadAverage(),
       };
       sizes.push(entry);
-      if (kindsBefore && !heapKinds) {
-        const kindsNow = await server.request<HeapKinds>({ op: 'heap-kinds' });
-        heapKinds = perConnection(kindsBefore, kindsNow, size);
-      }
       bench.progress.log(
         `idle ${kind} ${size}: heap ${entry.heapPerConnectionKiB} KiB/conn, ` +
           `RSS ${entry.rssPerConnectionKiB} KiB/conn (RSS ${entry.rssMiB} MiB)`,
       );
     }
+    const heapKinds = o.profile ? await kindsPerConnection(server, sockets) : undefined;
     return {
       server: kind,
       before: { heapUsedMiB: mib(before.heap), rssMiB: mib(before.rss) },

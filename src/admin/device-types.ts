@@ -118,6 +118,8 @@ function postRoute(ctx: ApiContext): Route {
       if (typeId === undefined || typeId < 0) return sendBadField(reply, 'id_device_type');
       if (!(await accessOf(ctx, caller)).superadmin) return sendText(reply, 403, 'Forbidden');
       const outcome = await transact(ctx, async (trx) => {
+        if (typeId > 0 && (await deviceTypes(trx, { id: typeId })).length === 0)
+          return refuse(400, 'Invalid device type');
         if (key !== undefined && (await deviceTypeKeyTaken(trx, key, typeId)))
           return refuse(500, 'Database error');
         if (typeId === 0) {
@@ -126,8 +128,6 @@ function postRoute(ctx: ApiContext): Route {
             id: await insertDeviceType(trx, { device_type_key: key, device_type_name: name }),
           };
         }
-        if ((await deviceTypes(trx, { id: typeId })).length === 0)
-          return refuse(400, 'Invalid device type');
         await updateDeviceType(trx, typeId, {
           ...(key !== undefined ? { device_type_key: key } : {}),
           ...(name !== undefined ? { device_type_name: name } : {}),

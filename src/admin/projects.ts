@@ -1,12 +1,11 @@
 /**
  * `/api/user/projects`, as OpenTera's UserQueryProjects: GET lists the projects the caller
  * reaches (or those of one project id, site, service, name, or another user), each with
- * `project_role`,
- * or with `list` their minimal fields and participant counts; POST creates a project (admins of
- * its site) or updates one the caller administers, `sessiontypes` replacing its session types
- * (each one the caller reaches and linked to the project's site); DELETE (admins of its site)
- * soft-deletes a project with its participant groups and participants, refused with 500 while
- * one of those participants is held by a session.
+ * `project_role`, or with `list` their minimal fields and participant counts; POST creates a
+ * project (admins of its site) or updates one the caller administers, `sessiontypes` replacing
+ * its session types (each one the caller reaches and linked to the project's site); DELETE
+ * (admins of its site) soft-deletes a project with its participant groups and participants,
+ * refused with 500 while one of those participants is held by a session.
  */
 import type { Kysely } from 'kysely';
 import { apiUser, userGet, type ApiContext } from '../http/context.js';

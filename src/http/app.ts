@@ -10,7 +10,8 @@
  * failed check (src/readiness.ts); `/metrics` is Prometheus' text. With `--metrics-port`,
  * `/readyz` and `/metrics` are served only by the internal plain-HTTP listener
  * (`buildInternalApp`). While draining, logins answer 503. `/client/terarelay-client.js` serves
- * the client SDK's browser module (./client-bundle.ts).
+ * the client SDK's browser module (./client-bundle.ts); `/login` and the other login pages are
+ * static files (./pages.ts), and so is the live dashboard at `/dashboard` (./dashboard.ts).
  */
 import Fastify, {
   LogController,
@@ -29,6 +30,7 @@ import { AppError, isAppError } from '../errors.js';
 import type { Readiness } from '../readiness.js';
 import type { TlsMaterial } from '../tls.js';
 import { registerClientBundle } from './client-bundle.js';
+import { registerDashboard } from './dashboard.js';
 import { registerPages } from './pages.js';
 
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -131,6 +133,7 @@ export async function buildApp(
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerClientBundle(app);
   registerPages(app);
+  registerDashboard(app);
   return app;
 }
 

@@ -15,6 +15,7 @@ import { MODULE, moduleMessagesTopic, twistedCommandsTopic } from '../topics.js'
 import { disconnectCommand } from '../protocol/messages.js';
 import type { PrincipalKind } from '../principal.js';
 import { BASIC_OR_TOKEN } from './schemas.js';
+import { resumingClient } from '../realtime/resume-login.js';
 
 export interface ApiContext {
   readonly deps: Deps;
@@ -77,7 +78,7 @@ export async function websocketUrl(
 
 /**
  * The `websocket_url` for `uuid` when it is offline (a fresh one-time ticket), or null when it
- * is already online.
+ * is already online, unless the request carries its resume token (a client coming back).
  */
 export async function websocketUrlIfOffline(
   ctx: ApiContext,
@@ -85,7 +86,11 @@ export async function websocketUrlIfOffline(
   kind: PrincipalKind,
   uuid: string,
 ): Promise<string | null> {
-  if (await ctx.deps.presence.isOnline(kind, uuid)) return null;
+  if (
+    (await ctx.deps.presence.isOnline(kind, uuid)) &&
+    !(await resumingClient(ctx.deps.resumeTokens, request.headers, kind, uuid))
+  )
+    return null;
   return websocketUrl(ctx, request, kind, uuid);
 }
 

@@ -1,3 +1,4 @@
+/* global document, window, fetch, Headers, TextEncoder, btoa, atob, WebSocket */
 // What the login pages share: calls to TeraRelay's login API, form states, messages announced to
 // screen readers, the next page a login answer names, and the signed-in view with its live
 // websocket. Plain ES module; nothing is loaded from another origin.
@@ -136,6 +137,20 @@ function claimsOf(token) {
   }
 }
 
+/** What an OpenTera event frame is about, in a few words (its first event's type). */
+function summary(data) {
+  try {
+    const frame = JSON.parse(data);
+    const event = (frame.message ?? frame).events?.[0];
+    const kind = String(event?.['@type'] ?? '')
+      .split('.')
+      .pop();
+    return [kind, event?.type].filter(Boolean).join(' · ');
+  } catch {
+    return '';
+  }
+}
+
 /** A frame of the websocket, readable: pretty JSON when it is JSON. */
 function pretty(data) {
   if (typeof data !== 'string') return `(binary frame, ${data.size ?? data.byteLength ?? 0} bytes)`;
@@ -167,6 +182,7 @@ export function showSignedIn(answer, { twoFactor }) {
     { class: 'event', id: 'first-event', tabindex: '0', 'aria-label': 'First event received' },
     'Waiting for the first event…',
   );
+  const eventSummary = h('p', { class: 'muted', id: 'first-event-summary' });
   const notice = h('p', { class: 'message info', id: 'notice', role: 'status' });
   const error = h('div', { class: 'message error', id: 'error', role: 'alert' });
   const signOut = h(
@@ -209,6 +225,7 @@ export function showSignedIn(answer, { twoFactor }) {
     error,
     status,
     h('h2', {}, 'First event'),
+    eventSummary,
     eventBox,
     twoFactorLine,
     actions,
@@ -228,6 +245,7 @@ export function showSignedIn(answer, { twoFactor }) {
     socket.addEventListener('message', (e) => {
       if (!first) return;
       first = false;
+      eventSummary.textContent = typeof e.data === 'string' ? summary(e.data) : '';
       eventBox.textContent = pretty(e.data);
     });
     socket.addEventListener('close', (e) => {

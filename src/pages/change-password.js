@@ -1,3 +1,4 @@
+/* global document, window */
 // /login_change_password: the forced password change of a login, then back to /login.
 import { $, api, markInvalid, offerRestart, setBusy, showError, textOf } from './app.js';
 
@@ -18,7 +19,13 @@ function showRules() {
   for (const li of $('rules').querySelectorAll('li')) {
     const met = RULES[li.dataset.rule]?.(password.value) ?? false;
     li.classList.toggle('met', met);
-    li.setAttribute('aria-label', `${li.textContent}: ${met ? 'done' : 'not yet'}`);
+    let state = li.querySelector('.visually-hidden');
+    if (!state) {
+      state = document.createElement('span');
+      state.className = 'visually-hidden';
+      li.append(state);
+    }
+    state.textContent = met ? ' (done)' : ' (not yet)';
   }
 }
 password.addEventListener('input', showRules);

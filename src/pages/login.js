@@ -1,3 +1,4 @@
+/* global window, URLSearchParams */
 // /login: HTTP Basic login with a websocket; follows the answer's redirect_url (password change,
 // 2FA) or shows the signed-in view.
 import {

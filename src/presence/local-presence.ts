@@ -68,18 +68,22 @@ export class LocalPresence {
 
   /**
    * A connection of `principal`, live in the hub, is open and has its own CONNECTED. An
-   * observer is only remembered, so that its end is skipped too.
+   * observer is only remembered, so that its end is skipped too. Settles (never rejects) once
+   * the join was applied or given up.
    */
   connected(
     principal: PrincipalRecord,
     connectionId: string,
     options: { observer?: boolean } = {},
-  ): void {
-    if (options.observer) return void this.observers.add(connectionId);
+  ): Promise<void> {
+    if (options.observer) {
+      this.observers.add(connectionId);
+      return Promise.resolve();
+    }
     const { kind, uuid } = principal;
     const isLive = (): boolean =>
       [...this.live.membersOf(kind, uuid)].some((c) => c.id === connectionId);
-    this.queue.run(principalKey(kind, uuid), async () => {
+    return this.queue.run(principalKey(kind, uuid), async () => {
       const join = () => this.deps.presence.join(kind, uuid, connectionId);
       if (await this.attempt('join', join, isLive)) await this.announce(principal, 'connected');
     });

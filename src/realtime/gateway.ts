@@ -54,7 +54,8 @@ import { settleWithin, WakeableSleep } from '../util/timers.js';
 import type { AccessRefresher } from './access-refresh.js';
 import { Connection, type WriteBatch } from './connection.js';
 import type { Hub, TopicSpec } from './hub.js';
-import { chooseSubprotocol, formatOf } from './subprotocols.js';
+import { chooseSubprotocol, formatOf, isResumeProtocol } from './subprotocols.js';
+import type { Resume } from './resume.js';
 
 /** Longest ticket looked up; anything longer is refused without a lookup. */
 const MAX_TICKET_LENGTH = 512;
@@ -101,6 +102,8 @@ export interface GatewayParts {
   presence: LocalPresence;
   /** Where refused upgrades, connects and disconnects are recorded. */
   audit: Audit;
+  /** With history on: positions and resume for the clients that opt in. */
+  resume?: Resume;
 }
 
 export class Gateway {
@@ -122,7 +125,7 @@ export class Gateway {
       clientTracking: false,
       perMessageDeflate: false,
       maxPayload: deps.config.maxClientFrame,
-      handleProtocols: (offered) => chooseSubprotocol(offered),
+      handleProtocols: (offered) => chooseSubprotocol(offered, { resume: !!parts.resume }),
     });
   }
 
@@ -253,7 +256,8 @@ export class Gateway {
     address: string,
   ): Promise<void> {
     const { principal } = grant;
-    const { hub, refresher, presence } = this.parts;
+    const { hub, refresher, presence, resume } = this.parts;
+    const resumable = resume !== undefined && isResumeProtocol(ws.protocol);
     const connection = new Connection(ws, {
       id: randomUUID(),
       principal,
@@ -264,10 +268,12 @@ export class Gateway {
       transport,
       batch: this.parts.batch,
       audit: this.parts.audit,
+      resumable,
       onGone: (c) => this.gone(c),
     });
     if (this.closing || this.draining) return connection.close('GOING_AWAY');
-    const subscribed = hub.add(connection, topicsFor(principal.kind, principal.uuid));
+    const topics = topicsFor(principal.kind, principal.uuid);
+    const subscribed = hub.add(connection, topics);
     this.deps.metrics.connections.inc({ kind: principal.kind });
     try {
       await subscribed;
@@ -278,9 +284,16 @@ export class Gateway {
     if (connection.isClosed) return;
     if (refresher.generation !== grant.generation) refresher.request([principal.kind]);
     const own = teraEvent(USER_MANAGER_EVENTS, [presenceEvent(principal, 'connected')]);
-    connection.open(this.deps.codec.encodeFrame(own, connection.format));
+    const ownFrame = this.deps.codec.encodeFrame(own, connection.format);
+    // A resumable client first gets its welcome (and its replay): ./resume.ts.
+    const events = topics.filter((t) => t.role === 'events').map((t) => t.topic);
+    const opening = resumable ? await resume.opening(connection, events, ownFrame) : null;
+    if (resumable && (!opening || connection.isClosed)) return;
+    if (opening) connection.open(opening.first, opening.then, opening.position);
+    else connection.open(ownFrame);
     connection.announced = true;
-    presence.connected(principal, connection.id, { observer: grant.observer });
+    const joined = presence.connected(principal, connection.id, { observer: grant.observer });
+    if (opening) resume?.opened(connection, opening, joined);
     const { kind, uuid } = principal;
     this.parts.audit.connected({ kind, uuid, connection: connection.id, address });
   }
@@ -290,6 +303,7 @@ export class Gateway {
     const { hub, presence } = this.parts;
     if (!hub.has(connection)) return;
     hub.remove(connection);
+    this.parts.resume?.gone(connection);
     this.deps.metrics.connections.dec({ kind: connection.principal.kind });
     if (connection.announced) presence.disconnected(connection.principal, connection.id);
   }

@@ -14,11 +14,18 @@
  * - `commands`: binary TeraModuleMessages on `module.TeraServer.TwistedModule.events.<uuid>`;
  *   a ServerCommand CMD_CLIENT_DISCONNECT closes every member with 4000.
  *
+ * With a history (`--history on`), `events` topics are heard through it rather than the bus:
+ * each event comes with its position, members that opted in (`resumable`) get the positioned
+ * variant of the frame (made once per event and format too), and `lastPosition` is the last
+ * position delivered on this node: every event of its topics up to it has been sent or filtered.
+ * `framesFor` renders one kept event for one member, the same way, for a replay.
+ *
  * The fan-out path is synchronous and total: no await, no throw, no database query; a
  * failure affects one message or one member, never the others or the bus.
  */
 import type { Logger } from 'pino';
 import type { Bus, Subscription } from '../seams/bus/bus.js';
+import type { History } from '../seams/history/history.js';
 import type { Metrics } from '../metrics.js';
 import type { Codec, WireFormat } from '../protocol/codec.js';
 import {
@@ -36,6 +43,7 @@ import type { AccessScope, Channel } from '../access/scope.js';
 import type { CloseKind } from '../errors.js';
 import { principalKey, type PrincipalKind } from '../principal.js';
 import type { Frame } from './connection.js';
+import { positioned } from './resume-frames.js';
 
 export type TopicRole = 'events' | 'commands';
 
@@ -51,7 +59,9 @@ export interface HubMember {
   readonly principal: { readonly kind: PrincipalKind; readonly uuid: string };
   readonly format: WireFormat;
   readonly scope: Pick<AccessScope, 'accepts'>;
-  send(frame: Frame): void;
+  /** Opted in to positions: gets positioned frames, with the position. */
+  readonly resumable?: boolean;
+  send(frame: Frame, position?: string): void;
   close(kind: CloseKind): void;
 }
 
@@ -60,6 +70,8 @@ export interface HubOptions {
   codec: Codec;
   log?: Logger;
   metrics?: Metrics;
+  /** With history on: where `events` topics are heard, with positions. */
+  history?: Pick<History, 'subscribe'>;
 }
 
 interface TopicEntry<M> {
@@ -81,6 +93,7 @@ export class Hub<M extends HubMember = HubMember> {
   private readonly byPrincipal = new Map<string, Set<M>>();
   private readonly unsubscribing = new Set<Promise<void>>();
   private closed = false;
+  private last: string | null = null;
 
   constructor(private readonly options: HubOptions) {}
 
@@ -158,6 +171,37 @@ export class Hub<M extends HubMember = HubMember> {
     return this.byPrincipal.values();
   }
 
+  /** The last position delivered on this node (history on), null before the first. */
+  get lastPosition(): string | null {
+    return this.last;
+  }
+
+  /** The frames `member` gets for one kept event (a replay): those it may see, positioned. */
+  framesFor(member: M, topic: string, payload: Uint8Array, position: string): Frame[] {
+    const frames: Frame[] = [];
+    let message: TeraEvent;
+    try {
+      message = this.options.codec.decodeEvent(payload);
+    } catch {
+      return frames;
+    }
+    const channel: Channel = topic.startsWith('websocket.') ? 'direct' : 'broadcast';
+    const split = message.events.length > 1;
+    forEachClientEvent(
+      message.events,
+      (event, any) => {
+        if (!member.scope.accepts(event, channel)) return;
+        const single = split
+          ? create(TeraEventSchema, { header: message.header, events: [any] })
+          : message;
+        const frame = this.encode(single, member.format);
+        if (frame) frames.push(member.resumable ? positioned(frame, member.format, position) : frame);
+      },
+      () => {},
+    );
+    return frames;
+  }
+
   /** Number of members on a topic (observability and tests). */
   memberCount(topic: string): number {
     return this.topics.get(topic)?.members.size ?? 0;
@@ -171,9 +215,14 @@ export class Hub<M extends HubMember = HubMember> {
   }
 
   private async subscribe(topic: string, role: TopicRole): Promise<Subscription | null> {
+    const history = this.options.history;
     try {
+      if (history && role === 'events')
+        return await history.subscribe(topic, (t, position, payload) =>
+          this.deliver(t, role, payload, position),
+        );
       return await this.options.bus.subscribe(topic, (t, payload) =>
-        this.deliver(t, role, payload),
+        this.deliver(t, role, payload, null),
       );
     } catch (err) {
       this.options.log?.error({ err, topic }, 'bus subscription failed');
@@ -183,11 +232,17 @@ export class Hub<M extends HubMember = HubMember> {
   }
 
   /** The bus handler. Total: a failure drops this message only. */
-  private deliver(topic: string, role: TopicRole, payload: Uint8Array): void {
+  private deliver(
+    topic: string,
+    role: TopicRole,
+    payload: Uint8Array,
+    position: string | null,
+  ): void {
+    if (position !== null) this.last = position;
     const entry = this.topics.get(topic);
     if (!entry || entry.members.size === 0) return;
     try {
-      if (role === 'events') this.fanOut(topic, entry.members, payload);
+      if (role === 'events') this.fanOut(topic, entry.members, payload, position);
       else this.command(entry.members, payload);
     } catch (err) {
       this.options.log?.error({ err, topic }, 'delivery failed');
@@ -195,7 +250,12 @@ export class Hub<M extends HubMember = HubMember> {
     }
   }
 
-  private fanOut(topic: string, members: ReadonlySet<M>, payload: Uint8Array): void {
+  private fanOut(
+    topic: string,
+    members: ReadonlySet<M>,
+    payload: Uint8Array,
+    position: string | null,
+  ): void {
     const received = performance.now();
     let message: TeraEvent;
     try {
@@ -211,22 +271,28 @@ export class Hub<M extends HubMember = HubMember> {
         const single = split
           ? create(TeraEventSchema, { header: message.header, events: [any] })
           : message;
-        this.fanOutOne(single, event, channel, members);
+        this.fanOutOne(single, event, channel, members, position);
         this.options.metrics?.eventDelivery.observe((performance.now() - received) / 1000);
       },
       (reason) => this.drop(reason),
     );
   }
 
-  /** One event to every member that may see it: one encode per wire format at most. */
+  /**
+   * One event to every member that may see it: one encode per wire format at most (and one
+   * positioned variant of it for members that opted in).
+   */
   private fanOutOne(
     single: TeraEvent,
     event: ClientEvent,
     channel: Channel,
     members: ReadonlySet<M>,
+    position: string | null,
   ): void {
-    let json: Frame | null | undefined;
-    let binary: Frame | null | undefined;
+    let json: Uint8Array | null | undefined;
+    let binary: Uint8Array | null | undefined;
+    let positionedJson: Uint8Array | null | undefined;
+    let positionedBinary: Uint8Array | null | undefined;
     let sent = 0;
     let filtered = false;
     for (const member of members) {
@@ -238,6 +304,17 @@ export class Hub<M extends HubMember = HubMember> {
       if (member.format === 'json') frame = json ??= this.encode(single, 'json');
       else frame = binary ??= this.encode(single, 'binary');
       if (frame === null) continue;
+      if (position !== null && member.resumable) {
+        if (member.format === 'json') frame = positionedJson ??= positioned(frame, 'json', position);
+        else frame = positionedBinary ??= positioned(frame, 'binary', position);
+        try {
+          member.send(frame, position);
+          sent++;
+        } catch {
+          // As below.
+        }
+        continue;
+      }
       try {
         member.send(frame);
         sent++;

@@ -12,7 +12,8 @@ export class KeyedQueue {
 
   constructor(private readonly onError: (err: unknown, key: string) => void) {}
 
-  run(key: string, task: () => Promise<void>): void {
+  /** Queues `task` after `key`'s; the promise settles (never rejects) once it has run. */
+  run(key: string, task: () => Promise<void>): Promise<void> {
     const previous = this.tails.get(key) ?? Promise.resolve();
     const next: Promise<void> = previous
       .then(task)
@@ -21,6 +22,7 @@ export class KeyedQueue {
         if (this.tails.get(key) === next) this.tails.delete(key);
       });
     this.tails.set(key, next);
+    return next;
   }
 
   /** Resolves when every task queued so far has finished. */

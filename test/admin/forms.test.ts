@@ -211,10 +211,12 @@ adminSuites('/api/user/forms', (suite) => {
       'Protocol',
     ]);
     const user3 = await get('user3', { type: 'session_type' });
-    assert.deepEqual(values(user3, 'id_service').sort(), [
+    assert.deepEqual(values(user3, 'id_service'), [
       'File Transfer Service',
+      'Bureau Actif',
       'Télé-réadaptation vidéo',
     ]);
+    assert.ok(!('values' in item(await get('user4', { type: 'session_type' }), 'id_service')));
   });
 
   test('session form: statuses and the lists the caller reaches', async (t) => {
@@ -249,6 +251,7 @@ adminSuites('/api/user/forms', (suite) => {
       'Participant #3',
     ]);
     assert.deepEqual(values(p1, 'id_creator_service'), [
+      'Bureau Actif',
       'File Transfer Service',
       'Télé-réadaptation vidéo',
     ]);

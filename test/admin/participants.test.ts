@@ -334,7 +334,7 @@ adminSuites('/api/user/participants', (suite) => {
 
     delete json.participant.id_participant_group;
     await setProjectEnabled(suite.server, 2, false);
-    let secondId = 0;
+    let secondId: number | undefined;
     try {
       r = await e.post('siteadmin', json);
       assert.equal(r.status, 400, 'Project disabled');

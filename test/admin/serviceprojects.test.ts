@@ -55,36 +55,50 @@ adminSuites('/api/user/services/projects', (suite) => {
     if (suite.skip) return t.skip(suite.skip);
     assert.deepEqual(await get('admin', { id_project: 10 }), []);
     const rows = await get('admin', { id_project: 1 });
-    assert.deepEqual(rows.map((l) => l.service_key).sort(), [
-      'FileTransferService',
-      'VideoRehabService',
-    ]);
+    assert.deepEqual(
+      rows.map((l) => l.service_key),
+      ['BureauActif', 'FileTransferService', 'VideoRehabService'],
+    );
     rows.forEach((l) => checkJson(l));
-    const all = await get('admin', { id_project: 1, with_services: 1 });
-    assert.equal(all.length, 3);
+    assert.equal((await get('admin', { id_project: 1, with_services: 1 })).length, 3);
+    // Project 2 has one service of the three of its site: the other two come unlinked.
+    const all = await get('admin', { id_project: 2, with_services: 1 });
+    assert.deepEqual(
+      all.map((l) => [l.service_key, l.id_service_project === null, l.id_project]),
+      [
+        ['BureauActif', true, null],
+        ['FileTransferService', true, null],
+        ['VideoRehabService', false, 2],
+      ],
+    );
     all.forEach((l) => checkJson(l));
-    const logging = all.find((l) => l.service_key === 'LoggingService')!;
-    assert.deepEqual([logging.id_service_project, logging.id_project], [null, null]);
     const listed = await get('admin', { id_project: 1, list: 1 });
-    assert.equal(listed.length, 2);
+    assert.equal(listed.length, 3);
     listed.forEach((l) => checkJson(l, true));
   });
 
   test('id_service as admin, with_projects, with_sites, with_roles', async (t) => {
     if (suite.skip) return t.skip(suite.skip);
-    const rehab = await serviceId(suite, 'VideoRehabService');
+    const bureau = await serviceId(suite, 'BureauActif');
     const files = await serviceId(suite, 'FileTransferService');
     assert.deepEqual(await get('admin', { id_service: 300 }), []);
-    const one = await get('admin', { id_service: rehab });
+    const one = await get('admin', { id_service: bureau });
     assert.equal(one.length, 1);
     checkJson(one[0]!);
     const withProjects = await get('admin', { id_service: files, with_projects: 1 });
-    assert.equal(withProjects.length, 3);
+    assert.deepEqual(
+      withProjects.map((l) => [l.project_name, l.id_service]),
+      [
+        ['Default Project #1', files],
+        ['Default Project #2', null],
+        ['Secret Project #1', null],
+      ],
+    );
     withProjects.forEach((l) => checkJson(l));
     const withSites = await get('admin', { id_service: files, with_projects: 1, with_sites: 1 });
     assert.equal(withSites.length, 3);
     withSites.forEach((l) => assert.ok('id_site' in l && 'site_name' in l));
-    const withRoles = await get('admin', { id_service: rehab, with_roles: 1 });
+    const withRoles = await get('admin', { id_service: bureau, with_roles: 1 });
     assert.equal(withRoles.length, 1);
     assert.deepEqual(
       (withRoles[0]!.service_roles as Array<{ service_role_name: string }>).map(
@@ -101,13 +115,13 @@ adminSuites('/api/user/services/projects', (suite) => {
     assert.deepEqual(await get('user', { id_project: 10 }), []);
     assert.deepEqual(await get('user4', { id_project: 1 }), []);
     const rows = await get('user', { id_project: 1 });
-    assert.equal(rows.length, 2);
+    assert.equal(rows.length, 3);
     rows.forEach((l) => checkJson(l));
     assert.equal((await get('user', { id_project: 1, with_services: 1 })).length, 3);
     assert.deepEqual(await get('user', { id_service: 300 }), []);
     assert.deepEqual(await get('user4', { id_service: files }), []);
-    assert.equal((await get('user', { id_service: rehab })).length, 1);
-    const withProjects = await get('user', { id_service: rehab, with_projects: 1 });
+    assert.equal((await get('user', { id_service: files })).length, 1);
+    const withProjects = await get('user', { id_service: files, with_projects: 1 });
     assert.deepEqual(
       withProjects.map((l) => [l.project_name, l.id_service_project === null]),
       [
@@ -115,11 +129,15 @@ adminSuites('/api/user/services/projects', (suite) => {
         ['Default Project #2', true],
       ],
     );
-    assert.deepEqual(await get('user4', { id_service: rehab, list: 1 }), []);
-    const listed = await get('user', { id_service: rehab, list: 1 });
+    assert.deepEqual(await get('user4', { id_service: files, list: 1 }), []);
+    const listed = await get('user', { id_service: files, list: 1 });
     assert.equal(listed.length, 1);
     checkJson(listed[0]!, true);
-    // Files is linked to project 3 too, which user does not reach.
-    assert.equal((await get('user', { id_service: files })).length, 2);
+    // Rehab is in projects 1 and 2; user3 reaches only project 1.
+    assert.equal((await get('user', { id_service: rehab })).length, 2);
+    assert.deepEqual(
+      (await get('user3', { id_service: rehab })).map((l) => l.id_project),
+      [1],
+    );
   });
 });

@@ -67,19 +67,15 @@ adminSuites('/api/user/services', (suite) => {
       (rehab.service_roles as Array<{ service_role_name: string }>).map((r) => r.service_role_name),
       ['admin', 'user'],
     );
-    assert.equal((rehab.service_projects as unknown[]).length, 1);
+    assert.equal((rehab.service_projects as unknown[]).length, 2);
   });
 
   test('as user: the services of its projects; none for a user without access', async (t) => {
     if (suite.skip) return t.skip(suite.skip);
-    assert.deepEqual(keys(await get('user')), ['FileTransferService', 'VideoRehabService']);
+    const ofProjects = ['BureauActif', 'FileTransferService', 'VideoRehabService'];
+    assert.deepEqual(keys(await get('user')), ofProjects);
     assert.deepEqual(await get('user4'), []);
-    // A site admin also reaches the services of its sites.
-    assert.deepEqual(keys(await get('siteadmin')), [
-      'FileTransferService',
-      'LoggingService',
-      'VideoRehabService',
-    ]);
+    assert.deepEqual(keys(await get('siteadmin')), ofProjects);
   });
 
   test('list: minimal fields', async (t) => {
@@ -112,10 +108,11 @@ adminSuites('/api/user/services', (suite) => {
   test('id_project and id_site: the services enabled there', async (t) => {
     if (suite.skip) return t.skip(suite.skip);
     const p1 = await get('admin', { id_project: 1 });
-    assert.deepEqual(keys(p1), ['FileTransferService', 'VideoRehabService']);
+    assert.deepEqual(keys(p1), ['BureauActif', 'FileTransferService', 'VideoRehabService']);
     p1.forEach((s) => checkJson(s));
     const s1 = await get('admin', { id_site: 1 });
-    assert.deepEqual(keys(s1), ['FileTransferService', 'LoggingService', 'VideoRehabService']);
+    assert.deepEqual(keys(s1), ['BureauActif', 'FileTransferService', 'VideoRehabService']);
+    assert.deepEqual(keys(await get('admin', { id_site: 2 })), ['VideoRehabService']);
     assert.deepEqual(await get('user', { id_project: 3 }), []);
   });
 

@@ -80,18 +80,26 @@ adminSuites('/api/user/services/sites', (suite) => {
   test('id_service as admin, with_sites, with_roles', async (t) => {
     if (suite.skip) return t.skip(suite.skip);
     const rehab = await serviceId(suite, 'VideoRehabService');
+    const bureau = await serviceId(suite, 'BureauActif');
     const files = await serviceId(suite, 'FileTransferService');
     assert.deepEqual(await get('admin', { id_service: 300 }), []);
-    const one = await get('admin', { id_service: rehab });
+    const one = await get('admin', { id_service: bureau });
     assert.equal(one.length, 1);
     checkJson(one[0]!);
-    const withSites = await get('admin', { id_service: files, with_sites: 1 });
     assert.deepEqual(
-      withSites.map((l) => l.site_name),
+      (await get('admin', { id_service: rehab })).map((l) => l.site_name),
       ['Default Site', 'Top Secret Site'],
     );
+    const withSites = await get('admin', { id_service: files, with_sites: 1 });
+    assert.deepEqual(
+      withSites.map((l) => [l.site_name, l.id_service_site === null]),
+      [
+        ['Default Site', false],
+        ['Top Secret Site', true],
+      ],
+    );
     const withRoles = await get('admin', { id_service: files, with_roles: 1 });
-    assert.equal(withRoles.length, 2);
+    assert.equal(withRoles.length, 1);
     withRoles.forEach((l) => {
       checkJson(l);
       assert.ok(Array.isArray(l.service_roles));
@@ -104,12 +112,9 @@ adminSuites('/api/user/services/sites', (suite) => {
     const files = await serviceId(suite, 'FileTransferService');
     assert.deepEqual(await get('user', { id_site: 10 }), []);
     assert.deepEqual(await get('user4', { id_site: 1 }), []);
-    // user reaches the services of its projects (files, rehab), not LoggingService.
     const rows = await get('user', { id_site: 1 });
-    assert.deepEqual(
-      rows.map((l) => l.service_key),
-      ['FileTransferService', 'VideoRehabService'],
-    );
+    assert.equal(rows.length, await siteRowCount(1));
+    assert.deepEqual(await get('user', { id_site: 2 }), []);
     rows.forEach((l) => checkJson(l));
     const withServices = await get('user', { id_site: 1, with_services: 1 });
     assert.equal(withServices.length, await siteRowCount(1));

@@ -348,7 +348,7 @@ adminSuites('/api/user/sessiontypes/projects', (suite) => {
       .execute();
   });
 
-  test("linking a service type to a project enables its service there", async (t) => {
+  test('linking a service type to a project enables its service there', async (t) => {
     if (suite.skip) return t.skip(suite.skip);
     const k = suite.server.deps.db.kysely;
     const rehab = await k
@@ -363,16 +363,25 @@ adminSuites('/api/user/sessiontypes/projects', (suite) => {
         .where('id_service', '=', rehab.id_service!)
         .where('id_project', '=', 2)
         .executeTakeFirst()) !== undefined;
+    // Start from the service disabled in project 2, whatever the dataset enables there.
+    const before = await k
+      .deleteFrom('t_services_projects')
+      .where('id_service', '=', rehab.id_service!)
+      .where('id_project', '=', 2)
+      .executeTakeFirst();
     assert.equal(await enabled(), false);
-    let r = await links().post('admin', { session_type_project: { id_project: 2, id_session_type: 1 } });
+    let r = await links().post('admin', {
+      session_type_project: { id_project: 2, id_session_type: 1 },
+    });
     assert.equal(r.status, 200, r.text);
     assert.equal(await enabled(), true);
     r = await links().delete('admin', { id: r.json<Link[]>()[0]!.id_session_type_project! });
     assert.equal(r.status, 200);
-    await k
-      .deleteFrom('t_services_projects')
-      .where('id_service', '=', rehab.id_service!)
-      .where('id_project', '=', 2)
-      .execute();
+    if (before.numDeletedRows === 0n)
+      await k
+        .deleteFrom('t_services_projects')
+        .where('id_service', '=', rehab.id_service!)
+        .where('id_project', '=', 2)
+        .execute();
   });
 });

@@ -311,7 +311,10 @@ adminSuites('/api/user/sessiontypes', (suite) => {
           .where('service_key', '=', key)
           .executeTakeFirstOrThrow()
       ).id_service;
-    const [email, bureau] = [await serviceId('EmailService'), await serviceId('BureauActif')];
+    const [email, robot] = [
+      await serviceId('EmailService'),
+      await serviceId('RobotTeleOperationService'),
+    ];
     const serviceSite = (service: number, site: number) =>
       k
         .selectFrom('t_services_sites')
@@ -319,6 +322,14 @@ adminSuites('/api/user/sessiontypes', (suite) => {
         .where('id_service', '=', service)
         .where('id_site', '=', site)
         .executeTakeFirst();
+    // Start from both services enabled nowhere, then EmailService in project 1 only: siteadmin
+    // may use it, but it is not enabled on Default Site.
+    for (const table of ['t_services_sites', 't_services_projects'] as const)
+      await k.deleteFrom(table).where('id_service', 'in', [email, robot]).execute();
+    await k
+      .insertInto('t_services_projects')
+      .values({ id_service: email, id_project: 1 })
+      .execute();
     const base = {
       id_session_type: 0,
       session_type_category: 1,
@@ -326,39 +337,29 @@ adminSuites('/api/user/sessiontypes', (suite) => {
       session_type_name: 'Service type',
       session_type_online: true,
     };
-    // EmailService is enabled in project 1 (so siteadmin may use it) but not on Default Site.
-    await k.insertInto('t_services_projects').values({ id_service: email, id_project: 1 }).execute();
-    t.after(() =>
-      k
-        .deleteFrom('t_services_projects')
-        .where('id_service', '=', email)
-        .where('id_project', '=', 1)
-        .execute(),
-    );
     let r = await types().post('siteadmin', {
       session_type: { ...base, id_service: email, session_type_sites: [{ id_site: 1 }] },
     });
     assert.equal(r.status, 403);
-    assert.equal(r.json(), "At least one site isn't associated with the service of that session type");
+    assert.equal(
+      r.json(),
+      "At least one site isn't associated with the service of that session type",
+    );
     r = await types().post('siteadmin', {
-      session_type: { ...base, id_service: bureau, session_type_sites: [{ id_site: 1 }] },
+      session_type: { ...base, id_service: robot, session_type_sites: [{ id_site: 1 }] },
     });
     assert.equal(r.status, 403, 'a service siteadmin may not use');
     assert.equal(r.json(), 'Forbidden');
     // A superadmin's service type on a site enables the service there, as OpenTera's
     // check_integrity does.
-    assert.equal(await serviceSite(bureau, 2), undefined);
     r = await types().post('admin', {
-      session_type: { ...base, id_service: bureau, session_type_sites: [{ id_site: 2 }] },
+      session_type: { ...base, id_service: robot, session_type_sites: [{ id_site: 2 }] },
     });
     assert.equal(r.status, 200, r.text);
     const id = r.json<SessionType[]>()[0]!.id_session_type;
-    assert.notEqual(await serviceSite(bureau, 2), undefined);
+    assert.notEqual(await serviceSite(robot, 2), undefined);
     assert.equal((await types().delete('admin', { id })).status, 200);
-    await k
-      .deleteFrom('t_services_sites')
-      .where('id_service', '=', bureau)
-      .where('id_site', '=', 2)
-      .execute();
+    for (const table of ['t_services_sites', 't_services_projects'] as const)
+      await k.deleteFrom(table).where('id_service', 'in', [email, robot]).execute();
   });
 });

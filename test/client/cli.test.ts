@@ -19,6 +19,9 @@ import { connect, seeded, type Seeded } from '../kit/sockets.js';
 import { waitFor } from '../kit/waiting.js';
 import { clientOf, offline, online, seededToken, startSession } from './kit.js';
 
+/** How long a wait on a child process may take before the test is called broken, ms. */
+const CHILD_GUARD_MS = 120_000;
+
 /** A long-running command: its stdout and stderr lines as they come. */
 class Running {
   readonly out: string[] = [];
@@ -44,7 +47,7 @@ class Running {
     return this.out.map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 
-  /** Resolves with the first JSON line from `from` matching `match`, and its index. */
+  /** Resolves with the index of the first JSON line from `from` matching `match`. */
   async line(
     match: (o: Record<string, unknown>) => boolean,
     what: string,
@@ -55,9 +58,7 @@ class Running {
         const i = this.json.findIndex((o, n) => n >= from && match(o));
         return i >= 0 ? i : null;
       },
-      {
-        what: `${what} (stdout so far: ${this.out.length} lines; stderr: ${this.err.join(' | ')})`,
-      },
+      { what, timeoutMs: CHILD_GUARD_MS },
     );
   }
 
@@ -192,7 +193,10 @@ describe('terarelay watch, online and send', () => {
       TERARELAY_PASSWORD: 'siteadmin',
     });
     t.after(() => watch.child.kill('SIGKILL'));
-    await waitFor(() => watch.err.some((l) => l.includes('connected to')), { what: 'connected' });
+    await waitFor(() => watch.err.some((l) => l.includes('connected to')), {
+      what: 'connected',
+      timeoutMs: CHILD_GUARD_MS,
+    });
     assert.match(
       watch.err.join('\n'),
       /connected to https:\/\/127\.0\.0\.1:\d+ as user Site Admin \(observer\)/,
@@ -200,7 +204,7 @@ describe('terarelay watch, online and send', () => {
     const participant = await connect(server, 'participant', p1);
     const line = await waitFor(
       () => watch.out.find((l) => l.includes(p1) && l.includes('connected')),
-      { what: 'the readable line' },
+      { what: 'the readable line', timeoutMs: CHILD_GUARD_MS },
     );
     assert.match(line, /^\d\d:\d\d:\d\d participant +connected +Participant #1 \(/);
     assert.ok(!watch.out.join('').includes('\x1b['), 'no escape codes');

@@ -45,6 +45,9 @@ export function seededToken(server: TestServer, name: string): string {
   return found.token;
 }
 
+/** How long a recorder waits before the test is called broken, ms (a loaded machine is slow). */
+const GUARD_MS = 60_000;
+
 /** Everything one connection did, in order, and ways to wait for more. */
 export class Recorder {
   readonly states: StateChange[] = [];
@@ -73,7 +76,7 @@ export class Recorder {
 
   /** Resolves with the first recorded state from index `from` matching `match`. */
   state(match: (s: StateChange) => boolean, what: string, from = 0): Promise<StateChange> {
-    return waitFor(() => this.states.slice(from).find(match), { what });
+    return waitFor(() => this.states.slice(from).find(match), { what, timeoutMs: GUARD_MS });
   }
 
   /** Resolves with the first recorded event from index `from` matching `match`. */
@@ -82,7 +85,10 @@ export class Recorder {
     what: string,
     from = 0,
   ): Promise<E> {
-    return waitFor(() => this.events.slice(from).find(match) as E | undefined, { what });
+    return waitFor(() => this.events.slice(from).find(match) as E | undefined, {
+      what,
+      timeoutMs: GUARD_MS,
+    });
   }
 
   stop(): void {

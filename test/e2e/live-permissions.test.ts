@@ -137,20 +137,10 @@ describe('live permission changes on one node', () => {
     ).id;
   };
 
-  /**
-   * Adds a user to a user group as POST /api/user/userusergroups does: the row, then its
-   * DatabaseEvent. (TODO: call the route once it exists.)
-   */
+  /** Adds a user to a user group through OpenTera's user API. */
   async function addToGroup(idUser: number, idUserGroup: number): Promise<void> {
-    const row = await server.deps.db.kysely
-      .insertInto('t_users_users_groups')
-      .values({ id_user: idUser, id_user_group: idUserGroup })
-      .returning('id_user_user_group')
-      .executeTakeFirstOrThrow();
-    await publishDatabaseEvent(server.deps, 'user_user_group', 'create', {
-      id_user_user_group: row.id_user_user_group,
-      id_user: idUser,
-      id_user_group: idUserGroup,
+    await asAdmin('POST', '/api/user/users/usergroups', {
+      user_user_group: { id_user: idUser, id_user_group: idUserGroup },
     });
   }
 

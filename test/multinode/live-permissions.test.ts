@@ -36,9 +36,6 @@ import { waitFor } from '../kit/waiting.js';
 import { startNode, type NodeProcess } from '../kit/node-process.js';
 import { OpenTeraService } from '../kit/opentera-redis.js';
 import { DeviceEventSchema, ParticipantEventSchema } from '../../src/protocol/messages.js';
-import { createCodec } from '../../src/protocol/codec.js';
-import { publishDatabaseEvent } from '../../src/admin/events.js';
-import type { Bus } from '../../src/seams/bus/bus.js';
 import { USER_MANAGER_EVENTS } from '../../src/topics.js';
 
 const JOINED_SESSION = 5;
@@ -200,27 +197,10 @@ describe('live permission changes across two nodes on Redis and PostgreSQL', () 
     return r.json<Array<{ id_device: number; device_uuid: string; device_token: string }>>()[0]!;
   }
 
-  /**
-   * Adds a user to a user group as POST /api/user/userusergroups does: the row, then its
-   * DatabaseEvent, published on Redis. (TODO: call the route once it exists.)
-   */
+  /** Adds a user to a user group through OpenTera's user API on node A. */
   async function addToGroup(idUser: number, idUserGroup: number): Promise<void> {
-    const { id_user_user_group } = await row<{ id_user_user_group: number }>(
-      'INSERT INTO t_users_users_groups (id_user, id_user_group) VALUES ($1, $2) ' +
-        'RETURNING id_user_user_group',
-      [idUser, idUserGroup],
-    );
-    const bus: Bus = {
-      publish: async (topic, payload) => {
-        await service!.redis.publish(topic, Buffer.from(payload));
-      },
-      subscribe: () => Promise.reject(new Error('publish only')),
-      close: async () => {},
-    };
-    await publishDatabaseEvent({ bus, codec: createCodec() }, 'user_user_group', 'create', {
-      id_user_user_group,
-      id_user: idUser,
-      id_user_group: idUserGroup,
+    await asAdmin('POST', '/api/user/users/usergroups', {
+      user_user_group: { id_user: idUser, id_user_group: idUserGroup },
     });
   }
 

@@ -32,6 +32,7 @@ import {
   JsonText,
   TOKEN_ONLY,
 } from '../schemas.js';
+import { resumingClient } from '../../realtime/resume-login.js';
 
 const tags = ['device'];
 const security = TOKEN_ONLY;
@@ -120,7 +121,12 @@ export function deviceRoutes(ctx: ApiContext): Route[] {
           catalog.deviceTypeNames(login.device.id_device_type, login.device.id_device_subtype),
           catalog.sessionTypesOfProjects(login.projectIds),
         ]);
-        if (online) return sendText(reply, 403, 'Device already logged in.');
+        // A client coming back with its resume token is let in while its old socket lingers.
+        if (
+          online &&
+          !(await resumingClient(ctx.deps.resumeTokens, request.headers, 'device', d.uuid))
+        )
+          return sendText(reply, 403, 'Device already logged in.');
         const url = d.onlineable ? await websocketUrl(ctx, request, 'device', d.uuid) : null;
         ctx.auth.lastOnline.note('device', d.id);
         loginSucceeded(ctx, request, reply, { kind: 'device', uuid: d.uuid, via: 'token' });

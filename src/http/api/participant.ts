@@ -7,6 +7,7 @@ import type { ParticipantAuth } from '../../auth/authenticate.js';
 import { LOGIN_TOKEN_TTL_S, REFRESH_TOKEN_TTL_S } from '../../auth/tokens.js';
 import { authRequest, revokeToken, websocketUrl, type ApiContext } from '../context.js';
 import { forceDisconnect, loginRefused, loginSucceeded } from './outcomes.js';
+import { resumingClient } from '../../realtime/resume-login.js';
 import { bool } from '../query.js';
 import { sendJson, sendText } from '../replies.js';
 import { defineRoute, type Route } from '../route.js';
@@ -61,10 +62,14 @@ export function participantRoutes(ctx: ApiContext): Route[] {
       refused: (reply, refusal) => loginRefused(ctx, reply, 'participant', refusal),
       handle: async ({ request, reply, caller, args }) => {
         const a = caller.account;
-        const [online, sessionTypes] = await Promise.all([
+        const [present, sessionTypes] = await Promise.all([
           caller.prefetched,
           ctx.auth.catalog.sessionTypesOfProjects([a.projectId]),
         ]);
+        // A client coming back with its resume token is let in while its old socket lingers.
+        const online =
+          present &&
+          !(await resumingClient(ctx.deps.resumeTokens, request.headers, 'participant', a.uuid));
         if (online && args.with_websocket)
           return sendText(reply, 403, 'Participant already logged in.');
         const url = online ? null : await websocketUrl(ctx, request, 'participant', a.uuid);

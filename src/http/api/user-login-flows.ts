@@ -110,7 +110,7 @@ async function endWith(
 
 /** The request's arguments: the query string, then the JSON or form body's fields. */
 function givenArgs(request: FastifyRequest): Record<string, unknown> | null {
-  const merged: Record<string, unknown> = { ...(request.query as Record<string, unknown>) };
+  const merged = Object.assign(Object.create(null) as Record<string, unknown>, request.query);
   const body = request.body;
   if (body === undefined || body === null) return merged;
   if (typeof body !== 'object' || Array.isArray(body)) return null;
