@@ -16,8 +16,8 @@ import { round } from './stats.js';
 export interface Bench {
   readonly options: Options;
   readonly progress: Progress;
-  /** The relay, seeded with bench:N on its first start. */
-  startRelay(): Promise<ServerProcess>;
+  /** The relay, seeded with bench:N on its first start; `flags` add to or override its own. */
+  startRelay(flags?: Record<string, unknown>): Promise<ServerProcess>;
   /** The bare `ws` broadcast baseline (fan-out, idle). */
   startBroadcast(): Promise<ServerProcess>;
   /** The plain https + ws login baseline (connect storm). */

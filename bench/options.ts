@@ -1,7 +1,7 @@
 /** The benchmark's command line. */
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['fanout', 'storm', 'idle'] as const;
+export const SCENARIOS = ['fanout', 'storm', 'idle', 'history'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 export type Access = 'super' | 'mixed';
 
@@ -28,7 +28,8 @@ export interface Options {
 
 export const USAGE = `npm run bench -- [options]
 
-  --scenario <list>     fanout, storm, idle or all (default all); comma-separated
+  --scenario <list>     fanout, storm, idle, history or all (default all); comma-separated
+                        (history: fan-out at saturation with --history off and on)
   --watchers <n>        fan-out: connected watchers (default 200)
   --rate <list>         fan-out: fixed publish rates, events/s (default 50,100)
   --saturation <on|off> fan-out: also a closed-loop run at saturation (default on)
@@ -128,7 +129,7 @@ export function parseOptions(argv: string[]): Options | null {
 /** N of the `bench:N` seed: enough users and devices for every scenario asked. */
 export function seedSize(o: Options): number {
   const sizes = [1];
-  if (o.scenarios.includes('fanout')) sizes.push(o.watchers);
+  if (o.scenarios.includes('fanout') || o.scenarios.includes('history')) sizes.push(o.watchers);
   if (o.scenarios.includes('storm')) sizes.push(o.devices);
   if (o.scenarios.includes('idle')) sizes.push(...o.idle);
   return Math.max(...sizes);

@@ -11,6 +11,7 @@ import type { ProfileSummary } from './profile.js';
 import type { FanoutRun, FanoutTarget } from './scenarios/fanout.js';
 import type { LoginsResult, StormTarget } from './scenarios/storm.js';
 import type { IdleTarget } from './scenarios/idle.js';
+import { historyMarkdown, type HistoryResults } from './scenarios/history.js';
 import { ratio } from './stats.js';
 
 export interface Results {
@@ -30,6 +31,7 @@ export interface Results {
   fanout?: { targets: FanoutTarget[]; ratios: FanoutRatio[] };
   storm?: { targets: StormTarget[]; ratios: StormRatios | null };
   idle?: { targets: IdleTarget[]; ratios: IdleRatio[] };
+  history?: HistoryResults;
   /** CPU profiles taken with `--profile`, by phase. */
   profiles?: Record<string, ProfileSummary>;
 }
@@ -415,6 +417,7 @@ export function markdown(r: Results): string {
       ),
     );
   }
+  if (r.history) parts.push('', historyMarkdown(r.history));
   for (const [scenario, error] of Object.entries(r.errors))
     parts.push('', `## ${scenario}: failed`, '', '```', error, '```');
   return parts.join('\n') + '\n';

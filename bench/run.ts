@@ -30,6 +30,7 @@ import {
 import { runFanout } from './scenarios/fanout.js';
 import { runIdle } from './scenarios/idle.js';
 import { runStorm } from './scenarios/storm.js';
+import { runHistory } from './scenarios/history.js';
 
 /** Descriptors a process needs besides its sockets (files, pipes, Redis, database). */
 const SPARE_FILES = 512;
@@ -95,7 +96,7 @@ const profiles: Record<string, ProfileSummary> = {};
 const bench: Bench = {
   options: o,
   progress,
-  async startRelay(): Promise<ServerProcess> {
+  async startRelay(extra: Record<string, unknown> = {}): Promise<ServerProcess> {
     progress.set(started === 0 ? `starting TeraRelay (seeding ${seed})` : 'starting TeraRelay');
     const flags = {
       db: dbUrl,
@@ -107,6 +108,7 @@ const bench: Bench = {
       tlsKey: keyFile,
       logLevel: 'warn',
       ...(o.redis ? { redis: o.redis } : {}),
+      ...extra,
     };
     const server = await startServerProcess(
       `relay-${++started}`,
@@ -192,6 +194,9 @@ try {
   await scenario('storm', async () => {
     const targets = await runStorm(bench);
     results.storm = { targets, ratios: stormRatios(targets) };
+  });
+  await scenario('history', async () => {
+    results.history = await runHistory(bench);
   });
   await scenario('idle', async () => {
     const targets = await runIdle(bench);

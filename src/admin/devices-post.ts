@@ -2,11 +2,12 @@
  * POST /api/user/devices, as OpenTera's UserQueryDevices: `{"device": {...}}` creates
  * (`id_device` 0) or updates a device. Superadmins create devices; site admins create them
  * inside their sites or projects (`device_sites`, `device_projects`: lists of `{id_site}` /
- * `{id_project}`, each needing the caller to be admin of that site). An update needs admin
- * access to the device; a caller who is not admin of one of the device's projects' sites may
- * change only `device_config` and `device_notes`. The uuid and the static token are the
- * server's: a new device gets both, returned in the answer. A missing name or type, or an
- * unknown type or subtype, is OpenTera's 500 `Database error`.
+ * `{id_project}`, each needing the caller to be admin of that site; a device joining a
+ * project joins its site). An update needs admin access to the device; a caller who is not
+ * admin of one of the device's projects' sites may change only `device_config` and
+ * `device_notes`. The uuid and the static token are the server's: a new device gets both,
+ * returned in the answer. A missing name or type, or an unknown type or subtype, is
+ * OpenTera's 500 `Database error`.
  */
 import { randomUUID } from 'node:crypto';
 import Type from 'typebox';
@@ -281,7 +282,10 @@ async function syncSites(
   return events;
 }
 
-/** As syncSites, for the device's projects (the caller's admin projects are the ones removed). */
+/**
+ * As syncSites, for the device's projects (the caller's admin projects are the ones removed);
+ * a device joining a project joins its site too.
+ */
 async function syncProjects(
   trx: Kysely<Database>,
   access: UserAccess,
@@ -290,8 +294,12 @@ async function syncProjects(
   created: boolean,
 ): Promise<LinkEvent[] | Refusal> {
   const events: LinkEvent[] = [];
-  for (const project of new Set(wanted))
+  for (const project of new Set(wanted)) {
+    // A device belongs to the site of each of its projects.
+    const site = (await projectRow(trx, project))?.id_site;
+    if (site !== undefined) events.push(...(await linkSite(trx, device, site)).events);
     events.push(...(await linkProject(trx, device, project)).events);
+  }
   if (created) return events;
   const current = await deviceProjectLinks(trx, { devices: [device] });
   for (const link of current) {

@@ -1,9 +1,9 @@
 /**
  * The waits between reconnect attempts: exponential backoff with full jitter (each wait drawn
  * uniformly between 0 and min(ceiling, initial × 2^attempt)), so that clients dropped together
- * do not come back together. After a slow-consumer close (4001) the first wait is longer,
- * drawn between half and all of `afterSlowConsumerMs`: the client was too slow for the event
- * rate, and coming straight back would only repeat it. A server's Retry-After is a floor
+ * do not come back together. The wait that follows a slow-consumer close (4001) is longer, at
+ * least a draw between half and all of `afterSlowConsumerMs`: the client was too slow for the
+ * event rate, and coming straight back would only repeat it. A server's Retry-After is a floor
  * (above the ceiling too).
  */
 
@@ -12,7 +12,7 @@ export interface BackoffOptions {
   readonly initialMs?: number;
   /** The ceiling of every wait, ms (default 30000). */
   readonly maxMs?: number;
-  /** Upper bound of the first wait after a 4001 close, ms (default 5000; not capped by maxMs). */
+  /** Upper bound of the wait after a 4001 close, ms (default 5000; not capped by maxMs). */
   readonly afterSlowConsumerMs?: number;
   /** Uniform random numbers in [0, 1) (tests make it predictable). */
   readonly random?: () => number;
@@ -44,15 +44,11 @@ export class Backoff {
    * connection, if one ended it; `retryAfterMs`: the server's Retry-After, if it sent one.
    */
   next(reason: { closeCode?: number | null; retryAfterMs?: number | null } = {}): number {
-    const first = this.attempts === 0;
     const exponent = Math.min(this.attempts, 30);
     this.attempts += 1;
-    let wait: number;
-    if (first && reason.closeCode === SLOW_CONSUMER_CODE) {
-      wait = this.afterSlowMs / 2 + (this.random() * this.afterSlowMs) / 2;
-    } else {
-      wait = this.random() * Math.min(this.maxMs, this.initialMs * 2 ** exponent);
-    }
+    let wait = this.random() * Math.min(this.maxMs, this.initialMs * 2 ** exponent);
+    if (reason.closeCode === SLOW_CONSUMER_CODE)
+      wait = Math.max(wait, this.afterSlowMs / 2 + (this.random() * this.afterSlowMs) / 2);
     if (reason.retryAfterMs != null) wait = Math.max(wait, reason.retryAfterMs);
     return Math.round(wait);
   }

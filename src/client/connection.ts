@@ -112,7 +112,10 @@ export class Connection implements AsyncIterable<RelayEvent> {
     this.snapshot = change('connecting');
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.scheduleRefresh();
-    void this.run();
+    this.run().catch((err: unknown) => {
+      const error = asRelayError(err);
+      this.finish(null, error.message, error);
+    });
   }
 
   /** The current state, with the close code and reason that led to it. */

@@ -77,9 +77,14 @@ export class Roster {
     this.refresh();
   }
 
-  /** Applies presence: `entries` are the SDK's OnlineEntry list (online or busy principals). */
+  /**
+   * Applies presence: `entries` are the SDK's OnlineEntry list (online or busy principals). The
+   * signed-in user's own entry is left out: a user's connection is never told of its own
+   * comings and goings, so it could not be kept current.
+   */
   setPresence(entries) {
-    this.presence = new Map(entries.map((e) => [keyOf(e.kind, e.uuid), e]));
+    const others = entries.filter((e) => !(e.kind === 'user' && e.uuid === this.self));
+    this.presence = new Map(others.map((e) => [keyOf(e.kind, e.uuid), e]));
     this.refresh();
   }
 
@@ -87,6 +92,7 @@ export class Roster {
     if (!this.directory) return;
     this.renderExtras();
     for (const [key, rows] of this.rows) {
+      if (key === keyOf('user', this.self)) continue;
       const entry = this.presence.get(key);
       for (const row of rows) paint(row, entry);
     }
@@ -173,6 +179,7 @@ export class Roster {
 
   row(entity) {
     const key = keyOf(entity.kind, entity.uuid);
+    const self = entity.kind === 'user' && entity.uuid === this.self;
     const row = h(
       'li',
       {
@@ -182,6 +189,7 @@ export class Roster {
         'data-name': entity.name.toLowerCase(),
         'data-online': 'false',
         'data-busy': 'false',
+        'data-self': self ? 'true' : null,
       },
       h(
         'span',
@@ -195,14 +203,13 @@ export class Roster {
           'span',
           { class: 'entity-name' },
           entity.name,
-          entity.uuid === this.self && entity.kind === 'user'
-            ? h('span', { class: 'tag' }, 'you')
-            : null,
           entity.enabled ? null : h('span', { class: 'tag' }, 'disabled'),
         ),
         h('span', { class: 'entity-status', 'data-status': '' }),
       ),
-      h('span', { class: 'pill', 'data-tone': 'offline' }, 'Offline'),
+      self
+        ? h('span', { class: 'pill', 'data-tone': 'self' }, 'You')
+        : h('span', { class: 'pill', 'data-tone': 'offline' }, 'Offline'),
     );
     const rows = this.rows.get(key) ?? [];
     rows.push(row);

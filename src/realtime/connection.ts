@@ -50,6 +50,12 @@ export interface Corkable {
 const TEXT = { binary: false } as const;
 const BINARY = { binary: true } as const;
 
+/** Where a websocket names the Connection that owns it (read by the shared listeners). */
+const OWNER = Symbol('terarelay.connection');
+type OwnedSocket = WebSocket & { [OWNER]?: Connection };
+/** The first client frame of every connection that did not opt in to resume. */
+const NO_HELLO: Promise<string | null> = Promise.resolve(null);
+
 /** The reply to any client data frame. */
 export const CLIENT_MESSAGE_REPLY = 'Not allowed to send message';
 
@@ -117,7 +123,8 @@ export class Connection {
   /** The close code the server sent (1006: it dropped the connection), null until it does. */
   private sentCode: number | null = null;
   private onGone: ((connection: Connection) => void) | null;
-  private readonly closedPromise: Promise<void>;
+  /** Who waits for the close (whenClosed); made only when someone asks. */
+  private closeWaiters: Array<() => void> | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -135,45 +142,59 @@ export class Connection {
     this.audit = options.audit;
     this.onGone = options.onGone;
     this.resumable = options.resumable ?? false;
-    this.helloText = this.resumable
-      ? new Promise((resolve) => (this.hello = resolve))
-      : Promise.resolve(null);
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      this.lastSeen = Date.now();
-      const hello = this.hello;
-      this.hello = null;
-      if (hello) return hello(isBinary ? null : data.toString('utf8'));
-      this.send(CLIENT_MESSAGE_REPLY);
-    });
-    ws.on('pong', () => {
-      this.lastSeen = Date.now();
-    });
-    ws.on('error', () => {
-      // ws closes the socket itself after an error (e.g. 1009 for an oversized frame).
-    });
-    let resolveClosed: () => void = () => {};
-    this.closedPromise = new Promise((resolve) => (resolveClosed = resolve));
-    ws.once('close', (code: number) => {
-      if (this.announced) {
-        const { kind, uuid } = this.principal;
-        const by = this.sentCode === null ? 'client' : 'server';
-        this.audit?.disconnected({
-          kind,
-          uuid,
-          connection: this.id,
-          code: this.sentCode ?? code,
-          by,
-        });
-      }
-      resolveClosed();
-      this.hello?.(null);
-      this.hello = null;
-      this.closed = true;
-      this.closing = true;
-      this.pending = null;
-      if (this.closeTimer) clearTimeout(this.closeTimer);
-      this.gone();
-    });
+    this.helloText = this.resumable ? new Promise((resolve) => (this.hello = resolve)) : NO_HELLO;
+    // The listeners are shared by every connection (none is made per socket): they find their
+    // connection on the socket.
+    (ws as OwnedSocket)[OWNER] = this;
+    ws.on('message', Connection.onMessage);
+    ws.on('pong', Connection.onPong);
+    ws.on('error', Connection.onError);
+    ws.on('close', Connection.onClose);
+  }
+
+  private static onMessage(this: OwnedSocket, data: Buffer, isBinary: boolean): void {
+    const c = this[OWNER];
+    if (!c) return;
+    c.lastSeen = Date.now();
+    const hello = c.hello;
+    c.hello = null;
+    if (hello) return hello(isBinary ? null : data.toString('utf8'));
+    c.send(CLIENT_MESSAGE_REPLY);
+  }
+
+  private static onPong(this: OwnedSocket): void {
+    const c = this[OWNER];
+    if (c) c.lastSeen = Date.now();
+  }
+
+  private static onError(): void {
+    // ws closes the socket itself after an error (e.g. 1009 for an oversized frame).
+  }
+
+  private static onClose(this: OwnedSocket, code: number): void {
+    const c = this[OWNER];
+    if (!c || c.closed) return;
+    if (c.announced) {
+      const { kind, uuid } = c.principal;
+      const by = c.sentCode === null ? 'client' : 'server';
+      c.audit?.disconnected({
+        kind,
+        uuid,
+        connection: c.id,
+        code: c.sentCode ?? code,
+        by,
+      });
+    }
+    c.hello?.(null);
+    c.hello = null;
+    c.closed = true;
+    c.closing = true;
+    c.pending = null;
+    if (c.closeTimer) clearTimeout(c.closeTimer);
+    const waiters = c.closeWaiters;
+    c.closeWaiters = null;
+    for (const resolve of waiters ?? []) resolve();
+    c.gone();
   }
 
   /** True once the connection is closing or closed: nothing more will be sent. */
@@ -188,7 +209,8 @@ export class Connection {
 
   /** Resolves once the socket has closed. */
   whenClosed(): Promise<void> {
-    return this.closedPromise;
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => (this.closeWaiters ??= []).push(resolve));
   }
 
   /** Resumable: the text of the client's first frame (null: binary, or closed before it). */

@@ -159,6 +159,9 @@ export class Gateway {
     return this.draining;
   }
 
+  /** Every connection's onGone (one function, not one per connection). */
+  private readonly onGone = (connection: Connection): void => this.gone(connection);
+
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     void this.upgrade(request, socket, head);
   };
@@ -269,7 +272,7 @@ export class Gateway {
       batch: this.parts.batch,
       audit: this.parts.audit,
       resumable,
-      onGone: (c) => this.gone(c),
+      onGone: this.onGone,
     });
     if (this.closing || this.draining) return connection.close('GOING_AWAY');
     const topics = topicsFor(principal.kind, principal.uuid);

@@ -1,10 +1,12 @@
 /**
  * The hub: the one registry of this node's live connections, and the fan-out path.
  *
- * It keeps every live member with its topics, the members grouped by principal
- * (`principalKey`), and, per topic, the member set, the topic's role and the one bus
- * subscription shared by all of them (made by the first member, dropped with the last), so a
- * node holds one subscription per topic however many sockets listen.
+ * It keeps every live member with its topics, the members grouped by principal (kind, then
+ * uuid), and, per topic, the member set, the topic's role and the one bus subscription shared by
+ * all of them (made by the first member, dropped with the last), so a node holds one
+ * subscription per topic however many sockets listen. Every idle connection costs these
+ * entries, so none holds more: a principal with one connection gets no set, and every topic
+ * shares its role's handler.
  *
  * Roles:
  * - `events`: binary TeraEvents. Decoded once; a TeraEvent carrying several events is split
@@ -41,7 +43,7 @@ import {
 } from '../protocol/messages.js';
 import type { AccessScope, Channel } from '../access/scope.js';
 import type { CloseKind } from '../errors.js';
-import { principalKey, type PrincipalKind } from '../principal.js';
+import type { PrincipalKind } from '../principal.js';
 import type { Frame } from './connection.js';
 import { positioned } from './resume-frames.js';
 
@@ -85,15 +87,38 @@ const SERVER_COMMAND = ServerCommandSchema.typeName;
 
 const NONE: ReadonlySet<never> = new Set();
 
+/** A principal's members as a set (a single member is kept bare). */
+function asSet<M>(group: M | Set<M> | undefined): ReadonlySet<M> {
+  if (group === undefined) return NONE;
+  return group instanceof Set ? group : new Set([group]);
+}
+
 export class Hub<M extends HubMember = HubMember> {
   private readonly topics = new Map<string, TopicEntry<M>>();
   /** Every live member → the topics it listens to. */
   private readonly memberTopics = new Map<M, readonly string[]>();
-  /** `principalKey` → that principal's live members. */
-  private readonly byPrincipal = new Map<string, Set<M>>();
+  /**
+   * Per kind, uuid → that principal's live member, or a set of them when it has several (most
+   * principals have one connection: no set is made for them).
+   */
+  private readonly byPrincipal: Record<PrincipalKind, Map<string, M | Set<M>>> = {
+    user: new Map(),
+    participant: new Map(),
+    device: new Map(),
+  };
   private readonly unsubscribing = new Set<Promise<void>>();
   private closed = false;
   private last: string | null = null;
+  /** The bus and history handlers, one per role for every topic (none made per topic). */
+  private readonly onEvents = (topic: string, payload: Uint8Array): void =>
+    this.deliver(topic, 'events', payload, null);
+  private readonly onCommands = (topic: string, payload: Uint8Array): void =>
+    this.deliver(topic, 'commands', payload, null);
+  private readonly onPositioned = (
+    topic: string,
+    position: string | null,
+    payload: Uint8Array,
+  ): void => this.deliver(topic, 'events', payload, position);
 
   constructor(private readonly options: HubOptions) {}
 
@@ -109,10 +134,12 @@ export class Hub<M extends HubMember = HubMember> {
       member,
       topics.map((t) => t.topic),
     );
-    const key = principalKey(member.principal.kind, member.principal.uuid);
-    let group = this.byPrincipal.get(key);
-    if (!group) this.byPrincipal.set(key, (group = new Set()));
-    group.add(member);
+    const { kind, uuid } = member.principal;
+    const ofKind = this.byPrincipal[kind];
+    const group = ofKind.get(uuid);
+    if (group === undefined) ofKind.set(uuid, member);
+    else if (group instanceof Set) group.add(member);
+    else ofKind.set(uuid, new Set([group, member]));
     const pending = topics.map(({ topic, role }) => {
       let entry = this.topics.get(topic);
       if (!entry) {
@@ -134,9 +161,12 @@ export class Hub<M extends HubMember = HubMember> {
     const topics = this.memberTopics.get(member);
     if (!topics) return;
     this.memberTopics.delete(member);
-    const key = principalKey(member.principal.kind, member.principal.uuid);
-    const group = this.byPrincipal.get(key);
-    if (group?.delete(member) && group.size === 0) this.byPrincipal.delete(key);
+    const { kind, uuid } = member.principal;
+    const ofKind = this.byPrincipal[kind];
+    const group = ofKind.get(uuid);
+    if (group === member) ofKind.delete(uuid);
+    else if (group instanceof Set && group.delete(member) && group.size === 1)
+      ofKind.set(uuid, group.values().next().value!);
     for (const topic of topics) {
       const entry = this.topics.get(topic);
       if (!entry) continue;
@@ -163,12 +193,13 @@ export class Hub<M extends HubMember = HubMember> {
 
   /** The live members of one principal (empty when it has none here). */
   membersOf(kind: PrincipalKind, uuid: string): ReadonlySet<M> {
-    return this.byPrincipal.get(principalKey(kind, uuid)) ?? NONE;
+    return asSet(this.byPrincipal[kind].get(uuid));
   }
 
   /** The live members grouped by principal, one non-empty set per principal. */
-  principals(): IterableIterator<ReadonlySet<M>> {
-    return this.byPrincipal.values();
+  *principals(): IterableIterator<ReadonlySet<M>> {
+    for (const ofKind of Object.values(this.byPrincipal))
+      for (const group of ofKind.values()) yield asSet(group);
   }
 
   /** The last position delivered on this node (history on), null before the first. */
@@ -195,7 +226,8 @@ export class Hub<M extends HubMember = HubMember> {
           ? create(TeraEventSchema, { header: message.header, events: [any] })
           : message;
         const frame = this.encode(single, member.format);
-        if (frame) frames.push(member.resumable ? positioned(frame, member.format, position) : frame);
+        if (frame)
+          frames.push(member.resumable ? positioned(frame, member.format, position) : frame);
       },
       () => {},
     );
@@ -217,12 +249,10 @@ export class Hub<M extends HubMember = HubMember> {
   private async subscribe(topic: string, role: TopicRole): Promise<Subscription | null> {
     const history = this.options.history;
     try {
-      if (history && role === 'events')
-        return await history.subscribe(topic, (t, position, payload) =>
-          this.deliver(t, role, payload, position),
-        );
-      return await this.options.bus.subscribe(topic, (t, payload) =>
-        this.deliver(t, role, payload, null),
+      if (history && role === 'events') return await history.subscribe(topic, this.onPositioned);
+      return await this.options.bus.subscribe(
+        topic,
+        role === 'events' ? this.onEvents : this.onCommands,
       );
     } catch (err) {
       this.options.log?.error({ err, topic }, 'bus subscription failed');
@@ -305,7 +335,8 @@ export class Hub<M extends HubMember = HubMember> {
       else frame = binary ??= this.encode(single, 'binary');
       if (frame === null) continue;
       if (position !== null && member.resumable) {
-        if (member.format === 'json') frame = positionedJson ??= positioned(frame, 'json', position);
+        if (member.format === 'json')
+          frame = positionedJson ??= positioned(frame, 'json', position);
         else frame = positionedBinary ??= positioned(frame, 'binary', position);
         try {
           member.send(frame, position);

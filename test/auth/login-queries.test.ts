@@ -14,7 +14,8 @@ import { publishDatabaseEvent } from '../../src/admin/events.js';
 import { LoginCatalog } from '../../src/store/cache.js';
 
 /** Tables only the login catalog reads (its own reloads are not the login's queries). */
-const CATALOG_TABLES = /from "t_(sessions_types|sessions_types_projects|devices_types|devices_subtypes)"/;
+const CATALOG_TABLES =
+  /from "t_(sessions_types|sessions_types_projects|devices_types|devices_subtypes)"/;
 
 describe('token logins: queries', () => {
   let server: TestServer;
@@ -111,7 +112,10 @@ describe('login catalog', () => {
     await waitFor(async () => (await ids()).includes(added.id_session_type), {
       what: 'the new session type',
     });
-    assert.deepEqual(await ids(), [...before, added.id_session_type].sort((a, b) => a - b));
+    assert.deepEqual(
+      await ids(),
+      [...before, added.id_session_type].sort((a, b) => a - b),
+    );
   });
 
   test('device type names: read again after a device_type DatabaseEvent', async () => {

@@ -225,7 +225,7 @@ describe('SDK slow reader', () => {
     assert.equal(slow.reason, 'Slow consumer: send buffer full');
     assert.ok(
       slow.delayMs !== null && slow.delayMs >= FAST.afterSlowConsumerMs / 2,
-      `the first wait after 4001 is the longer one (${slow.delayMs})`,
+      `the wait after 4001 is the longer one (${slow.delayMs})`,
     );
     await seen.state((s) => s.state === 'open', 'open again', seen.states.indexOf(slow));
     await sentinel(server, admin, user4, 'recovered');

@@ -10,7 +10,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { basic, startTestServer, type TestServer } from '../kit/server.js';
-import { connect, publish, seeded, untilSentinel, type Seeded } from '../kit/sockets.js';
+import {
+  connect,
+  nextMatching,
+  publish,
+  seeded,
+  untilSentinel,
+  type Seeded,
+} from '../kit/sockets.js';
 import { waitFor } from '../kit/waiting.js';
 import { directTopic, FILE_TRANSFER_EVENTS, USER_MANAGER_EVENTS } from '../../src/topics.js';
 import { RESUME_HEADER } from '../../src/realtime/resume-login.js';
@@ -183,9 +190,7 @@ describe('resume: a participant whose socket died without a close', () => {
   });
 
   test('is let back in by its resume, replaces its old connection, and never looks offline', async () => {
-    const ids = await seeded(server);
-    const participant = ids.participants.participant1!;
-    const admin = ids.users.admin!;
+    const admin = (await seeded(server)).users.admin!;
     const watcher = await connect(server, 'user', admin);
     const login = (headers: Record<string, string> = {}) =>
       server.request('/api/participant/login?with_websocket=true', {
@@ -193,10 +198,16 @@ describe('resume: a participant whose socket died without a close', () => {
       });
     const first = await login();
     assert.equal(first.status, 200);
-    const url = new URL(first.json<{ websocket_url: string }>().websocket_url);
+    const answer = first.json<{ websocket_url: string; participant_uuid: string }>();
+    const participant = answer.participant_uuid;
+    const url = new URL(answer.websocket_url);
     url.host = `127.0.0.1:${proxy.port}`;
     const old = await openResume(url.toString());
     assert.equal(await participantSockets(server), 1);
+    await nextMatching(
+      watcher,
+      (f) => f.fields.participantUuid === participant && f.fields.type === 'PARTICIPANT_CONNECTED',
+    );
     const prefix = tagPrefix();
     await publish(server, directTopic('participant', participant), [
       tagged(participant, `${prefix}before`),
@@ -210,6 +221,7 @@ describe('resume: a participant whose socket died without a close', () => {
     ]);
     const refused = await login();
     assert.equal(refused.status, 403);
+    assert.equal(await participantSockets(server), 1, 'the server still holds the dead socket');
     assert.equal(refused.text, '"Participant already logged in."');
     const wrong = await login({ [RESUME_HEADER]: 'not-a-token' });
     assert.equal(wrong.status, 403);
@@ -218,16 +230,16 @@ describe('resume: a participant whose socket died without a close', () => {
     const next = new URL(back.json<{ websocket_url: string }>().websocket_url);
     next.host = `127.0.0.1:${server.port}`;
     const resumed = await openResume(next.toString(), { resume: standing });
-    assert.equal(await participantSockets(server), 2, 'the dead one is still there until replaced');
     assert.equal(resumed.welcome?.recovered, true);
     await publish(server, directTopic('participant', participant), [
       tagged(participant, `${prefix}after`),
     ]);
     assert.deepEqual(await resumed.untilTag(`${prefix}after`), [`${prefix}missed`]);
     // The old connection was replaced: one connection left, still online, no DISCONNECTED.
-    await waitFor(async () => (await participantSockets(server)) === 1, {
-      what: 'the old connection replaced',
+    await waitFor(async () => (await replaced(server)) === 1, {
+      what: 'the old connection closed with 4002',
     });
+    assert.equal(await participantSockets(server), 1);
     assert.equal(await server.deps.presence.isOnline('participant', participant), true);
     const seen = await untilSentinel(watcher, admin, server);
     assert.deepEqual(
@@ -239,6 +251,12 @@ describe('resume: a participant whose socket died without a close', () => {
     watcher.close();
   });
 });
+
+/** Connections the server closed with 4002 (replaced by a resume). */
+async function replaced(server: TestServer): Promise<number> {
+  const { values } = await server.deps.metrics.closes.get();
+  return values.find((v) => v.labels.code === '4002')?.value ?? 0;
+}
 
 /** Open participant websockets on the node (`terarelay_connections{kind="participant"}`). */
 async function participantSockets(server: TestServer): Promise<number> {

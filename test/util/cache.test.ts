@@ -20,7 +20,11 @@ function manualLoad<T>() {
 test('kept for the TTL, loaded again after it', async () => {
   let now = 1000;
   let loads = 0;
-  const cached = new Cached(async () => ++loads, 50, () => now);
+  const cached = new Cached(
+    async () => ++loads,
+    50,
+    () => now,
+  );
   assert.equal(await cached.get(), 1);
   now += 49;
   assert.equal(await cached.get(), 1, 'still within the TTL');

@@ -1,0 +1,22 @@
+// One-off investigation (helper H): heap snapshot of the relay holding N idle device connections.
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { readDataset } from './load/dataset.js';
+import { deviceLogin } from './load/http.js';
+import { inParallel, openClient, sourceAddress } from './load/sockets.js';
+const N = Number(process.argv[2] ?? 500);
+const db = 'postgres://postgres@127.0.0.1:5432/terarelay_bench_h';
+const flags = { db, seed: 'bench:10000', host: '127.0.0.1', port: 0, dataDir: '/tmp/h-bench/snap', dev: true, logLevel: 'warn', redis: 'redis://127.0.0.1:6394' };
+const child = spawn(process.execPath, ['--expose-gc', '--heapsnapshot-signal=SIGUSR2', '--import', 'tsx', 'bench/servers/relay.ts', JSON.stringify(flags)], { cwd: '/work/main', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+const port = await new Promise<number>((r) => child.on('message', (m: any) => m.ready && r(m.port)));
+const { deviceTokens } = await readDataset(db, 10000);
+const sockets: unknown[] = [];
+await inParallel(N, 20, async (i) => { const url = await deviceLogin(port, deviceTokens[i + 9000]!, sourceAddress(i)); sockets.push(await openClient(url, { localAddress: sourceAddress(i + 1), waitFirstFrame: true })); });
+console.log('connected', sockets.length);
+await new Promise((r) => setTimeout(r, 3000));
+const before = readdirSync('/work/main').filter((f) => f.endsWith('.heapsnapshot')).length;
+child.kill('SIGUSR2');
+while (readdirSync('/work/main').filter((f) => f.endsWith('.heapsnapshot')).length === before) await new Promise((r) => setTimeout(r, 500));
+await new Promise((r) => setTimeout(r, 15000));
+child.kill('SIGTERM');
+process.exit(0);
