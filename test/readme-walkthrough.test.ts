@@ -71,7 +71,7 @@ async function until(t: Terminal, pattern: RegExp, what: string): Promise<void> 
   try {
     await waitFor(() => pattern.test(t.output()), { what, timeoutMs: 120_000 });
   } catch (e) {
-    throw new Error(`${(e as Error).message}; it printed:\n${t.output()}`);
+    throw new Error(`${(e as Error).message}; it printed:\n${t.output()}`, { cause: e });
   }
 }
 

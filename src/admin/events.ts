@@ -26,7 +26,7 @@ const EVENT_TYPES: Record<DbChange, DatabaseEvent_EventType> = {
 };
 
 /** Fields never published, whatever the model. */
-const SECRET_FIELDS = /(_password|_token|_otp_secret|_key|_certificate)$/;
+const SECRET_FIELDS = /(_password|_token|_otp_secret|_certificate)$/;
 
 /** `object` without its secret fields. */
 export function withoutSecrets(object: Readonly<Record<string, unknown>>): Record<string, unknown> {

@@ -88,10 +88,13 @@ adminSuites('/api/user/devicetypes', (suite) => {
       assert.equal(r.status, 200, r.text);
       const first = r.json<DeviceType[]>()[0]!;
       checkJson(first);
-      // events.ts withholds every `*_key` field, device_type_key included.
       assert.deepEqual(await events.next(), {
         type: 'create',
-        object: { id_device_type: first.id_device_type, device_type_name: first.device_type_name },
+        object: {
+          id_device_type: first.id_device_type,
+          device_type_key: first.device_type_key,
+          device_type_name: first.device_type_name,
+        },
       });
       r = await e.post('admin', params);
       assert.equal(r.status, 500, 'Create another instance of the same object');

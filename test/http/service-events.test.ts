@@ -208,15 +208,23 @@ describe('service events endpoint', () => {
   });
 
   test('the OpenAPI document gives an example per event type, each accepted as documented', async () => {
+    interface Operation {
+      description: string;
+      responses: Record<string, unknown>;
+      requestBody: {
+        content: Record<
+          string,
+          { examples: Record<string, { value: { kind: string; event: { '@type': string } } }> }
+        >;
+      };
+    }
     const doc = (await server.request('/openapi.json')).json<{
-      paths: Record<string, Record<string, any>>;
+      paths: Record<string, Record<string, Operation>>;
     }>();
-    const op = doc.paths['/api/service/events']!.post;
+    const op = doc.paths['/api/service/events']!.post!;
     assert.deepEqual(Object.keys(op.responses).sort(), ['202', '400', '401', '404']);
-    const media = op.requestBody.content['application/json'];
-    const examples = Object.values(
-      media.examples as Record<string, { value: { kind: string; event: { '@type': string } } }>,
-    ).map((e) => e.value);
+    const media = op.requestBody.content['application/json']!;
+    const examples = Object.values(media.examples).map((e) => e.value);
     const types = examples.map((e) => e.event['@type'].split('.').pop());
     assert.deepEqual(types.sort(), [
       'ArchiveEvent',
