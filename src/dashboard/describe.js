@@ -112,11 +112,13 @@ function members(event, nameOf) {
   return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
 
-/** A compact, bounded preview of an object's fields. */
+/** A compact, bounded preview of an event's fields: "owner uuid: … · status: …". */
 function preview(raw) {
   const { '@type': _type, ...fields } = raw ?? {};
-  const text = JSON.stringify(fields);
-  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
+  const text = Object.entries(fields)
+    .map(([k, v]) => `${keyText(k)}: ${valueText(v)}`)
+    .join(' · ');
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
 }
 
 /** `{title, detail}`: one sentence about the event, and a line of context ('' when none). */

@@ -1,3 +1,4 @@
+/* global document, CSS */
 // The roster: every user, participant and device of the directory, grouped by site and project,
 // each row showing whether it is online, in a session (busy) and, for devices, their last
 // status. The directory gives the rows; presence (the SDK's OnlineTracker list) their state.
@@ -73,7 +74,13 @@ export class Roster {
         this.extras,
       ),
     );
+    // Keyboard focus on a group's toggle stays on it across the rebuild.
+    const focused = this.el.groups.contains(document.activeElement)
+      ? document.activeElement.closest('[data-group]')?.dataset.group
+      : undefined;
     this.el.groups.replaceChildren(...groups);
+    if (focused)
+      this.el.groups.querySelector(`[data-group="${CSS.escape(focused)}"] > summary`)?.focus();
     this.refresh();
   }
 
@@ -248,8 +255,8 @@ export class Roster {
       group.querySelector('[data-count]').textContent = `${on} of ${rows.length} online`;
     }
     this.el.status.textContent =
-      total === 0
-        ? 'You do not have access to any site, project, participant or device yet.'
+      this.directory.sites.length === 0 && !filtering
+        ? 'No site or project is shared with you yet.'
         : filtering
           ? shown === 0
             ? 'Nothing matches.'
