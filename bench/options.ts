@@ -17,6 +17,7 @@ export interface Options {
   devices: number;
   logins: number;
   concurrency: number;
+  repeat: number;
   idle: number[];
   db: string | null;
   redis: string | null;
@@ -24,6 +25,7 @@ export interface Options {
   out: string;
   keep: boolean;
   profile: boolean;
+  heapKinds: boolean;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -41,6 +43,8 @@ export const USAGE = `npm run bench -- [options]
   --devices <n>         storm: devices logging in and connecting (default 500)
   --logins <n>          storm: device token logins alone, over keep-alive (default 2000)
   --concurrency <n>     storm and idle: logins/connections at once (default 50)
+  --repeat <n>          storm: rounds, each the relay then the floor, each in a fresh process;
+                        ratios from the medians (default 1)
   --idle <list>         idle: connection counts held (default 1000)
   --db <url>            database of the relay (default: a fresh SQLite file); an empty one is
                         seeded with bench:N, N the largest size asked
@@ -51,8 +55,9 @@ export const USAGE = `npm run bench -- [options]
   --keep                keep the work folder (database, certificate, server logs)
   --profile             CPU-profile the servers during the fan-out saturation runs and the
                         storm's phases (<results>-<phase>.cpuprofile, summarised in
-                        .cpuprofile.md); idle: the heap per connection by kind at the last
-                        size, from heap snapshots (about twice the heap: use a small size)`;
+                        .cpuprofile.md)
+  --heap-kinds          idle: the heap per connection by kind at the last size, from two heap
+                        snapshots (each about twice the heap in memory: use a small size)`;
 
 const positive = (name: string, text: string): number => {
   const n = Number(text);
@@ -77,6 +82,7 @@ export function parseOptions(argv: string[]): Options | null {
       devices: { type: 'string', default: '500' },
       logins: { type: 'string', default: '2000' },
       concurrency: { type: 'string', default: '50' },
+      repeat: { type: 'string', default: '1' },
       idle: { type: 'string', default: '1000' },
       db: { type: 'string' },
       redis: { type: 'string' },
@@ -84,6 +90,7 @@ export function parseOptions(argv: string[]): Options | null {
       out: { type: 'string', default: 'bench/results' },
       keep: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      'heap-kinds': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -116,6 +123,7 @@ export function parseOptions(argv: string[]): Options | null {
     devices: positive('devices', values.devices),
     logins: positive('logins', values.logins),
     concurrency: positive('concurrency', values.concurrency),
+    repeat: positive('repeat', values.repeat),
     idle: list('idle', values.idle).sort((a, b) => a - b),
     db: values.db ?? null,
     redis: values.redis ?? null,
@@ -123,6 +131,7 @@ export function parseOptions(argv: string[]): Options | null {
     out: values.out,
     keep: values.keep,
     profile: values.profile,
+    heapKinds: values['heap-kinds'],
   };
 }
 

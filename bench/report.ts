@@ -12,7 +12,7 @@ import type { FanoutRun, FanoutTarget } from './scenarios/fanout.js';
 import type { LoginsResult, StormTarget } from './scenarios/storm.js';
 import type { IdleTarget } from './scenarios/idle.js';
 import { historyMarkdown, type HistoryResults } from './scenarios/history.js';
-import { ratio } from './stats.js';
+import { median, ratio } from './stats.js';
 
 export interface Results {
   date: string;
@@ -93,18 +93,21 @@ export function fanoutRatios(targets: FanoutTarget[]): FanoutRatio[] {
   return out;
 }
 
+/** TeraRelay ÷ floor, each figure the median of its rounds (`--repeat`). */
 export function stormRatios(targets: StormTarget[]): StormRatios | null {
-  const relay = targets.find((t) => t.server === 'relay');
-  const floor = targets.find((t) => t.server === 'floor');
-  if (!relay || !floor) return null;
+  const relay = targets.filter((t) => t.server === 'relay');
+  const floor = targets.filter((t) => t.server === 'floor');
+  if (relay.length === 0 || floor.length === 0) return null;
+  const of = (pick: (t: StormTarget) => number | null | undefined) =>
+    ratio(median(relay.map(pick)), median(floor.map(pick)));
   return {
-    loginsPerSecond: ratio(relay.logins.perSecond, floor.logins.perSecond),
-    loginP50: ratio(relay.logins.latencyMs.p50, floor.logins.latencyMs.p50),
-    loginP99: ratio(relay.logins.latencyMs.p99, floor.logins.latencyMs.p99),
-    stormPerSecond: ratio(relay.storm.perSecond, floor.storm.perSecond),
-    stormP50: ratio(relay.storm.totalMs.p50, floor.storm.totalMs.p50),
-    stormP99: ratio(relay.storm.totalMs.p99, floor.storm.totalMs.p99),
-    stormServerCpu: ratio(relay.storm.use.serverCpuPercent, floor.storm.use.serverCpuPercent),
+    loginsPerSecond: of((t) => t.logins.perSecond),
+    loginP50: of((t) => t.logins.latencyMs.p50),
+    loginP99: of((t) => t.logins.latencyMs.p99),
+    stormPerSecond: of((t) => t.storm.perSecond),
+    stormP50: of((t) => t.storm.totalMs.p50),
+    stormP99: of((t) => t.storm.totalMs.p99),
+    stormServerCpu: of((t) => t.storm.use.serverCpuPercent),
   };
 }
 
@@ -146,6 +149,10 @@ const failures = (f: Record<string, number>): string =>
   Object.entries(f)
     .map(([k, n]) => `${k}: ${n}`)
     .join(', ') || '0';
+
+/** The server of a storm row, with its round when there are several. */
+const serverRound = (t: StormTarget): string =>
+  t.round > 1 || t.server === 'relay' ? `${t.server} (round ${t.round ?? 1})` : t.server;
 
 /** One row of the storm table: a phase of one server. */
 function stormRow(
@@ -308,8 +315,8 @@ export function markdown(r: Results): string {
           'load avg',
         ],
         r.storm.targets.flatMap((t) => [
-          stormRow(t.server, 'logins alone (keep-alive)', t.logins.requests, t.logins),
-          stormRow(t.server, 'login + connect', t.storm.connected, {
+          stormRow(serverRound(t), 'logins alone (keep-alive)', t.logins.requests, t.logins),
+          stormRow(serverRound(t), 'login + connect', t.storm.connected, {
             ...t.storm,
             latencyMs: t.storm.totalMs,
           }),
@@ -320,7 +327,7 @@ export function markdown(r: Results): string {
     if (x)
       parts.push(
         '',
-        'TeraRelay ÷ floor:',
+        r.options.repeat > 1 ? 'TeraRelay ÷ floor (medians of the rounds):' : 'TeraRelay ÷ floor:',
         '',
         table(
           ['phase', 'per s', 'p50', 'p99', 'server CPU'],

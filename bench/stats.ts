@@ -33,3 +33,11 @@ export function ratio(a: number | null | undefined, b: number | null | undefined
 }
 
 export const sortNumbers = (xs: number[]): Float64Array => Float64Array.from(xs).sort();
+
+/** The median of the known values (the mean of the middle two for an even count); null if none. */
+export function median(values: ReadonlyArray<number | null | undefined>): number | null {
+  const known = values.filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
+  if (known.length === 0) return null;
+  const mid = known.length >> 1;
+  return known.length % 2 === 1 ? known[mid]! : (known[mid - 1]! + known[mid]!) / 2;
+}

@@ -162,7 +162,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   maxDeviceStatus: 16_384,
   deviceStatusRate: 10,
   deviceStatusBurst: 20,
-  history: 'off',
+  history: 'on',
   historySize: 1000,
   historySeconds: 300,
 };

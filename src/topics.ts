@@ -42,7 +42,10 @@ export const serviceEventsTopic = (serviceKey: string): string => `service.${ser
 export const FILE_TRANSFER_EVENTS = serviceEventsTopic('FileTransferService');
 
 /** The event topics every connection listens to, whatever its principal. */
-export const BROADCAST_EVENT_TOPICS: readonly string[] = [USER_MANAGER_EVENTS, FILE_TRANSFER_EVENTS];
+export const BROADCAST_EVENT_TOPICS: readonly string[] = [
+  USER_MANAGER_EVENTS,
+  FILE_TRANSFER_EVENTS,
+];
 
 /** A Redis pattern matching every principal's direct topic. */
 export const DIRECT_TOPICS_PATTERN = 'websocket.*.events';

@@ -3,8 +3,9 @@
  * dataset. The relay is started three times: history off; history on with OpenTera's clients;
  * history on with every watcher opted in to resume (`terarelay-resume.v1`, positioned frames).
  * Each time the `--watchers` superadmin watchers connect and events are published in a closed
- * loop at saturation (`--inflight` at a time) for `--duration` s, twice (the better of the two
- * rounds is kept: other processes on the machine skew single runs). With `--redis`, events are
+ * loop at saturation (`--inflight` at a time) for `--duration` s, three times (the best round is
+ * kept: other processes on the machine skew single runs), and the server's CPU time per
+ * delivered frame is reported too, which contention skews less. With `--redis`, events are
  * published as OpenTera's services do (a plain PUBLISH, which the relay appends once), and
  * Redis's own CPU over each run is read from INFO CPU (used_cpu_user + used_cpu_sys).
  */
@@ -22,7 +23,7 @@ import { ratio, round, summary } from '../stats.js';
 
 export type HistoryMode = 'off' | 'on' | 'on+resume';
 const MODES: readonly HistoryMode[] = ['off', 'on', 'on+resume'];
-const ROUNDS = 2;
+const ROUNDS = 3;
 const CONNECT_CONCURRENCY = 16;
 const WARM_UP_MS = 60_000;
 /** A login refused as "already logged in" (the previous relay's presence) is retried this long. */
@@ -39,6 +40,8 @@ export interface HistoryRun {
   deliveredPercent: number | null;
   latencyMs: { p50: number | null; p99: number | null; max: number | null };
   serverCpuPercent: number | null;
+  /** Server CPU time per delivered frame, µs: the cost, less skewed by other processes. */
+  serverCpuMicrosPerDelivery: number | null;
   /** Redis's CPU over the run, % of one core (with `--redis`). */
   redisCpuPercent: number | null;
   closedByServer: number;
@@ -49,24 +52,34 @@ export interface HistoryResults {
   runs: HistoryRun[];
   /** Best deliveries/s with history on ÷ with history off (goal ≥ 0.9). */
   ratios: { on: number | null; onResume: number | null };
+  /** Least server CPU per delivery with history off ÷ with history on (≤ 1: on costs more). */
+  cpuRatios: { on: number | null; onResume: number | null };
 }
 
 export async function runHistory(bench: Bench): Promise<HistoryResults> {
   const runs: HistoryRun[] = [];
-  for (let round = 1; round <= ROUNDS; round++)
-    for (const mode of MODES) runs.push(await runMode(bench, mode, round));
+  for (let n = 1; n <= ROUNDS; n++)
+    for (const mode of MODES) runs.push(await runMode(bench, mode, n));
   const best = (mode: HistoryMode): number | null =>
     Math.max(...runs.filter((r) => r.mode === mode).map((r) => r.deliveriesPerSecond ?? 0)) || null;
+  const cheapest = (mode: HistoryMode): number | null =>
+    Math.min(
+      ...runs.filter((r) => r.mode === mode).map((r) => r.serverCpuMicrosPerDelivery ?? Infinity),
+    ) || null;
   return {
     watchers: bench.options.watchers,
     runs,
     ratios: { on: ratio(best('on'), best('off')), onResume: ratio(best('on+resume'), best('off')) },
+    cpuRatios: {
+      on: ratio(cheapest('off'), cheapest('on')),
+      onResume: ratio(cheapest('off'), cheapest('on+resume')),
+    },
   };
 }
 
-async function runMode(bench: Bench, mode: HistoryMode, round: number): Promise<HistoryRun> {
+async function runMode(bench: Bench, mode: HistoryMode, roundNo: number): Promise<HistoryRun> {
   const o = bench.options;
-  const label = `history ${mode} (round ${round})`;
+  const label = `history ${mode} (round ${roundNo})`;
   const server = await bench.startRelay({ history: mode === 'off' ? 'off' : 'on' });
   const { participants } = await bench.dataset();
   const publisher = bench.publisher(server);
@@ -102,7 +115,7 @@ async function runMode(bench: Bench, mode: HistoryMode, round: number): Promise<
       server,
       label,
       mode,
-      round,
+      roundNo,
       () => seq,
       publish,
       (t) => (tally = t),
@@ -121,7 +134,7 @@ async function saturate(
   server: ServerProcess,
   label: string,
   mode: HistoryMode,
-  round: number,
+  roundNo: number,
   nextSeq: () => number,
   publish: () => void,
   setTally: (t: Tally) => void,
@@ -131,7 +144,7 @@ async function saturate(
   const first = nextSeq();
   let published = 0;
   let endAt = 0;
-  let lastProgress = 0;
+  let lastProgress: number;
   const publishNext = (): void => {
     if (nowMs() >= endAt) return;
     published++;
@@ -154,6 +167,7 @@ async function saturate(
   const closedBefore = closes();
   const redis = o.redis ? new Redis(o.redis) : null;
   const redisBefore = redis ? await redisCpuSeconds(redis) : null;
+  const profile = await bench.profile(server, `history-${mode.replace('+', '-')}-${roundNo}`);
   const meter = phaseMeter(server);
   const t0 = nowMs();
   endAt = t0 + o.duration * 1000;
@@ -170,13 +184,14 @@ async function saturate(
   await until(() => tally.delivered >= published * o.watchers, Date.now() + o.drain * 1000);
   tally.close();
   const use = meter.stop();
+  await profile?.stop();
   const redisAfter = redis ? await redisCpuSeconds(redis) : null;
   const wall = (nowMs() - t0) / 1000;
   await redis?.quit();
   const expected = published * o.watchers;
   const run: HistoryRun = {
     mode,
-    round,
+    round: roundNo,
     publishedEvents: published,
     eventsPerSecond: round1(published / ((publishedAt - t0) / 1000)),
     deliveriesPerSecond: tally.lastAt
@@ -185,6 +200,10 @@ async function saturate(
     deliveredPercent: expected ? round((100 * tally.delivered) / expected, 2) : null,
     latencyMs: summary(tally.sortedLatencies()),
     serverCpuPercent: use.serverCpuPercent,
+    serverCpuMicrosPerDelivery:
+      use.serverCpuPercent !== null && tally.delivered > 0
+        ? round1(((use.serverCpuPercent / 100) * wall * 1e6) / tally.delivered)
+        : null,
     redisCpuPercent:
       redisBefore !== null && redisAfter !== null
         ? round1((100 * (redisAfter - redisBefore)) / wall)
@@ -275,16 +294,19 @@ export function historyMarkdown(h: HistoryResults): string {
     (r) =>
       `| ${r.mode} | ${r.round} | ${r.eventsPerSecond ?? '-'} | ${r.deliveriesPerSecond ?? '-'} | ` +
       `${r.deliveredPercent ?? '-'} | ${r.latencyMs.p50 ?? '-'} | ${r.latencyMs.p99 ?? '-'} | ` +
-      `${r.serverCpuPercent ?? '-'} | ${r.redisCpuPercent ?? '-'} | ${r.closedByServer} |`,
+      `${r.serverCpuPercent ?? '-'} | ${r.serverCpuMicrosPerDelivery ?? '-'} | ` +
+      `${r.redisCpuPercent ?? '-'} | ${r.closedByServer} |`,
   );
   return [
     `## History: fan-out with --history off and on (${h.watchers} watchers, saturation)`,
     '',
-    '| history | round | events/s | msgs/s | delivered % | p50 ms | p99 ms | server CPU % | Redis CPU % | closed |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| history | round | events/s | msgs/s | delivered % | p50 ms | p99 ms | server CPU % | server CPU µs/msg | Redis CPU % | closed |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     `Best msgs/s, on ÷ off: ${h.ratios.on ?? '-'} (OpenTera clients), ` +
-      `${h.ratios.onResume ?? '-'} (every watcher opted in to resume); goal ≥ 0.9.`,
+      `${h.ratios.onResume ?? '-'} (every watcher opted in to resume); goal ≥ 0.9. ` +
+      `Least server CPU per msg, off ÷ on: ${h.cpuRatios.on ?? '-'} (OpenTera clients), ` +
+      `${h.cpuRatios.onResume ?? '-'} (opted in).`,
   ].join('\n');
 }

@@ -35,7 +35,7 @@ export interface IdleSize {
   loadAverage: number;
 }
 
-/** What the heap holds per connection of one kind of object (`--profile`, first size only). */
+/** What the heap holds per connection of one kind of object (`--heap-kinds`). */
 export interface HeapKindPerConnection {
   kind: string;
   count: number;
@@ -47,7 +47,7 @@ export interface IdleTarget {
   server: 'relay' | 'floor' | 'baseline';
   before: { heapUsedMiB: number | null; rssMiB: number | null };
   sizes: IdleSize[];
-  /** With `--profile`: the heap per connection at the last size, by kind, largest first. */
+  /** With `--heap-kinds`: the heap per connection at the last size, by kind, largest first. */
   heapKinds?: HeapKindPerConnection[];
 }
 
@@ -157,7 +157,7 @@ async function runTarget(bench: Bench, kind: IdleTarget['server']): Promise<Idle
           `RSS ${entry.rssPerConnectionKiB} KiB/conn (RSS ${entry.rssMiB} MiB)`,
       );
     }
-    const heapKinds = o.profile ? await kindsPerConnection(server, sockets) : undefined;
+    const heapKinds = o.heapKinds ? await kindsPerConnection(server, sockets) : undefined;
     return {
       server: kind,
       before: { heapUsedMiB: mib(before.heap), rssMiB: mib(before.rss) },

@@ -5,6 +5,8 @@
  * - storm: `devices` devices each log in on a fresh TLS connection, then open their websocket
  *   and wait for its first frame (the relay sends a device its own CONNECTED), `concurrency`
  *   devices at once.
+ * With `--repeat`, rounds alternate the relay and the floor, so that a busy spell of the machine
+ * hits both; the ratios are those of the medians.
  */
 import type WebSocket from 'ws';
 import type { ServerProcess } from '../child.js';
@@ -41,24 +43,37 @@ export interface StormResult {
 
 export interface StormTarget {
   server: 'relay' | 'floor';
+  /** 1 … `--repeat`: rounds alternate the relay and the floor, so both see the same machine. */
+  round: number;
   logins: LoginsResult;
   storm: StormResult;
 }
 
 export async function runStorm(bench: Bench): Promise<StormTarget[]> {
-  return [await runTarget(bench, 'relay'), await runTarget(bench, 'floor')];
+  const targets: StormTarget[] = [];
+  for (let round = 1; round <= bench.options.repeat; round++) {
+    targets.push(await runTarget(bench, 'relay', round));
+    targets.push(await runTarget(bench, 'floor', round));
+  }
+  return targets;
 }
 
 const count = (failures: Record<string, number>, key: string): void => {
   failures[key] = (failures[key] ?? 0) + 1;
 };
 
-async function runTarget(bench: Bench, kind: 'relay' | 'floor'): Promise<StormTarget> {
+async function runTarget(
+  bench: Bench,
+  kind: 'relay' | 'floor',
+  round: number,
+): Promise<StormTarget> {
   const server = kind === 'relay' ? await bench.startRelay() : await bench.startFloor();
+  // Profiles of the first round only.
+  const name = round === 1 ? kind : null;
   try {
-    const logins = await loginsAlone(bench, server, kind);
-    const storm = await connectStorm(bench, server, kind);
-    return { server: kind, logins, storm };
+    const logins = await loginsAlone(bench, server, kind, name);
+    const storm = await connectStorm(bench, server, kind, name);
+    return { server: kind, round, logins, storm };
   } finally {
     await server.stop();
   }
@@ -68,6 +83,7 @@ async function loginsAlone(
   bench: Bench,
   server: ServerProcess,
   kind: string,
+  profileName: string | null,
 ): Promise<LoginsResult> {
   const o = bench.options;
   const { deviceTokens } = await bench.dataset();
@@ -76,7 +92,7 @@ async function loginsAlone(
   const latencies: number[] = [];
   const failures: Record<string, number> = {};
   bench.progress.set(`storm ${kind}: logins alone`, () => `${latencies.length}/${o.logins}`);
-  const profile = await bench.profile(server, `storm-${kind}-logins`);
+  const profile = profileName && (await bench.profile(server, `storm-${profileName}-logins`));
   const meter = phaseMeter(server);
   const t0 = performance.now();
   await inParallel(o.logins, o.concurrency, async (i) => {
@@ -116,6 +132,7 @@ async function connectStorm(
   bench: Bench,
   server: ServerProcess,
   kind: string,
+  profileName: string | null,
 ): Promise<StormResult> {
   const o = bench.options;
   const { deviceTokens } = await bench.dataset();
@@ -125,7 +142,7 @@ async function connectStorm(
   const total: number[] = [];
   const failures: Record<string, number> = {};
   bench.progress.set(`storm ${kind}: devices connecting`, () => `${sockets.length}/${o.devices}`);
-  const profile = await bench.profile(server, `storm-${kind}-connect`);
+  const profile = profileName && (await bench.profile(server, `storm-${profileName}-connect`));
   const meter = phaseMeter(server);
   const t0 = performance.now();
   try {

@@ -18,7 +18,7 @@ import {
   type ParticipantAccountRow,
   type UserAccountRow,
 } from '../store/queries/accounts.js';
-import { deviceLoginByToken, type DeviceLoginRow } from '../store/queries/login.js';
+import { deviceLoginReader, type DeviceLoginRow } from '../store/queries/login.js';
 
 export interface UserAccount {
   id: number;
@@ -60,7 +60,11 @@ export const fullname = (u: Pick<UserAccount, 'firstname' | 'lastname'>): string
   `${u.firstname} ${u.lastname}`;
 
 export class Accounts {
-  constructor(private readonly db: Db) {}
+  private readonly readDeviceLogin: ReturnType<typeof deviceLoginReader>;
+
+  constructor(private readonly db: Db) {
+    this.readDeviceLogin = deviceLoginReader(db);
+  }
 
   private static user(r: UserAccountRow): UserAccount {
     return {
@@ -146,7 +150,7 @@ export class Accounts {
   async deviceLoginByToken(
     token: string,
   ): Promise<{ account: DeviceAccount; login: DeviceLoginRow } | null> {
-    const r = await deviceLoginByToken(this.db, token);
+    const r = await this.readDeviceLogin(token);
     return r ? { account: Accounts.device(r.device), login: r } : null;
   }
 }

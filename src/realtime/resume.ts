@@ -181,7 +181,12 @@ export class Resume {
         else {
           let bytes = 0;
           for (const entry of found.entries) {
-            for (const frame of hub.framesFor(connection, entry.topic, entry.payload, entry.position)) {
+            for (const frame of hub.framesFor(
+              connection,
+              entry.topic,
+              entry.payload,
+              entry.position,
+            )) {
               bytes += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
               replay.push(frame);
             }

@@ -105,7 +105,13 @@ function buildRedisSeams(ctx: SeamContext, url: string): Seams {
   const leader = new RedisLeadership({ redis, nodeId: ctx.nodeId, ttlMs: timings.leaseMs, log });
   // The rows behind the Redis sets; RedisRevocations purges them on its own sweep.
   const rows = new DbRevocations(ctx.db, { purgeIntervalMs: 0, log });
-  const raw = new RedisBus({ url, log, metrics: ctx.metrics, name: `bus:${name}`, links: ctx.links });
+  const raw = new RedisBus({
+    url,
+    log,
+    metrics: ctx.metrics,
+    name: `bus:${name}`,
+    links: ctx.links,
+  });
   const history =
     ctx.config.history === 'on'
       ? new RedisHistory({

@@ -191,7 +191,9 @@ export function historyContract(open: OpenHistory): void {
   );
 }
 
-export type OpenTokens = () => Promise<(ResumeTokens & { close(): Promise<void> }) | { skip: string }>;
+export type OpenTokens = () => Promise<
+  (ResumeTokens & { close(): Promise<void> }) | { skip: string }
+>;
 
 export function resumeTokensContract(open: OpenTokens): void {
   const withTokens = (body: (t: ResumeTokens) => Promise<void>) => storeTest(open)(body);

@@ -162,7 +162,10 @@ describe('resume across two nodes on one Redis', () => {
     await waitFor(() => seen.includes(`${prefix}end`), { what: 'the reference got everything' });
 
     const expected = Array.from({ length: 110 }, (_, i) => `${prefix}${i}`);
-    assert.deepEqual([...away.tags(prefix), ...missed.filter((x) => x.startsWith(prefix))], expected);
+    assert.deepEqual(
+      [...away.tags(prefix), ...missed.filter((x) => x.startsWith(prefix))],
+      expected,
+    );
     assert.deepEqual(seen.slice(0, 110), expected, 'what a never-disconnected client saw');
     assert.ok(back.events.filter((e) => e.frame.fields.archiveUrl).every((e) => e.position));
 
@@ -173,7 +176,9 @@ describe('resume across two nodes on one Redis', () => {
     await liveA.untilTag(`${prefix}end`);
     await liveB.untilTag(`${prefix}end`);
     const positions = (s: ResumeSocket) =>
-      s.events.filter((e) => String(e.frame.fields.archiveUrl).startsWith(prefix)).map((e) => e.position);
+      s.events
+        .filter((e) => String(e.frame.fields.archiveUrl).startsWith(prefix))
+        .map((e) => e.position);
     assert.equal(positions(liveA).length, 111);
     assert.deepEqual(positions(liveA), positions(liveB));
   });

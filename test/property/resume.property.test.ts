@@ -103,12 +103,16 @@ describe('property: a resumed client receives what a never-disconnected one does
       const seen = tagsFrom(reference, prefix);
       const received: string[] = [];
       const sockets: ResumeSocket[] = [];
-      let current: ResumeSocket | null = await openResume(wssUrl(server.port, 'user', await ticket(false)));
+      let current: ResumeSocket | null = await openResume(
+        wssUrl(server.port, 'user', await ticket(false)),
+      );
       sockets.push(current);
       let coming: Promise<ResumeSocket> | null = null;
       let standing: Standing | null = null;
       const collect = (s: ResumeSocket): void => {
-        received.push(...s.events.map((e) => String(frameTag(e.frame))).filter((t) => t.startsWith(prefix)));
+        received.push(
+          ...s.events.map((e) => String(frameTag(e.frame))).filter((t) => t.startsWith(prefix)),
+        );
       };
       const arrived = async (): Promise<void> => {
         if (!coming) return;

@@ -71,7 +71,8 @@ describe('resume on one node', () => {
           first.close();
           await first.socket.waitClose();
         }
-        if (i === 70) resumed = await resumeClient(server, 'user', admin, { format, resume: standing! });
+        if (i === 70)
+          resumed = await resumeClient(server, 'user', admin, { format, resume: standing! });
         await publish(server, topics[i % 3]!, [tagged(admin, `${prefix}${i}`)]);
       }
       assert.ok(resumed);
@@ -140,7 +141,8 @@ describe('resume: history exceeded', () => {
     const standing = a.standing;
     a.close();
     await a.socket.waitClose();
-    for (let i = 0; i < 30; i++) await publish(server, USER_MANAGER_EVENTS, [tagged(admin, `${prefix}${i}`)]);
+    for (let i = 0; i < 30; i++)
+      await publish(server, USER_MANAGER_EVENTS, [tagged(admin, `${prefix}${i}`)]);
     const b = await resumeClient(server, 'user', admin, { resume: standing });
     assert.equal(b.welcome?.recovered, false);
     assert.equal(b.welcome?.reason, 'trimmed');

@@ -27,7 +27,10 @@ describe('MemoryHistory', () => {
 
   test('a new history (a restarted node) has another epoch', async () => {
     const raw = new MemoryBus({ log });
-    const [a, b] = [new MemoryHistory({ raw, bounds: BOUNDS }), new MemoryHistory({ raw, bounds: BOUNDS })];
+    const [a, b] = [
+      new MemoryHistory({ raw, bounds: BOUNDS }),
+      new MemoryHistory({ raw, bounds: BOUNDS }),
+    ];
     const topic = `websocket.user.${randomUUID()}.events`;
     await a.publish(topic, text('x'));
     const before = await a.head();
@@ -61,7 +64,10 @@ describe('RedisHistory', () => {
     const admin = suite.client('admin');
     const topic = `websocket.participant.${randomUUID()}.events`;
     const got: Array<{ node: string; position: string | null; text: string }> = [];
-    for (const [name, n] of [['a', a], ['b', b]] as const)
+    for (const [name, n] of [
+      ['a', a],
+      ['b', b],
+    ] as const)
       await n.history.subscribe(topic, (_t, position, payload) =>
         got.push({ node: name, position, text: Buffer.from(payload).toString() }),
       );
@@ -71,7 +77,10 @@ describe('RedisHistory', () => {
     await waitFor(() => got.length >= 4, { what: 'both events on both nodes' });
     assert.equal(await admin.xlen(`terarelay:h:${topic}`), 2, 'each appended once');
     const byNode = (n: string) => got.filter((g) => g.node === n);
-    assert.deepEqual(byNode('a').map((g) => g.text), ['from python', 'from terarelay']);
+    assert.deepEqual(
+      byNode('a').map((g) => g.text),
+      ['from python', 'from terarelay'],
+    );
     assert.deepEqual(
       byNode('a').map((g) => g.position),
       byNode('b').map((g) => g.position),
@@ -80,7 +89,10 @@ describe('RedisHistory', () => {
     const { epoch } = await a.history.head();
     const replay = await b.history.since(epoch, ZERO_POSITION, [topic]);
     assert.ok(replay.recovered);
-    assert.deepEqual(replay.entries.map((e) => e.position), byNode('a').map((g) => g.position));
+    assert.deepEqual(
+      replay.entries.map((e) => e.position),
+      byNode('a').map((g) => g.position),
+    );
   });
 
   test('the leader keeps direct events for principals connected nowhere', async (t) => {
@@ -112,7 +124,9 @@ describe('RedisHistory', () => {
     );
     // The leader heard TeraRelay's own copy too, and did not append it twice.
     await admin.publish(topic, Buffer.from('sentinel'));
-    await waitFor(async () => (await admin.xlen(`terarelay:h:${topic}`)) >= 3, { what: 'sentinel' });
+    await waitFor(async () => (await admin.xlen(`terarelay:h:${topic}`)) >= 3, {
+      what: 'sentinel',
+    });
     assert.equal(await admin.xlen(`terarelay:h:${topic}`), 3);
   });
 

@@ -118,7 +118,10 @@ export class RedisHistory implements History {
       await this.append(topic, payload, false);
     } catch (err) {
       this.metrics?.busErrors.inc({ op: 'publish' });
-      this.log.warn({ topic, err: (err as Error).message }, 'history append failed; delivered here only');
+      this.log.warn(
+        { topic, err: (err as Error).message },
+        'history append failed; delivered here only',
+      );
       setImmediate(() => this.deliver(topic, null, payload));
     }
   }
@@ -213,8 +216,8 @@ export class RedisHistory implements History {
     const channels = BROADCAST_EVENT_TOPICS.flatMap((t) => [t, this.deliveryChannel(t)]);
     const patterns = [DIRECT_TOPICS_PATTERN, this.deliveryChannel(DIRECT_TOPICS_PATTERN)];
     wide.on('ready', () => {
-      Promise.all([wide.subscribe(...channels), wide.psubscribe(...patterns)]).catch(
-        (err: Error) => this.log.warn({ err: err.message }, 'history: wide subscribe failed'),
+      Promise.all([wide.subscribe(...channels), wide.psubscribe(...patterns)]).catch((err: Error) =>
+        this.log.warn({ err: err.message }, 'history: wide subscribe failed'),
       );
     });
     wide.on('messageBuffer', (channel: Buffer, message: Buffer) =>

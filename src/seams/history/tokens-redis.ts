@@ -32,7 +32,9 @@ export class RedisResumeTokens implements ResumeTokens {
   }
 
   async find(hash: string): Promise<ResumeRecord | null> {
-    return parseResumeRecord(await redisCall('resume token', () => this.redis.get(this.prefix + hash)));
+    return parseResumeRecord(
+      await redisCall('resume token', () => this.redis.get(this.prefix + hash)),
+    );
   }
 
   async extend(hashes: readonly string[], ttlMs: number): Promise<void> {

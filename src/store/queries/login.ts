@@ -1,6 +1,6 @@
 /**
  * Database reads behind the participant and device login answers. A device login reads its
- * device in one query (`deviceLoginByToken`: the full row, its non-deleted participants and
+ * device in one query (`deviceLoginReader`: the full row, its non-deleted participants and
  * projects); the session types and device type names the answers also list are read whole
  * (`catalogSessionTypes`, `catalogDeviceTypes`) and kept by the login catalog
  * (src/store/cache.ts).
@@ -55,16 +55,10 @@ export interface DeviceLoginRow {
 const jsonArray = <T>(v: unknown): T[] =>
   (typeof v === 'string' ? JSON.parse(v) : (v ?? [])) as T[];
 
-/**
- * The non-deleted device whose stored static token is `token`, with its linked participants
- * and its projects, in one query; undefined when none.
- */
-export async function deviceLoginByToken(
-  db: Db,
-  token: string,
-): Promise<DeviceLoginRow | undefined> {
+/** The device login query for `token` (see deviceLoginReader). */
+function deviceLoginQuery(db: Db, token: string) {
   const jsonArrayFrom = db.dialect === 'postgres' ? pgJsonArrayFrom : sqliteJsonArrayFrom;
-  const r = await db.kysely
+  return db.kysely
     .selectFrom('t_devices as d')
     .select(DEVICE_ROW_COLUMNS)
     .select((eb) => [
@@ -86,20 +80,42 @@ export async function deviceLoginByToken(
       ).as('projects'),
     ])
     .where('d.device_token', '=', token)
-    .where('d.deleted_at', 'is', null)
-    .executeTakeFirst();
-  if (!r) return undefined;
-  const { participants, projects, ...device } = r;
-  return {
-    device,
-    participants: jsonArray<{
-      id_participant: number;
-      participant_name: string;
-      participant_uuid: string;
-    }>(participants)
-      .sort((a, b) => a.id_participant - b.id_participant)
-      .map((p) => ({ participant_name: p.participant_name, participant_uuid: p.participant_uuid })),
-    projectIds: jsonArray<{ id_project: number }>(projects).map((p) => p.id_project),
+    .where('d.deleted_at', 'is', null);
+}
+
+type DeviceLoginResult = DeviceLoginDevice & { participants: unknown; projects: unknown };
+
+/**
+ * Reads, in one query, the non-deleted device whose stored static token is `token`, with its
+ * linked participants and its projects (undefined when none). The query is compiled once, here:
+ * building it costs more than running it, and every device login of a connect storm runs it.
+ */
+export function deviceLoginReader(db: Db): (token: string) => Promise<DeviceLoginRow | undefined> {
+  const placeholder = '\u0000device token';
+  const compiled = deviceLoginQuery(db, placeholder).compile();
+  const at = compiled.parameters.indexOf(placeholder);
+  if (at < 0) throw new Error('device login query: the token parameter is missing');
+  return async (token) => {
+    const parameters = [...compiled.parameters];
+    parameters[at] = token;
+    const { rows } = await db.kysely.executeQuery<DeviceLoginResult>({ ...compiled, parameters });
+    const r = rows[0];
+    if (!r) return undefined;
+    const { participants, projects, ...device } = r;
+    return {
+      device,
+      participants: jsonArray<{
+        id_participant: number;
+        participant_name: string;
+        participant_uuid: string;
+      }>(participants)
+        .sort((a, b) => a.id_participant - b.id_participant)
+        .map((p) => ({
+          participant_name: p.participant_name,
+          participant_uuid: p.participant_uuid,
+        })),
+      projectIds: jsonArray<{ id_project: number }>(projects).map((p) => p.id_project),
+    };
   };
 }
 
