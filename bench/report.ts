@@ -151,8 +151,8 @@ const failures = (f: Record<string, number>): string =>
     .join(', ') || '0';
 
 /** The server of a storm row, with its round when there are several. */
-const serverRound = (t: StormTarget): string =>
-  t.round > 1 || t.server === 'relay' ? `${t.server} (round ${t.round ?? 1})` : t.server;
+const serverRound = (t: StormTarget, rounds: number): string =>
+  rounds > 1 ? `${t.server} (round ${t.round})` : t.server;
 
 /** One row of the storm table: a phase of one server. */
 function stormRow(
@@ -315,8 +315,13 @@ export function markdown(r: Results): string {
           'load avg',
         ],
         r.storm.targets.flatMap((t) => [
-          stormRow(serverRound(t), 'logins alone (keep-alive)', t.logins.requests, t.logins),
-          stormRow(serverRound(t), 'login + connect', t.storm.connected, {
+          stormRow(
+            serverRound(t, r.options.repeat),
+            'logins alone (keep-alive)',
+            t.logins.requests,
+            t.logins,
+          ),
+          stormRow(serverRound(t, r.options.repeat), 'login + connect', t.storm.connected, {
             ...t.storm,
             latencyMs: t.storm.totalMs,
           }),

@@ -92,7 +92,8 @@ async function loginsAlone(
   const latencies: number[] = [];
   const failures: Record<string, number> = {};
   bench.progress.set(`storm ${kind}: logins alone`, () => `${latencies.length}/${o.logins}`);
-  const profile = profileName && (await bench.profile(server, `storm-${profileName}-logins`));
+  const profile =
+    profileName === null ? null : await bench.profile(server, `storm-${profileName}-logins`);
   const meter = phaseMeter(server);
   const t0 = performance.now();
   await inParallel(o.logins, o.concurrency, async (i) => {
@@ -142,7 +143,8 @@ async function connectStorm(
   const total: number[] = [];
   const failures: Record<string, number> = {};
   bench.progress.set(`storm ${kind}: devices connecting`, () => `${sockets.length}/${o.devices}`);
-  const profile = profileName && (await bench.profile(server, `storm-${profileName}-connect`));
+  const profile =
+    profileName === null ? null : await bench.profile(server, `storm-${profileName}-connect`);
   const meter = phaseMeter(server);
   const t0 = performance.now();
   try {
