@@ -46,9 +46,9 @@ export const CLOSE = {
   CLIENT_DISCONNECT: { code: 4000, reason: 'CMD_CLIENT_DISCONNECT', reconnect: false },
   SLOW_CONSUMER: { code: 4001, reason: 'Slow consumer: send buffer full', reconnect: true },
   /** A resuming client (`terarelay-resume.v1`) sent no valid first frame in time. */
-  PROTOCOL_ERROR: { code: 1008, reason: 'Expected a start or resume frame', reconnect: true },
+  PROTOCOL_ERROR: { code: 1008, reason: 'No start or resume frame', reconnect: true },
   /** The same client resumed on another connection (its resume token proved it). */
-  REPLACED: { code: 4002, reason: 'Replaced by a resumed connection', reconnect: false },
+  REPLACED: { code: 4002, reason: 'Replaced by a resumed client', reconnect: false },
 } as const;
 
 export type CloseKind = keyof typeof CLOSE;

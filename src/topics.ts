@@ -41,15 +41,6 @@ export const serviceEventsTopic = (serviceKey: string): string => `service.${ser
 /** OpenTera's FileTransferService publishes ArchiveEvents here; every connection listens. */
 export const FILE_TRANSFER_EVENTS = serviceEventsTopic('FileTransferService');
 
-/** The event topics every connection listens to, whatever its principal. */
-export const BROADCAST_EVENT_TOPICS: readonly string[] = [
-  USER_MANAGER_EVENTS,
-  FILE_TRANSFER_EVENTS,
-];
-
-/** A Redis pattern matching every principal's direct topic. */
-export const DIRECT_TOPICS_PATTERN = 'websocket.*.events';
-
 const DIRECT_TOPIC = /^websocket\.(user|participant|device)\.[^.]+\.events$/;
 
 /** The topics whose events are kept in the history (clients listen to them). */

@@ -1,8 +1,9 @@
 /**
  * The parts of the `--seed bench:N` dataset the load generator drives, read from the database
  * the relay uses: one participant per bench project (the fan-out's event subjects) and the
- * device tokens, in device order.
+ * device tokens, in device order. On PostgreSQL it also gathers the planner's statistics.
  */
+import { sql } from 'kysely';
 import { openDb } from '../../src/store/connect.js';
 import {
   BENCH_PROJECTS,
@@ -50,6 +51,9 @@ export async function readDataset(dbUrl: string, size: number): Promise<BenchDat
       .execute();
     const tokens = new Map(devices.map((d) => [d.device_name, d.device_token ?? '']));
     const deviceTokens = Array.from({ length: size }, (_, k) => tokens.get(benchDevice(k + 1))!);
+    // PostgreSQL plans from table statistics, which a bulk seed leaves stale until autovacuum
+    // analyzes (never where it is off): a join may then scan every row. Analyze before any load.
+    if (db.dialect === 'postgres') await sql`analyze`.execute(k);
     return { participants, deviceTokens };
   } finally {
     await db.close();

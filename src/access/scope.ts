@@ -90,6 +90,49 @@ export function canSee(view: ScopeView, e: ClientEvent, channel: Channel): boole
   }
 }
 
+/** Which connections of one kind may see an event: all (each is asked), none, or those of these uuids. */
+export type KindAudience = 'all' | 'none' | readonly string[];
+/** Per principal kind, which connections `canSee` may keep an event for. */
+export type Audience = Readonly<Record<PrincipalKind, KindAudience>>;
+
+const EVERYONE: Audience = { user: 'all', participant: 'all', device: 'all' };
+const NO_ONE: Audience = { user: 'none', participant: 'none', device: 'none' };
+const USERS: Audience = { user: 'all', participant: 'none', device: 'none' };
+
+/**
+ * Who may see `e` arriving on `channel`, by kind: a superset of the connections `canSee` keeps
+ * it for (every rule above reads only the connection's kind, uuid and sets), so that a fan-out
+ * need ask only these. A DeviceEvent reaches users, the participants that may be linked to the
+ * device and the device itself, not every other device; a UserEvent reaches users only.
+ */
+export function audienceOf(e: ClientEvent, channel: Channel): Audience {
+  switch (e.type) {
+    case 'UserEvent':
+      return USERS;
+    case 'ParticipantEvent':
+      return { user: 'all', participant: [e.event.participantUuid], device: 'all' };
+    case 'DeviceEvent':
+      return { user: 'all', participant: 'all', device: [e.event.deviceUuid] };
+    case 'JoinSessionEvent':
+      return {
+        user: e.event.sessionUsers,
+        participant: e.event.sessionParticipants,
+        device: e.event.sessionDevices,
+      };
+    case 'JoinSessionReplyEvent':
+    case 'LeaveSessionEvent':
+      return EVERYONE;
+    case 'StopSessionEvent':
+      return channel === 'direct' ? EVERYONE : NO_ONE;
+    case 'ArchiveEvent': {
+      const owner = [e.event.ownerUuid];
+      return { user: owner, participant: owner, device: owner };
+    }
+    default:
+      return NO_ONE;
+  }
+}
+
 /** The one empty set every scope without sessions shares (most connections have none). */
 const NO_SESSIONS: ReadonlySet<string> = new Set();
 

@@ -201,11 +201,14 @@ export class Authenticator {
     }
     if (c.scheme === 'token' && schemes.token) {
       const address = req.address;
-      if (await this.revocations.isRevoked('user', c.token))
-        return this.refuse('user', 'revoked_token', address);
+      // The signature first (no I/O); then the revocation and the account, read together.
       const claims = await this.tokens.verifyUser(c.token);
+      const [revoked, account] = await Promise.all([
+        this.revocations.isRevoked('user', c.token),
+        claims ? this.accounts.userByUuid(claims.user_uuid) : null,
+      ]);
+      if (revoked) return this.refuse('user', 'revoked_token', address);
       if (!claims) return this.refuse('user', 'bad_token', address);
-      const account = await this.accounts.userByUuid(claims.user_uuid);
       if (!account) return this.refuse('user', 'unknown_account', address, claims.user_uuid);
       if (!account.enabled) return this.refuse('user', 'disabled', address, account.uuid);
       return { kind: 'user', account, token: { value: c.token, claims } };

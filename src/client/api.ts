@@ -84,13 +84,18 @@ export class Api {
     method: 'GET' | 'POST',
     path: string,
     auth: Authorization,
-    options: { query?: Record<string, string | boolean | undefined>; body?: unknown } = {},
+    options: {
+      query?: Record<string, string | boolean | undefined>;
+      body?: unknown;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<T> {
     const url = new URL(path, this.base);
     for (const [name, value] of Object.entries(options.query ?? {}))
       if (value !== undefined) url.searchParams.set(name, String(value));
     const headers: Record<string, string> = {
       accept: 'application/json',
+      ...options.headers,
       ...authorizationHeader(auth),
     };
     let body: string | undefined;

@@ -18,6 +18,15 @@
  * answer are retried; waits follow ./backoff.ts and restart small once a websocket stayed
  * open `stableAfterMs`. There is never more than one websocket per Connection.
  *
+ * Resume (`resume`, on by default; ./resume.ts): the connection opts in to positions, and each
+ * time it reconnects it asks for the events it missed. `recovered` (on the `open` state and as a
+ * getter) says whether it got them (true), or must rebuild its state as a fresh client (false:
+ * the server's history no longer had them); null when nothing was resumed (a first websocket, a
+ * server with history off). Its login carries its resume token, so a server that has not yet
+ * noticed the old socket died lets it in. A 4002 close (the same client resumed elsewhere) is
+ * final. After a 4001 it waits longer before resuming (./backoff.ts), so that the replay does not
+ * add load when the server is the busiest.
+ *
  * An expiring token (a user's, a participant's dynamic one) is refreshed before it expires,
  * while the connection lives; `session` always holds the current one (the previous one is
  * revoked by the server, so log out with `connection.session`).
@@ -31,6 +40,7 @@ import { decodeBinaryFrame } from './frames.js';
 import { refresh, refreshable, tokenExpiry, websocketUrl, type Session } from './login.js';
 import { backgroundTimer } from './runtime.js';
 import { openSocket, type SocketHandle } from './socket.js';
+import { REPLACED_CODE, Resumer } from './resume.js';
 
 /** The subprotocol asking for binary protobuf frames. */
 export const SUBPROTOCOL_BINARY = 'opentera-protobuf';
@@ -51,6 +61,11 @@ export interface StateChange {
   readonly delayMs: number | null;
   /** The failed request that led here (no websocket URL, a refused login), or null. */
   readonly error: RelayError | null;
+  /**
+   * `open` after a resume: true when the missed events follow, false when they could not be
+   * given (rebuild the state as a fresh client would); null when nothing was resumed.
+   */
+  readonly recovered: boolean | null;
 }
 
 export interface ConnectOptions {
@@ -63,6 +78,8 @@ export interface ConnectOptions {
   readonly stableAfterMs?: number;
   /** Refresh an expiring token before it expires (default true). */
   readonly refreshTokens?: boolean;
+  /** Opt in to resume: get the events missed while reconnecting (default true). */
+  readonly resume?: boolean;
 }
 
 interface Ended {
@@ -90,6 +107,8 @@ export class Connection implements AsyncIterable<RelayEvent> {
   private readonly reconnect: boolean;
   private readonly stableAfterMs: number;
   private readonly refreshTokens: boolean;
+  private readonly resumer: Resumer | null;
+  private lastRecovered: boolean | null = null;
   private socket: SocketHandle | null = null;
   private liveSockets = 0;
   private stopping = false;
@@ -108,6 +127,7 @@ export class Connection implements AsyncIterable<RelayEvent> {
     this.reconnect = options.reconnect ?? true;
     this.stableAfterMs = options.stableAfterMs ?? 10_000;
     this.refreshTokens = options.refreshTokens ?? true;
+    this.resumer = (options.resume ?? true) ? new Resumer() : null;
     this.backoff = new Backoff(options.backoff);
     this.snapshot = change('connecting');
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
@@ -126,6 +146,11 @@ export class Connection implements AsyncIterable<RelayEvent> {
   /** The session with its current token. */
   get session(): Session {
     return this.current;
+  }
+
+  /** The `recovered` of the last `open` (see StateChange.recovered); null before the first. */
+  get recovered(): boolean | null {
+    return this.lastRecovered;
   }
 
   /** Websockets of this connection not yet closed: 0 or 1. */
@@ -243,8 +268,11 @@ export class Connection implements AsyncIterable<RelayEvent> {
       if (url === null) {
         const presented = this.current.token;
         try {
-          url = await websocketUrl(this.api, this.current, (token) =>
-            this.setSession({ ...this.current, token }),
+          url = await websocketUrl(
+            this.api,
+            this.current,
+            (token) => this.setSession({ ...this.current, token }),
+            this.resumer?.headers(),
           );
         } catch (err) {
           const error = asRelayError(err);
@@ -262,7 +290,7 @@ export class Connection implements AsyncIterable<RelayEvent> {
       if (this.stopping) return this.finish(ended.code, CLIENT_CLOSE.reason);
       const reason =
         ended.refused !== null ? `websocket upgrade refused (${ended.refused})` : ended.reason;
-      if (ended.code === CLIENT_DISCONNECT_CODE || !this.reconnect)
+      if (ended.code === CLIENT_DISCONNECT_CODE || ended.code === REPLACED_CODE || !this.reconnect)
         return this.finish(ended.code, reason);
       if (ended.opened && Date.now() - ended.openedAt >= this.stableAfterMs) this.backoff.reset();
       await this.pause({ code: ended.code, reason, error: null }, null);
@@ -284,6 +312,7 @@ export class Connection implements AsyncIterable<RelayEvent> {
       ...why,
       attempt: this.backoff.attempt,
       delayMs,
+      recovered: null,
     });
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -300,17 +329,32 @@ export class Connection implements AsyncIterable<RelayEvent> {
 
   /** One websocket, from opening to its close. */
   private openOnce(url: string): Promise<Ended> {
-    const protocols = this.format === 'binary' ? [SUBPROTOCOL_BINARY] : [];
+    const plain = this.format === 'binary' ? [SUBPROTOCOL_BINARY] : [];
+    const resumer = this.resumer;
+    const protocols = resumer ? resumer.protocols(this.format, plain) : plain;
     const ended: Ended = { opened: false, openedAt: 0, code: 1006, reason: '', refused: null };
     let announced = false;
+    let resuming = false;
     return new Promise<Ended>((resolve) => {
       this.liveSockets += 1;
       openSocket(url, protocols, this.api.tls, {
-        open: () => {
+        open: (protocol, send) => {
           ended.opened = true;
           ended.openedAt = Date.now();
+          resuming = resumer !== null && resumer.accepted(protocol);
+          if (resuming) send(resumer!.hello());
         },
         message: (data) => {
+          if (resuming) {
+            const frame = resumer!.read(data);
+            if (frame.kind === 'welcome') {
+              this.lastRecovered = frame.recovered;
+              this.setState({ ...change('open'), recovered: frame.recovered });
+            }
+            if (frame.kind !== 'events') return;
+            for (const event of frame.events) this.eventListeners.emit(event);
+            return;
+          }
           const events = typeof data === 'string' ? decodeTextFrame(data) : decodeBinaryFrame(data);
           for (const event of events) this.eventListeners.emit(event);
           if (!announced) {
@@ -370,7 +414,7 @@ export class Connection implements AsyncIterable<RelayEvent> {
 }
 
 function change(state: ConnectionState): StateChange {
-  return { state, code: null, reason: '', attempt: 0, delayMs: null, error: null };
+  return { state, code: null, reason: '', attempt: 0, delayMs: null, error: null, recovered: null };
 }
 
 function asRelayError(err: unknown): RelayError {

@@ -30,6 +30,12 @@ export {
 } from './connection.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export {
+  REPLACED_CODE,
+  RESUME_HEADER,
+  SUBPROTOCOL_RESUME_BINARY,
+  SUBPROTOCOL_RESUME_JSON,
+} from './resume.js';
+export {
   decodeEvent,
   decodeTextFrame,
   type DeviceStatusEvent,

@@ -153,27 +153,31 @@ async function deviceLogin(api: Api, token: string, websocket: boolean): Promise
  * A fresh one-time websocket URL for a logged-in session, without its password: users through
  * GET /api/user/websocket (observer or not), participants and devices by logging in again with
  * their token. The session's token may change (a participant's login gives a new dynamic
- * token): `onToken` receives it. 403 while the principal is still online (retryable).
+ * token): `onToken` receives it. 403 while the principal is still online (retryable), unless
+ * `headers` carry the client's resume token (./resume.ts).
  */
 export async function websocketUrl(
   api: Api,
   session: Session,
   onToken: (token: string) => void = () => {},
+  headers: Record<string, string> = {},
 ): Promise<string> {
   const auth = { token: session.token };
   let answer: Json;
   if (session.kind === 'user') {
     answer = await api.call<Json>('GET', '/api/user/websocket', auth, {
       query: { observer: session.observer ? true : undefined },
+      headers,
     });
   } else if (session.kind === 'participant') {
     answer = await api.call<Json>('GET', '/api/participant/login', auth, {
       query: { with_websocket: true },
+      headers,
     });
     const renewed = textOrNull(answer.participant_token);
     if (renewed !== null && session.token !== session.staticToken) onToken(renewed);
   } else {
-    answer = await api.call<Json>('GET', '/api/device/login', auth);
+    answer = await api.call<Json>('GET', '/api/device/login', auth, { headers });
   }
   const url = textOrNull(answer.websocket_url);
   if (url === null)

@@ -4,7 +4,7 @@
  *
  * `fetchOnline` reads the lists once. `OnlineTracker` keeps them current over a Connection:
  * each time the connection is `open` it reads the lists again (events may have been missed
- * while it was down), applying on top the events that arrived meanwhile, then applies every
+ * while it was down), unless it resumed with the missed events (`recovered`), applying on top the events that arrived meanwhile, then applies every
  * event as it comes: CONNECTED/DISCONNECTED set `online`, JOINED/LEFT_SESSION set `busy`, a
  * device status replaces `status`. A principal neither online nor busy leaves the list.
  */
@@ -156,8 +156,9 @@ export class OnlineTracker {
     if (connection.session.kind !== 'user')
       throw new TypeError('only a user connection can track who is online');
     this.stops = [
+      // A resumed connection gets the events it missed: the lists stay right without a reload.
       connection.onState((s) => {
-        if (s.state === 'open') void this.reload();
+        if (s.state === 'open' && s.recovered !== true) void this.reload();
       }),
       connection.onEvent((event) => this.onEvent(event)),
     ];

@@ -7,7 +7,8 @@
 import { isNode, nodeTls, type TlsOptions } from './runtime.js';
 
 export interface SocketHandlers {
-  open(protocol: string): void;
+  /** `send`: a text frame to the server (a resumable connection's first frame). */
+  open(protocol: string, send: (text: string) => void): void;
   message(data: string | Uint8Array): void;
   refused(status: number): void;
   close(code: number, reason: string): void;
@@ -27,6 +28,7 @@ interface NativeSocket {
   onclose: ((event: { code: number; reason: string }) => void) | null;
   onerror: (() => void) | null;
   close(code?: number, reason?: string): void;
+  send(data: string): void;
 }
 type NativeSocketClass = new (url: string, protocols: string[]) => NativeSocket;
 
@@ -41,7 +43,7 @@ export async function openSocket(
 ): Promise<SocketHandle> {
   let closed = false;
   const once: SocketHandlers = {
-    open: (protocol) => !closed && handlers.open(protocol),
+    open: (protocol, send) => !closed && handlers.open(protocol, send),
     message: (data) => !closed && handlers.message(data),
     refused: (status) => !closed && handlers.refused(status),
     close: (code, reason) => {
@@ -58,7 +60,7 @@ function browserSocket(url: string, protocols: string[], h: SocketHandlers): Soc
   if (!Native) throw new Error('this environment has no WebSocket');
   const ws = new Native(url, protocols);
   ws.binaryType = 'arraybuffer';
-  ws.onopen = () => h.open(ws.protocol);
+  ws.onopen = () => h.open(ws.protocol, (text) => ws.send(text));
   ws.onmessage = (event) => {
     const data = event.data;
     if (typeof data === 'string') h.message(data);
@@ -83,7 +85,7 @@ async function nodeSocket(
     perMessageDeflate: false,
     handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
   });
-  ws.on('open', () => h.open(ws.protocol));
+  ws.on('open', () => h.open(ws.protocol, (text) => ws.send(text)));
   ws.on('message', (data, isBinary) => {
     const buffer = Array.isArray(data)
       ? Buffer.concat(data)

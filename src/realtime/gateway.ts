@@ -305,8 +305,9 @@ export class Gateway {
   private gone(connection: Connection): void {
     const { hub, presence } = this.parts;
     if (!hub.has(connection)) return;
-    hub.remove(connection);
+    // Before the hub drops its topics: a resumable client's stay subscribed a while.
     this.parts.resume?.gone(connection);
+    hub.remove(connection);
     this.deps.metrics.connections.dec({ kind: connection.principal.kind });
     if (connection.announced) presence.disconnected(connection.principal, connection.id);
   }

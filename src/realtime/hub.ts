@@ -5,14 +5,17 @@
  * uuid), and, per topic, the member set, the topic's role and the one bus subscription shared by
  * all of them (made by the first member, dropped with the last), so a node holds one
  * subscription per topic however many sockets listen. Every idle connection costs these
- * entries, so none holds more: a principal with one connection gets no set, and every topic
- * shares its role's handler.
+ * entries, so none holds more: a principal with one connection, and a topic with one member
+ * (a principal's own topics), get no set, and every topic shares its role's handler.
  *
  * Roles:
  * - `events`: binary TeraEvents. Decoded once; a TeraEvent carrying several events is split
  *   and each event is filtered on its own (a client reads only the first event of a frame);
  *   each surviving event is encoded at most once per wire format and the same bytes go to
- *   every member allowed to see it.
+ *   every member allowed to see it. Only the members its audience names by kind and uuid
+ *   (`audienceOf`) are asked, found by principal: when every device listens to a topic, a
+ *   device's presence event asks its users, participants and itself, not each other device,
+ *   so a connect storm costs no filter call per pair of devices.
  * - `commands`: binary TeraModuleMessages on `module.TeraServer.TwistedModule.events.<uuid>`;
  *   a ServerCommand CMD_CLIENT_DISCONNECT closes every member with 4000.
  *
@@ -41,9 +44,9 @@ import {
   type ClientEvent,
   type TeraEvent,
 } from '../protocol/messages.js';
-import type { AccessScope, Channel } from '../access/scope.js';
+import { audienceOf, type AccessScope, type Channel } from '../access/scope.js';
 import type { CloseKind } from '../errors.js';
-import type { PrincipalKind } from '../principal.js';
+import { PRINCIPAL_KINDS, type PrincipalKind } from '../principal.js';
 import type { Frame } from './connection.js';
 import { positioned } from './resume-frames.js';
 
@@ -78,7 +81,8 @@ export interface HubOptions {
 
 interface TopicEntry<M> {
   readonly role: TopicRole;
-  readonly members: Set<M>;
+  /** Its one member bare (a principal's own topics have one), else a set of them. */
+  members: M | Set<M>;
   /** Resolves to null when the bus refused the subscription. */
   readonly subscription: Promise<Subscription | null>;
 }
@@ -86,6 +90,15 @@ interface TopicEntry<M> {
 const SERVER_COMMAND = ServerCommandSchema.typeName;
 
 const NONE: ReadonlySet<never> = new Set();
+
+/** Topics with at most this many members are fanned out to every member, unsorted. */
+const SMALL_TOPIC = 16;
+
+/** Calls `f` for each member of a principal's group (a single member is kept bare). */
+function eachMember<M>(group: M | Set<M>, f: (member: M) => void): void {
+  if (group instanceof Set) for (const member of group) f(member);
+  else f(group);
+}
 
 /** A principal's members as a set (a single member is kept bare). */
 function asSet<M>(group: M | Set<M> | undefined): ReadonlySet<M> {
@@ -143,10 +156,10 @@ export class Hub<M extends HubMember = HubMember> {
     const pending = topics.map(({ topic, role }) => {
       let entry = this.topics.get(topic);
       if (!entry) {
-        entry = { role, members: new Set(), subscription: this.subscribe(topic, role) };
+        entry = { role, members: member, subscription: this.subscribe(topic, role) };
         this.topics.set(topic, entry);
-      }
-      entry.members.add(member);
+      } else if (entry.members instanceof Set) entry.members.add(member);
+      else if (entry.members !== member) entry.members = new Set([entry.members, member]);
       return entry.subscription;
     });
     const subscriptions = await Promise.all(pending);
@@ -170,8 +183,10 @@ export class Hub<M extends HubMember = HubMember> {
     for (const topic of topics) {
       const entry = this.topics.get(topic);
       if (!entry) continue;
-      entry.members.delete(member);
-      if (entry.members.size > 0) continue;
+      if (entry.members instanceof Set) {
+        entry.members.delete(member);
+        if (entry.members.size > 0) continue;
+      } else if (entry.members !== member) continue;
       this.topics.delete(topic);
       const done = entry.subscription
         .then((s) => s?.unsubscribe())
@@ -236,7 +251,7 @@ export class Hub<M extends HubMember = HubMember> {
 
   /** Number of members on a topic (observability and tests). */
   memberCount(topic: string): number {
-    return this.topics.get(topic)?.members.size ?? 0;
+    return asSet(this.topics.get(topic)?.members).size;
   }
 
   /** Removes every member and drops every bus subscription. Idempotent. */
@@ -270,10 +285,12 @@ export class Hub<M extends HubMember = HubMember> {
   ): void {
     if (position !== null) this.last = position;
     const entry = this.topics.get(topic);
-    if (!entry || entry.members.size === 0) return;
+    if (!entry) return;
+    const members = asSet(entry.members);
+    if (members.size === 0) return;
     try {
-      if (role === 'events') this.fanOut(topic, entry.members, payload, position);
-      else this.command(entry.members, payload);
+      if (role === 'events') this.fanOut(topic, members, payload, position);
+      else this.command(members, payload);
     } catch (err) {
       this.options.log?.error({ err, topic }, 'delivery failed');
       this.drop('error');
@@ -325,15 +342,15 @@ export class Hub<M extends HubMember = HubMember> {
     let positionedBinary: Uint8Array | null | undefined;
     let sent = 0;
     let filtered = false;
-    for (const member of members) {
+    const visit = (member: M): void => {
       if (!member.scope.accepts(event, channel)) {
         filtered = true;
-        continue;
+        return;
       }
       let frame: Frame | null;
       if (member.format === 'json') frame = json ??= this.encode(single, 'json');
       else frame = binary ??= this.encode(single, 'binary');
-      if (frame === null) continue;
+      if (frame === null) return;
       if (position !== null && member.resumable) {
         if (member.format === 'json')
           frame = positionedJson ??= positioned(frame, 'json', position);
@@ -344,7 +361,7 @@ export class Hub<M extends HubMember = HubMember> {
         } catch {
           // As below.
         }
-        continue;
+        return;
       }
       try {
         member.send(frame);
@@ -352,9 +369,53 @@ export class Hub<M extends HubMember = HubMember> {
       } catch {
         // Connection.send never throws; a foreign member must not break the loop either.
       }
-    }
+    };
+    if (this.forAudience(event, channel, members, visit)) filtered = true;
     if (sent > 0) this.options.metrics?.eventsDelivered.inc(sent);
     else if (filtered) this.options.metrics?.eventsFiltered.inc();
+  }
+
+  /**
+   * Calls `visit` for the members of `members` that may see `event` by their kind and uuid
+   * (`audienceOf`): found through the registry by principal when that asks fewer than all of
+   * them (a device's presence on a topic every device listens to: its users, participants and
+   * itself, not the other devices), else every member. True when some member was passed over.
+   */
+  private forAudience(
+    event: ClientEvent,
+    channel: Channel,
+    members: ReadonlySet<M>,
+    visit: (member: M) => void,
+  ): boolean {
+    const audience = members.size > SMALL_TOPIC ? audienceOf(event, channel) : null;
+    let lookups = 0;
+    if (audience)
+      for (const kind of PRINCIPAL_KINDS) {
+        const who = audience[kind];
+        lookups += who === 'all' ? this.byPrincipal[kind].size : who === 'none' ? 0 : who.length;
+      }
+    if (!audience || lookups >= members.size) {
+      for (const member of members) visit(member);
+      return false;
+    }
+    let visited = 0;
+    const inTopic = (member: M): void => {
+      if (!members.has(member)) return;
+      visited++;
+      visit(member);
+    };
+    for (const kind of PRINCIPAL_KINDS) {
+      const who = audience[kind];
+      if (who === 'none') continue;
+      const ofKind = this.byPrincipal[kind];
+      if (who === 'all') for (const group of ofKind.values()) eachMember(group, inTopic);
+      else
+        for (const uuid of who.length > 1 ? new Set(who) : who) {
+          const group = ofKind.get(uuid);
+          if (group !== undefined) eachMember(group, inTopic);
+        }
+    }
+    return visited < members.size;
   }
 
   /** The frame's bytes, made once per event and format (a JSON text frame too is bytes). */

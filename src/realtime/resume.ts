@@ -13,16 +13,21 @@
  *   node, is closed with 4002 (`REPLACED_TOPIC` on the bus), so its presence count goes 2 → 1;
  * - every POSITION_EVERY_MS, a client whose position lags the node's last delivered position is
  *   sent a position frame (it was not allowed to see the events in between);
- * - records of live clients are extended every REFRESH_EVERY_MS to outlive them; when a
- *   connection ends, its record is given `--history-seconds` more.
+ * - records of live clients are extended every third of `--history-seconds` (at most a minute)
+ *   to outlive them; when a connection ends, its record is given `--history-seconds` more, and
+ *   its event topics stay subscribed on this node for as long (`gone`, called before the hub
+ *   drops them): a node hears only the topics it subscribes to, so this is what keeps, for a
+ *   client connected nowhere, what OpenTera's services publish for it meanwhile (its direct
+ *   topic). Lost when this node dies: see ARCHITECTURE.md.
  *
- * It keeps the live resumable connections (with their token hashes) and two timers.
+ * It keeps the live resumable connections (with their token hashes and topics), the lingering
+ * subscriptions and two timers.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Metrics, ResumeOutcome } from '../metrics.js';
 import type { Bus, Subscription } from '../seams/bus/bus.js';
-import type { History, HistoryHead } from '../seams/history/history.js';
+import type { History, HistoryEntry, HistoryHead } from '../seams/history/history.js';
 import { comparePositions } from '../seams/history/positions.js';
 import {
   hashResumeToken,
@@ -33,7 +38,13 @@ import {
 import { withTimeout } from '../util/timers.js';
 import type { Connection, Frame } from './connection.js';
 import type { Hub } from './hub.js';
-import { parseHello, positionFrame, welcomeFrame, type Welcome } from './resume-frames.js';
+import {
+  parseHello,
+  positionFrame,
+  welcomeFrame,
+  type ClientHello,
+  type Welcome,
+} from './resume-frames.js';
 
 /** The bus topic on which a node asks whichever node holds a connection to close it (4002). */
 export const REPLACED_TOPIC = 'terarelay.resume.replaced';
@@ -60,12 +71,26 @@ export interface Opening {
   readonly position: string;
   /** Its token's hash. */
   readonly hash: string;
+  /** Its event topics (kept subscribed a while after it ends). */
+  readonly topics: readonly string[];
   /** The client's previous connection, to replace; null for a new client. */
   readonly replaces: string | null;
 }
 
+type ResumeHello = Extract<ClientHello, { type: 'resume' }>;
+
+interface Resumed {
+  readonly outcome: ResumeOutcome;
+  readonly head: HistoryHead;
+  readonly replay: Frame[];
+  /** The client's previous connection (null: the token did not prove the client). */
+  readonly replaces: string | null;
+}
+
 export class Resume {
-  private readonly live = new Map<Connection, string>();
+  private readonly live = new Map<Connection, Opening>();
+  /** Subscriptions kept after a client left, each until its timer ends it. */
+  private readonly lingering = new Map<NodeJS.Timeout, Promise<Subscription[]>>();
   private readonly positionTimer: NodeJS.Timeout;
   private readonly refreshTimer: NodeJS.Timeout;
   private readonly refreshEveryMs: number;
@@ -128,7 +153,7 @@ export class Resume {
    */
   opened(connection: Connection, opening: Opening, joined: Promise<unknown>): void {
     if (connection.isClosed) return;
-    this.live.set(connection, opening.hash);
+    this.live.set(connection, opening);
     const previous = opening.replaces;
     if (previous === null || previous === connection.id) return;
     const { kind, uuid } = connection.principal;
@@ -136,22 +161,40 @@ export class Resume {
     void joined.finally(() => this.options.bus.publish(REPLACED_TOPIC, message));
   }
 
-  /** `connection` stopped being live: its record lives `--history-seconds` more. */
+  /**
+   * `connection` stopped being live (call it before the hub drops its topics): its record lives
+   * `--history-seconds` more, and its topics stay subscribed here as long.
+   */
   gone(connection: Connection): void {
-    const hash = this.live.get(connection);
-    if (hash === undefined) return;
+    const opening = this.live.get(connection);
+    if (opening === undefined) return;
     this.live.delete(connection);
     if (this.closed) return;
     const ttl = this.options.config.historySeconds * 1000;
-    this.options.tokens.extend([hash], ttl).catch((err: Error) => {
+    this.options.tokens.extend([opening.hash], ttl).catch((err: Error) => {
       this.options.log.warn({ err: err.message }, 'resume: could not extend a token record');
     });
+    const { history } = this.options;
+    const subscriptions = Promise.all(opening.topics.map((t) => history.subscribe(t, noop)));
+    subscriptions.catch((err: Error) => {
+      this.options.log.warn({ err: err.message }, 'resume: could not keep topics subscribed');
+    });
+    const timer = setTimeout(() => {
+      this.lingering.delete(timer);
+      void unsubscribeAll(subscriptions);
+    }, ttl);
+    timer.unref();
+    this.lingering.set(timer, subscriptions);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.positionTimer);
     clearInterval(this.refreshTimer);
+    const lingering = [...this.lingering];
+    this.lingering.clear();
+    for (const [timer] of lingering) clearTimeout(timer);
+    await Promise.all(lingering.map(([, subscriptions]) => unsubscribeAll(subscriptions)));
     const subscription = await this.subscription?.catch(() => null);
     await subscription?.unsubscribe();
   }
@@ -160,63 +203,68 @@ export class Resume {
     connection: Connection,
     topics: readonly string[],
     own: Frame,
-    resume: { token: string; epoch: string; position: string } | null,
+    resume: ResumeHello | null,
   ): Promise<Opening> {
-    const { history, tokens, hub, config } = this.options;
+    const { history, tokens } = this.options;
     const { kind, uuid } = connection.principal;
-    let token = newResumeToken();
-    let replaces: string | null = null;
-    let outcome: ResumeOutcome | null = null;
-    let head: HistoryHead | null = null;
-    let replay: Frame[] = [];
-    if (resume) {
-      const hash = hashResumeToken(resume.token);
-      const record = await tokens.find(hash);
-      if (record?.kind === kind && record.uuid === uuid) {
-        token = resume.token;
-        replaces = record.connection;
-        const found = await history.since(resume.epoch, resume.position, topics);
-        head = found.head;
-        if (!found.recovered) outcome = found.reason;
-        else {
-          let bytes = 0;
-          for (const entry of found.entries) {
-            for (const frame of hub.framesFor(
-              connection,
-              entry.topic,
-              entry.payload,
-              entry.position,
-            )) {
-              bytes += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
-              replay.push(frame);
-            }
-            if (bytes > config.sendBufferLimit / 2) break;
-          }
-          if (bytes > config.sendBufferLimit / 2) {
-            outcome = 'too_large';
-            replay = [];
-          } else outcome = 'recovered';
-        }
-      } else {
-        // A lost history (a restarted node) also loses its tokens: say what the client lost.
-        head = await history.head();
-        outcome = head.epoch === resume.epoch ? 'unknown_token' : 'epoch';
-      }
-      this.options.metrics?.resumes.inc({ outcome });
-    }
-    head ??= await history.head();
+    const outcome = resume ? await this.resumed(connection, topics, resume) : null;
+    if (outcome) this.options.metrics?.resumes.inc({ outcome: outcome.outcome });
+    const head = outcome?.head ?? (await history.head());
+    const recovered = outcome?.outcome === 'recovered';
+    // The client keeps its token when it proved it owns it; a new client gets a new one.
+    const token = resume && outcome?.replaces != null ? resume.token : newResumeToken();
     const hash = hashResumeToken(token);
     await tokens.save(hash, { kind, uuid, connection: connection.id }, this.liveTtlMs);
-    const recovered = outcome === 'recovered';
     const welcome: Welcome = {
       token,
       epoch: head.epoch,
       position: recovered && resume ? resume.position : head.position,
-      ...(resume ? { recovered } : {}),
-      ...(outcome && !recovered ? { reason: outcome } : {}),
+      ...(outcome ? { recovered } : {}),
+      ...(outcome && !recovered ? { reason: outcome.outcome } : {}),
     };
+    const replay = outcome?.replay ?? [];
     const then = recovered ? [own, ...replay, positionFrame(head.position)] : [own];
-    return { first: welcomeFrame(welcome), then, position: head.position, hash, replaces };
+    const first = welcomeFrame(welcome);
+    const replaces = outcome?.replaces ?? null;
+    return { first, then, position: head.position, hash, topics, replaces };
+  }
+
+  /** What a resume gets: the replay when recovered, else why not. */
+  private async resumed(
+    connection: Connection,
+    topics: readonly string[],
+    resume: ResumeHello,
+  ): Promise<Resumed> {
+    const { history, tokens } = this.options;
+    const { kind, uuid } = connection.principal;
+    const record = await tokens.find(hashResumeToken(resume.token));
+    if (record?.kind !== kind || record.uuid !== uuid) {
+      // A lost history (a restarted node) also lost its tokens: say what the client lost.
+      const head = await history.head();
+      const outcome = head.epoch === resume.epoch ? 'unknown_token' : 'epoch';
+      return { outcome, head, replay: [], replaces: null };
+    }
+    const replaces = record.connection;
+    const found = await history.since(resume.epoch, resume.position, topics);
+    if (!found.recovered) return { outcome: found.reason, head: found.head, replay: [], replaces };
+    const replay = this.render(connection, found.entries);
+    if (!replay) return { outcome: 'too_large', head: found.head, replay: [], replaces };
+    return { outcome: 'recovered', head: found.head, replay, replaces };
+  }
+
+  /** The kept events as `connection` may see them now; null past half the send-buffer limit. */
+  private render(connection: Connection, entries: readonly HistoryEntry[]): Frame[] | null {
+    const limit = this.options.config.sendBufferLimit / 2;
+    const frames: Frame[] = [];
+    let bytes = 0;
+    for (const { topic, payload, position } of entries) {
+      for (const frame of this.options.hub.framesFor(connection, topic, payload, position)) {
+        bytes += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
+        if (bytes > limit) return null;
+        frames.push(frame);
+      }
+    }
+    return frames;
   }
 
   /** A message on REPLACED_TOPIC: closes that connection if it is here. */
@@ -241,7 +289,7 @@ export class Resume {
   }
 
   private async refresh(): Promise<void> {
-    const hashes = [...this.live.values()];
+    const hashes = [...this.live.values()].map((o) => o.hash);
     if (hashes.length === 0) return;
     try {
       await this.options.tokens.extend(hashes, this.liveTtlMs);
@@ -249,4 +297,11 @@ export class Resume {
       this.options.log.warn({ err: (err as Error).message }, 'resume: could not refresh records');
     }
   }
+}
+
+function noop(): void {}
+
+async function unsubscribeAll(subscriptions: Promise<Subscription[]>): Promise<void> {
+  const list = await subscriptions.catch(() => []);
+  await Promise.all(list.map((s) => s.unsubscribe()));
 }

@@ -124,8 +124,6 @@ function buildRedisSeams(ctx: SeamContext, url: string): Seams {
           links: ctx.links,
         })
       : undefined;
-  // The leader also keeps what is published for principals connected nowhere.
-  if (history) leader.onChange((leading) => history.ingestEverything(leading));
   const parts: SeamParts = {
     bus: history ? new HistoryBus(raw, history) : raw,
     presence,

@@ -6,7 +6,13 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AccessScope, canSee, type Channel, type ScopeView } from '../../src/access/scope.js';
+import {
+  AccessScope,
+  audienceOf,
+  canSee,
+  type Channel,
+  type ScopeView,
+} from '../../src/access/scope.js';
 import type { AccessSets } from '../../src/access/access.js';
 import type { PrincipalKind } from '../../src/principal.js';
 import {
@@ -178,6 +184,30 @@ describe('filter rules', () => {
       assert.equal(scope.isMember('s-new'), true, 'announcements survive a refresh');
       assert.equal(scope.isMember('s-db'), false, 'database memberships are replaced');
     }
+  });
+
+  test('audienceOf names every connection a rule keeps an event for, by kind and uuid', () => {
+    let narrowed = 0;
+    for (const [kind, label, event, channel, keep] of TABLE) {
+      const who = audienceOf(event(kind), channel)[kind];
+      if (who !== 'all') narrowed++;
+      if (!keep) continue;
+      assert.ok(
+        who === 'all' || (who !== 'none' && who.includes('me')),
+        `${kind} × ${label}: kept, so in the audience (${JSON.stringify(who)})`,
+      );
+    }
+    assert.ok(narrowed > 0, 'some audiences are narrower than everyone');
+    assert.deepEqual(audienceOf(E.device('d'), 'broadcast'), {
+      user: 'all',
+      participant: 'all',
+      device: ['d'],
+    });
+    assert.deepEqual(audienceOf(E.user('u'), 'broadcast'), {
+      user: 'all',
+      participant: 'none',
+      device: 'none',
+    });
   });
 
   test('accepts never throws', () => {

@@ -205,9 +205,11 @@ export class CuttableProxy {
   /** Server-side sockets left open by `cut`. */
   private readonly orphans: Socket[] = [];
 
-  private constructor(target: number) {
+  private target = 0;
+
+  private constructor() {
     this.server = createServer((client) => {
-      const upstream = tcpConnect(target, '127.0.0.1');
+      const upstream = tcpConnect(this.target, '127.0.0.1');
       const pair = { client, upstream, cut: false };
       this.pairs.add(pair);
       client.on('data', (chunk) => pair.cut || upstream.write(chunk));
@@ -225,11 +227,18 @@ export class CuttableProxy {
     });
   }
 
-  static async start(target: number): Promise<CuttableProxy> {
-    const proxy = new CuttableProxy(target);
+  /** A relay to `target` (or to the port given later to `forwardTo`). */
+  static async start(target = 0): Promise<CuttableProxy> {
+    const proxy = new CuttableProxy();
+    proxy.target = target;
     await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
     proxy.port = (proxy.server.address() as { port: number }).port;
     return proxy;
+  }
+
+  /** Where connections go from now on (the server's port). */
+  forwardTo(port: number): void {
+    this.target = port;
   }
 
   cut(): void {

@@ -20,6 +20,7 @@ import {
 } from '../kit/sockets.js';
 import { waitFor } from '../kit/waiting.js';
 import { directTopic, FILE_TRANSFER_EVENTS, USER_MANAGER_EVENTS } from '../../src/topics.js';
+import { teraEvent } from '../../src/protocol/messages.js';
 import { RESUME_HEADER } from '../../src/realtime/resume-login.js';
 import {
   CuttableProxy,
@@ -89,16 +90,31 @@ describe('resume on one node', () => {
       resumed.close();
     });
 
-  test('an OpenTera client gets the same frames with history on (no position, no welcome)', async () => {
-    const admin = ids.users.admin!;
-    const socket = await connect(server, 'user', admin);
-    const prefix = tagPrefix();
-    await publish(server, USER_MANAGER_EVENTS, [tagged(admin, `${prefix}a`)]);
-    const frames = await untilSentinel(socket, admin, server);
-    const raw = socket.messages;
-    assert.equal(raw.length, 0);
-    assert.ok(frames.some((f) => f.fields.archiveUrl === `${prefix}a`));
-    socket.close();
+  test("OpenTera's clients get byte-identical frames with history on and off", async () => {
+    const off = await startTestServer({ history: 'off' });
+    try {
+      const prefix = tagPrefix();
+      for (const relay of [server, off]) {
+        const uuid = (await seeded(relay)).users.admin!;
+        const json = await connect(relay, 'user', uuid);
+        const binary = await connect(relay, 'user', uuid, { protocols: ['opentera-protobuf'] });
+        assert.equal(binary.ws.protocol, 'opentera-protobuf');
+        const event = teraEvent(
+          USER_MANAGER_EVENTS,
+          [tagged(uuid, `${prefix}x`)],
+          1_700_000_000.25,
+        );
+        await relay.deps.bus.publish(USER_MANAGER_EVENTS, relay.deps.codec.encodeEvent(event));
+        // Exactly what the codec renders for OpenTera's clients: no position, no welcome.
+        assert.equal(await json.next(), relay.deps.codec.encodeFrame(event, 'json'));
+        const expected = Buffer.from(relay.deps.codec.encodeFrame(event, 'binary'));
+        assert.ok(Buffer.from(await binary.next()).equals(expected), 'binary frame');
+        json.close();
+        binary.close();
+      }
+    } finally {
+      await off.close();
+    }
   });
 
   test('a token of another principal, or an unknown one, is not recovered', async () => {
@@ -147,6 +163,34 @@ describe('resume: history exceeded', () => {
     assert.equal(b.welcome?.recovered, false);
     assert.equal(b.welcome?.reason, 'trimmed');
     assert.equal(b.welcome?.epoch, standing.epoch);
+    await publish(server, USER_MANAGER_EVENTS, [tagged(admin, `${prefix}live`)]);
+    assert.deepEqual(await b.untilTag(`${prefix}live`), [], 'nothing replayed');
+    b.close();
+  });
+});
+
+describe('resume: a replay larger than the send buffer allows', () => {
+  let server: TestServer;
+  let ids: Seeded;
+  before(async () => {
+    server = await startTestServer({ ...HISTORY, sendBufferLimit: 8 * 1024 });
+    ids = await seeded(server);
+  });
+  after(() => server.close());
+
+  test('is refused: recovered false (too_large), then live events', async () => {
+    const admin = ids.users.admin!;
+    const prefix = tagPrefix();
+    const a = await resumeClient(server, 'user', admin);
+    const standing = a.standing;
+    a.close();
+    await a.socket.waitClose();
+    const big = 'x'.repeat(1024);
+    for (let i = 0; i < 10; i++)
+      await publish(server, USER_MANAGER_EVENTS, [tagged(admin, `${prefix}${i}:${big}`)]);
+    const b = await resumeClient(server, 'user', admin, { resume: standing });
+    assert.equal(b.welcome?.recovered, false);
+    assert.equal(b.welcome?.reason, 'too_large');
     await publish(server, USER_MANAGER_EVENTS, [tagged(admin, `${prefix}live`)]);
     assert.deepEqual(await b.untilTag(`${prefix}live`), [], 'nothing replayed');
     b.close();

@@ -12,9 +12,10 @@
  *   channel (handlers get topic, position, bytes) and to the topic itself: what is heard there is
  *   appended by append.lua in its idempotent mode (SET NX of the dedup key first), unless it is
  *   the copy of a delivery just received on the same link (same order: delivery first).
- * - `ingestEverything(true)` (the UserManager leader) opens one more subscriber link to the broadcast
- *   topics and every direct topic (pattern), and appends what it hears there the same way, so an
- *   event for a principal connected nowhere is still kept.
+
+ * A node hears only the topics it subscribes to: the realtime part keeps a departed resumable
+ * client's topics subscribed for `--history-seconds` (src/realtime/resume.ts), so that what is
+ * published for it meanwhile is kept.
  *
  * When an append fails (Redis unreachable), the event goes to this node's handlers with a null
  * position after a turn, and is counted (`terarelay_bus_errors_total{op="publish"}`).
@@ -28,7 +29,6 @@ import type { Metrics } from '../../metrics.js';
 import type { Bus, Subscription } from '../bus/bus.js';
 import { closeRedis, createRedis } from '../redis-client.js';
 import type { RedisLinks } from '../redis-links.js';
-import { BROADCAST_EVENT_TOPICS, DIRECT_TOPICS_PATTERN } from '../../topics.js';
 import type {
   History,
   HistoryBounds,
@@ -60,7 +60,7 @@ export interface RedisHistoryOptions {
   bounds: HistoryBounds;
   log: Logger;
   metrics?: Metrics;
-  /** Names the Redis links (`history:<name>`, `history-wide:<name>`). */
+  /** Names the Redis link (`history:<name>`). */
   name?: string;
   /** The node's links, which the command link joins. */
   links?: RedisLinks;
@@ -79,7 +79,6 @@ export class RedisHistory implements History {
   private readonly bounds: HistoryBounds;
   private readonly log: Logger;
   private readonly metrics: Metrics | undefined;
-  private readonly url: string;
   private readonly name: string;
   private readonly prefix: string;
   private readonly counterKey: string;
@@ -87,8 +86,6 @@ export class RedisHistory implements History {
   private readonly topics = new Map<string, Topic>();
   /** Deliveries heard on the bus link, to recognise their copies on the topics. */
   private readonly recent = new RecentDeliveries();
-  private wide: Redis | null = null;
-  private readonly wideRecent = new RecentDeliveries();
   private closed = false;
 
   constructor(options: RedisHistoryOptions) {
@@ -96,7 +93,6 @@ export class RedisHistory implements History {
     this.bounds = options.bounds;
     this.log = options.log.child({ component: 'history' });
     this.metrics = options.metrics;
-    this.url = options.url;
     this.name = options.name ?? 'node';
     this.prefix = options.prefix ?? 'terarelay:';
     this.counterKey = `${this.prefix}h-last`;
@@ -195,45 +191,9 @@ export class RedisHistory implements History {
     return { recovered: true, head, entries };
   }
 
-  /**
-   * While on (the UserManager leader), also appends what is published on the broadcast topics and
-   * on every direct topic, whether or not this node has connections for them.
-   */
-  ingestEverything(on: boolean): void {
-    if (this.closed) return;
-    if (!on) {
-      const wide = this.wide;
-      this.wide = null;
-      if (wide) void closeRedis(wide);
-      return;
-    }
-    if (this.wide) return;
-    const wide = createRedis(this.url, {
-      name: `history-wide:${this.name}`,
-      log: this.log,
-      use: 'subscribe',
-    });
-    const channels = BROADCAST_EVENT_TOPICS.flatMap((t) => [t, this.deliveryChannel(t)]);
-    const patterns = [DIRECT_TOPICS_PATTERN, this.deliveryChannel(DIRECT_TOPICS_PATTERN)];
-    wide.on('ready', () => {
-      Promise.all([wide.subscribe(...channels), wide.psubscribe(...patterns)]).catch((err: Error) =>
-        this.log.warn({ err: err.message }, 'history: wide subscribe failed'),
-      );
-    });
-    wide.on('messageBuffer', (channel: Buffer, message: Buffer) =>
-      this.heardWide(channel.toString(), message),
-    );
-    wide.on('pmessageBuffer', (_pattern: Buffer, channel: Buffer, message: Buffer) =>
-      this.heardWide(channel.toString(), message),
-    );
-    this.wide = wide;
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const wide = this.wide;
-    this.wide = null;
     const topics = [...this.topics.values()];
     this.topics.clear();
     await Promise.all(
@@ -242,7 +202,7 @@ export class RedisHistory implements History {
         await Promise.all(subs.map((s) => s.unsubscribe()));
       }),
     );
-    await Promise.all([wide ? closeRedis(wide) : undefined, closeRedis(this.redis)]);
+    await closeRedis(this.redis);
   }
 
   /** Runs append.lua; `heard`: the event came from the topic itself (append it only once). */
@@ -280,17 +240,6 @@ export class RedisHistory implements History {
   private heard(topic: string, payload: Uint8Array): void {
     if (this.recent.take(topic, payload)) return;
     this.ingest(topic, payload);
-  }
-
-  private heardWide(channel: string, message: Uint8Array): void {
-    const prefix = this.deliveryChannel('');
-    if (channel.startsWith(prefix)) {
-      const length = message[0] ?? 0;
-      this.wideRecent.add(channel.slice(prefix.length), message.subarray(1 + length));
-      return;
-    }
-    if (this.wideRecent.take(channel, message) || this.topics.has(channel)) return;
-    this.ingest(channel, message);
   }
 
   private ingest(topic: string, payload: Uint8Array): void {

@@ -5,8 +5,7 @@
  * (`catalogSessionTypes`, `catalogDeviceTypes`) and kept by the login catalog
  * (src/store/cache.ts).
  */
-import { jsonArrayFrom as pgJsonArrayFrom } from 'kysely/helpers/postgres';
-import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../connect.js';
 import { DEVICE_ROW_COLUMNS } from './lists.js';
 
@@ -51,33 +50,43 @@ export interface DeviceLoginRow {
   projectIds: number[];
 }
 
-/** A JSON array column: parsed by pg, text in SQLite. */
+/** A JSON array column: parsed by pg (null for no rows), text in SQLite. */
 const jsonArray = <T>(v: unknown): T[] =>
   (typeof v === 'string' ? JSON.parse(v) : (v ?? [])) as T[];
 
-/** The device login query for `token` (see deviceLoginReader). */
+/**
+ * The device login query for `token` (see deviceLoginReader). Its participants and projects are
+ * aggregated as JSON arrays of plain values, which PostgreSQL plans and runs several times
+ * faster than aggregates of whole rows.
+ */
 function deviceLoginQuery(db: Db, token: string) {
-  const jsonArrayFrom = db.dialect === 'postgres' ? pgJsonArrayFrom : sqliteJsonArrayFrom;
+  const postgres = db.dialect === 'postgres';
+  const array = (values: RawBuilder<unknown>) =>
+    postgres ? sql`json_agg(${values})` : sql`json_group_array(${values})`;
+  const tuple = (...columns: string[]) => {
+    const refs = sql.join(columns.map((c) => sql.ref(c)));
+    return postgres ? sql`json_build_array(${refs})` : sql`json_array(${refs})`;
+  };
   return db.kysely
     .selectFrom('t_devices as d')
     .select(DEVICE_ROW_COLUMNS)
     .select((eb) => [
-      jsonArrayFrom(
-        eb
-          .selectFrom('t_devices_participants as dp')
-          .innerJoin('t_participants as p', 'p.id_participant', 'dp.id_participant')
-          .select(['p.id_participant', 'p.participant_name', 'p.participant_uuid'])
-          .whereRef('dp.id_device', '=', 'd.id_device')
-          .where('p.deleted_at', 'is', null),
-      ).as('participants'),
-      jsonArrayFrom(
-        eb
-          .selectFrom('t_devices_projects as dpr')
-          .innerJoin('t_projects as pr', 'pr.id_project', 'dpr.id_project')
-          .select('pr.id_project')
-          .whereRef('dpr.id_device', '=', 'd.id_device')
-          .where('pr.deleted_at', 'is', null),
-      ).as('projects'),
+      eb
+        .selectFrom('t_devices_participants as dp')
+        .innerJoin('t_participants as p', 'p.id_participant', 'dp.id_participant')
+        .select(
+          array(tuple('p.id_participant', 'p.participant_name', 'p.participant_uuid')).as('a'),
+        )
+        .whereRef('dp.id_device', '=', 'd.id_device')
+        .where('p.deleted_at', 'is', null)
+        .as('participants'),
+      eb
+        .selectFrom('t_devices_projects as dpr')
+        .innerJoin('t_projects as pr', 'pr.id_project', 'dpr.id_project')
+        .select(array(sql.ref('pr.id_project')).as('a'))
+        .whereRef('dpr.id_device', '=', 'd.id_device')
+        .where('pr.deleted_at', 'is', null)
+        .as('projects'),
     ])
     .where('d.device_token', '=', token)
     .where('d.deleted_at', 'is', null);
@@ -104,17 +113,10 @@ export function deviceLoginReader(db: Db): (token: string) => Promise<DeviceLogi
     const { participants, projects, ...device } = r;
     return {
       device,
-      participants: jsonArray<{
-        id_participant: number;
-        participant_name: string;
-        participant_uuid: string;
-      }>(participants)
-        .sort((a, b) => a.id_participant - b.id_participant)
-        .map((p) => ({
-          participant_name: p.participant_name,
-          participant_uuid: p.participant_uuid,
-        })),
-      projectIds: jsonArray<{ id_project: number }>(projects).map((p) => p.id_project),
+      participants: jsonArray<[id: number, name: string, uuid: string]>(participants)
+        .sort((a, b) => a[0] - b[0])
+        .map(([, name, uuid]) => ({ participant_name: name, participant_uuid: uuid })),
+      projectIds: jsonArray<number>(projects),
     };
   };
 }
