@@ -3,6 +3,7 @@
  * pinned to CPUs with taskset, and talking to it over IPC (./ipc.ts).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { compiledEntry } from './build.js';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Reply, Request } from './ipc.js';
@@ -36,8 +37,9 @@ export function pin(pid: number, cpus: string): boolean {
 }
 
 /**
- * Runs `node --expose-gc --import tsx <entry> ...args` from the repository root, its output
- * appended to `<logDir>/<name>.log`, and resolves once it reports Ready.
+ * Runs `node --expose-gc <entry compiled> ...args` from the repository root (./build.ts: the
+ * servers run compiled, as in production), its output appended to `<logDir>/<name>.log`, and
+ * resolves once it reports Ready.
  */
 export async function startServerProcess(
   name: string,
@@ -49,7 +51,7 @@ export async function startServerProcess(
   const log = openSync(logFile, 'a');
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', entry, ...args],
+    ['--enable-source-maps', '--expose-gc', compiledEntry(entry), ...args],
     {
       cwd: join(import.meta.dirname, '..'),
       stdio: ['ignore', log, log, 'ipc'],

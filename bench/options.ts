@@ -1,14 +1,17 @@
 /** The benchmark's command line. */
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['fanout', 'storm', 'idle', 'history'] as const;
+export const SCENARIOS = ['fanout', 'storm', 'idle', 'history', 'stalled'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 export type Access = 'super' | 'mixed';
+/** Stalled: watchers that keep reading besides those of --watchers that did not stop. */
+export const STALLED_READERS = 10;
 
 export interface Options {
   scenarios: Scenario[];
   watchers: number;
   rates: number[];
+  rateRuns: number;
   saturation: boolean;
   inflight: number;
   access: Access[];
@@ -26,19 +29,26 @@ export interface Options {
   keep: boolean;
   profile: boolean;
   heapKinds: boolean;
+  budget: number;
+  stalled: number;
+  eventKiB: number;
 }
 
 export const USAGE = `npm run bench -- [options]
 
-  --scenario <list>     fanout, storm, idle, history or all (default all); comma-separated
-                        (history: fan-out at saturation with --history off and on)
-  --watchers <n>        fan-out: connected watchers (default 200)
-  --rate <list>         fan-out: fixed publish rates, events/s (default 50,100)
+  --scenario <list>     fanout, storm, idle, history, stalled or all (default all);
+                        comma-separated (history: fan-out at saturation with --history off
+                        and on; stalled: sockets that stop reading against the send budget)
+  --watchers <n>        fan-out, history, stalled: connected watchers (default 200)
+  --rate <list>         fan-out: fixed publish rates, events/s (default 50,100); stalled
+                        publishes at the highest
+  --rate-runs <n>       fan-out: runs of each fixed rate in a row; ratios from the medians
+                        (default 1)
   --saturation <on|off> fan-out: also a closed-loop run at saturation (default on)
   --inflight <n>        fan-out: events in flight at saturation (default 32)
   --access <list>       fan-out: super (superadmin watchers), mixed (half of them see one
                         project of ten) (default super,mixed)
-  --duration <s>        fan-out: seconds of publishing per rate (default 5)
+  --duration <s>        fan-out and stalled: seconds of publishing per rate (default 5)
   --drain <s>           fan-out: seconds allowed for late deliveries after publishing (default 2)
   --devices <n>         storm: devices logging in and connecting (default 500)
   --logins <n>          storm: device token logins alone, over keep-alive (default 2000)
@@ -46,6 +56,11 @@ export const USAGE = `npm run bench -- [options]
   --repeat <n>          storm: rounds, each the relay then the floor, each in a fresh process;
                         ratios from the medians (default 1)
   --idle <list>         idle: connection counts held (default 1000)
+  --stalled <n>         stalled: watchers that stop reading (default all of --watchers);
+                        the others and ${STALLED_READERS} more keep reading
+  --budget <MiB>        stalled: the relay's --send-buffer-budget (default 64)
+  --event-kib <n>       stalled: padding per event, KiB (default 32: the kernel's socket
+                        buffers, several MiB per socket, fill before the server's own)
   --db <url>            database of the relay (default: a fresh SQLite file); an empty one is
                         seeded with bench:N, N the largest size asked
   --redis <url>         run the relay (and baselines) on Redis; events published on Redis
@@ -74,6 +89,7 @@ export function parseOptions(argv: string[]): Options | null {
       scenario: { type: 'string', default: 'all' },
       watchers: { type: 'string', default: '200' },
       rate: { type: 'string', default: '50,100' },
+      'rate-runs': { type: 'string', default: '1' },
       saturation: { type: 'string', default: 'on' },
       inflight: { type: 'string', default: '32' },
       access: { type: 'string', default: 'super,mixed' },
@@ -84,6 +100,9 @@ export function parseOptions(argv: string[]): Options | null {
       concurrency: { type: 'string', default: '50' },
       repeat: { type: 'string', default: '1' },
       idle: { type: 'string', default: '1000' },
+      stalled: { type: 'string' },
+      budget: { type: 'string', default: '64' },
+      'event-kib': { type: 'string', default: '32' },
       db: { type: 'string' },
       redis: { type: 'string' },
       pin: { type: 'string', default: 'auto' },
@@ -111,10 +130,14 @@ export function parseOptions(argv: string[]): Options | null {
     throw new Error('--pin: expected on, off or auto');
   if (!['on', 'off'].includes(values.saturation))
     throw new Error('--saturation: expected on or off');
+  const watchers = positive('watchers', values.watchers);
+  const stalled = values.stalled === undefined ? watchers : positive('stalled', values.stalled);
+  if (stalled > watchers) throw new Error('--stalled: at most --watchers');
   return {
     scenarios,
-    watchers: positive('watchers', values.watchers),
+    watchers,
     rates: list('rate', values.rate),
+    rateRuns: positive('rate-runs', values['rate-runs']),
     saturation: values.saturation === 'on',
     inflight: positive('inflight', values.inflight),
     access,
@@ -132,6 +155,9 @@ export function parseOptions(argv: string[]): Options | null {
     keep: values.keep,
     profile: values.profile,
     heapKinds: values['heap-kinds'],
+    budget: positive('budget', values.budget),
+    stalled,
+    eventKiB: positive('event-kib', values['event-kib']),
   };
 }
 
@@ -139,6 +165,7 @@ export function parseOptions(argv: string[]): Options | null {
 export function seedSize(o: Options): number {
   const sizes = [1];
   if (o.scenarios.includes('fanout') || o.scenarios.includes('history')) sizes.push(o.watchers);
+  if (o.scenarios.includes('stalled')) sizes.push(o.watchers + STALLED_READERS);
   if (o.scenarios.includes('storm')) sizes.push(o.devices);
   if (o.scenarios.includes('idle')) sizes.push(...o.idle);
   return Math.max(...sizes);

@@ -12,6 +12,7 @@ import type { FanoutRun, FanoutTarget } from './scenarios/fanout.js';
 import type { LoginsResult, StormTarget } from './scenarios/storm.js';
 import type { IdleTarget } from './scenarios/idle.js';
 import { historyMarkdown, type HistoryResults } from './scenarios/history.js';
+import type { StalledResult } from './scenarios/stalled.js';
 import { median, ratio } from './stats.js';
 
 export interface Results {
@@ -32,6 +33,7 @@ export interface Results {
   storm?: { targets: StormTarget[]; ratios: StormRatios | null };
   idle?: { targets: IdleTarget[]; ratios: IdleRatio[] };
   history?: HistoryResults;
+  stalled?: StalledResult;
   /** CPU profiles taken with `--profile`, by phase. */
   profiles?: Record<string, ProfileSummary>;
 }
@@ -40,6 +42,8 @@ export interface Results {
 export interface FanoutRatio {
   access: string;
   rate: number | 'saturation';
+  /** Runs of this rate on TeraRelay: each figure below is a ratio of medians over them. */
+  runs: number;
   /** Events published per second (at saturation: how many events/s the server fans out). */
   eventsPerSecond: number | null;
   deliveriesPerSecond: number | null;
@@ -69,24 +73,32 @@ export interface IdleRatio {
   rssPerConnectionVsFloor?: number | null;
 }
 
+/**
+ * TeraRelay ÷ baseline per access mode and rate. A fixed rate that ran several times
+ * (`--rate-runs`) compares the medians of its runs, each figure on its own; saturation runs once.
+ */
 export function fanoutRatios(targets: FanoutTarget[]): FanoutRatio[] {
   const baseline = targets.find((t) => t.server === 'baseline');
   if (!baseline) return [];
   const out: FanoutRatio[] = [];
   for (const t of targets.filter((x) => x.server === 'relay')) {
-    for (const run of t.runs) {
-      const b = baseline.runs.find((r) => r.rate === run.rate);
-      if (!b) continue;
+    for (const rate of [...new Set(t.runs.map((r) => r.rate))]) {
+      const relayRuns = t.runs.filter((r) => r.rate === rate);
+      const baseRuns = baseline.runs.filter((r) => r.rate === rate);
+      if (baseRuns.length === 0) continue;
+      const of = (pick: (run: FanoutRun) => number | null) =>
+        ratio(median(relayRuns.map(pick)), median(baseRuns.map(pick)));
       out.push({
         access: t.access,
-        rate: run.rate,
-        eventsPerSecond: ratio(run.publishedPerSecond, b.publishedPerSecond),
-        deliveriesPerSecond: ratio(run.deliveriesPerSecond, b.deliveriesPerSecond),
-        deliveredPercent: ratio(run.deliveredPercent, b.deliveredPercent),
-        p50: ratio(run.latencyMs.p50, b.latencyMs.p50),
-        p99: ratio(run.latencyMs.p99, b.latencyMs.p99),
-        serverCpu: ratio(run.use.serverCpuPercent, b.use.serverCpuPercent),
-        serverRssPeak: ratio(run.use.serverRssPeakMiB, b.use.serverRssPeakMiB),
+        rate,
+        runs: relayRuns.length,
+        eventsPerSecond: of((r) => r.publishedPerSecond),
+        deliveriesPerSecond: of((r) => r.deliveriesPerSecond),
+        deliveredPercent: of((r) => r.deliveredPercent),
+        p50: of((r) => r.latencyMs.p50),
+        p99: of((r) => r.latencyMs.p99),
+        serverCpu: of((r) => r.use.serverCpuPercent),
+        serverRssPeak: of((r) => r.use.serverRssPeakMiB),
       });
     }
   }
@@ -145,6 +157,11 @@ function table(head: string[], rows: unknown[][]): string {
 }
 
 const rateName = (r: FanoutRun['rate']): string => (r === 'saturation' ? 'saturation' : `${r}/s`);
+/** A fan-out run's rate, with its round when fixed rates ran several times. */
+const runName = (run: FanoutRun, runs: number): string =>
+  runs > 1 && run.rate !== 'saturation'
+    ? `${rateName(run.rate)} (${run.round}/${runs})`
+    : rateName(run.rate);
 const failures = (f: Record<string, number>): string =>
   Object.entries(f)
     .map(([k, n]) => `${k}: ${n}`)
@@ -241,7 +258,7 @@ export function markdown(r: Results): string {
           t.runs.map((run) => [
             t.server,
             t.access,
-            rateName(run.rate),
+            runName(run, o.rateRuns),
             run.publishedPerSecond,
             run.deliveriesPerSecond,
             run.deliveredPercent,
@@ -256,7 +273,10 @@ export function markdown(r: Results): string {
         ),
       ),
       '',
-      'TeraRelay ÷ baseline (the baseline sends every event to every socket; in `mixed`, TeraRelay sends each event to fewer):',
+      'TeraRelay ÷ baseline (the baseline sends every event to every socket; in `mixed`, TeraRelay sends each event to fewer)' +
+        (o.rateRuns > 1
+          ? `; each fixed rate's figures are the median of ${o.rateRuns} runs (ratios of medians)${o.saturation ? ', saturation one run' : ''}:`
+          : ':'),
       '',
       table(
         [
@@ -430,9 +450,67 @@ export function markdown(r: Results): string {
     );
   }
   if (r.history) parts.push('', historyMarkdown(r.history));
+  if (r.stalled) parts.push('', stalledMarkdown(r.stalled));
   for (const [scenario, error] of Object.entries(r.errors))
     parts.push('', `## ${scenario}: failed`, '', '```', error, '```');
   return parts.join('\n') + '\n';
+}
+
+function stalledMarkdown(s: StalledResult): string {
+  const codes = (counts: Record<string, number>): string =>
+    Object.entries(counts)
+      .map(([code, n]) => `${code}: ${n}`)
+      .join(', ') || 'none';
+  const mibOf = (bytes: number | null): string =>
+    bytes === null ? '–' : String(Math.round((bytes / 2 ** 20) * 100) / 100);
+  return [
+    `## Stalled sockets: ${s.stalled} stop reading, ${s.readers} keep reading, ` +
+      `${s.rate} events/s of ${s.eventBytes} bytes for ${s.publishedEvents / s.rate} s`,
+    '',
+    table(
+      ['figure', 'value'],
+      [
+        [
+          'send buffer budget MiB (per-socket limit MiB)',
+          `${s.budgetMiB} (${s.sendBufferLimitMiB})`,
+        ],
+        [
+          `close codes the ${s.stalled} stalled clients saw, reading again`,
+          codes(s.stalledCloseCodes),
+        ],
+        ['close codes of the readers (none expected)', codes(s.readerCloseCodes)],
+        [
+          'sockets the server closed with 4001 (of them by the budget)',
+          `${cell(s.server.closed4001)} (${cell(s.server.budgetCloses)})`,
+        ],
+        [
+          'seconds until the server had closed as many with 4001 as stalled',
+          s.server.closesReachedStalledSeconds,
+        ],
+        ['readers: delivered %', s.readerDeliveries.deliveredPercent],
+        [
+          'readers: p50 / p99 ms',
+          `${cell(s.readerLatencyMs.p50)} / ${cell(s.readerLatencyMs.p99)}`,
+        ],
+        [
+          'server unsent bytes peak MiB (at the end)',
+          `${mibOf(s.server.unsentPeakBytes)} (${mibOf(s.server.unsentAtEndBytes)})`,
+        ],
+        [
+          'server RSS after connect → peak MiB',
+          `${cell(s.serverRssAfterConnectMiB)} → ${cell(s.use.serverRssPeakMiB)}`,
+        ],
+        [
+          'server CPU % / load gen CPU %',
+          `${cell(s.use.serverCpuPercent)} / ${cell(s.use.loadGeneratorCpuPercent)}`,
+        ],
+      ],
+    ),
+    '',
+    `Unsent bytes peak ÷ budget: ${times(s.unsentPeakOverBudget)} (the server's own figure: the most its ` +
+      'sockets held at the end of a write batch, once the budget acted; within one synchronous fan-out ' +
+      "pass they may hold that pass's writes more; the kernel socket buffers, which fill first, are not counted).",
+  ].join('\n');
 }
 
 /**

@@ -3,7 +3,8 @@
  * SQLite file, or on `--db`/`--redis`) and the baselines each in its own process, drives them
  * from this process (the load generator), and writes the results as JSON and markdown under
  * bench/results/. Scenarios: fan-out (./scenarios/fanout.ts), connect storm (./storm.ts), idle
- * connections (./idle.ts). `npm run bench -- --help` lists the options.
+ * connections (./idle.ts), history (./history.ts), stalled sockets against the send budget
+ * (./stalled.ts). `npm run bench -- --help` lists the options.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -31,6 +32,7 @@ import { runFanout } from './scenarios/fanout.js';
 import { runIdle } from './scenarios/idle.js';
 import { runStorm } from './scenarios/storm.js';
 import { runHistory } from './scenarios/history.js';
+import { runStalled } from './scenarios/stalled.js';
 
 /** Descriptors a process needs besides its sockets (files, pipes, Redis, database). */
 const SPARE_FILES = 512;
@@ -197,6 +199,9 @@ try {
   });
   await scenario('history', async () => {
     results.history = await runHistory(bench);
+  });
+  await scenario('stalled', async () => {
+    results.stalled = await runStalled(bench);
   });
   await scenario('idle', async () => {
     const targets = await runIdle(bench);

@@ -68,6 +68,10 @@ export interface MetricSources {
   leader(): boolean;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   database(): Promise<unknown>;
+  /** Bytes written to sockets and not yet sent, as the node's send budget last measured them. */
+  unsentBytes(): number;
+  /** The most unsent bytes the node held at the end of a write batch (./realtime/send-budget.ts). */
+  unsentPeakBytes(): number;
 }
 
 export interface MetricsOptions {
@@ -198,6 +202,23 @@ export class Metrics {
     help: `1 when the database answered a trivial query within ${DATABASE_CHECK_MS} ms of the scrape, else 0`,
     registers: [this.registry],
     collect: async (): Promise<void> => this.databaseUp.set((await this.databaseAnswers()) ? 1 : 0),
+  });
+  readonly sendUnsent = new Gauge({
+    name: 'terarelay_send_unsent_bytes',
+    help: "Bytes written to sockets and not yet sent, as the node's send budget last measured them",
+    registers: [this.registry],
+    collect: (): void => this.sendUnsent.set(this.sources.unsentBytes?.() ?? 0),
+  });
+  readonly sendUnsentMax = new Gauge({
+    name: 'terarelay_send_unsent_bytes_max',
+    help: 'The most unsent bytes the node held at the end of a write batch since it started, once the send budget acted',
+    registers: [this.registry],
+    collect: (): void => this.sendUnsentMax.set(this.sources.unsentPeakBytes?.() ?? 0),
+  });
+  readonly sendBudgetCloses = new Counter({
+    name: 'terarelay_send_budget_closes_total',
+    help: 'Sockets closed with 4001 because the node passed --send-buffer-budget (also in connection_closes_total)',
+    registers: [this.registry],
   });
   readonly buildInfo = new Gauge({
     name: 'terarelay_build_info',

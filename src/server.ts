@@ -233,8 +233,14 @@ export async function startServer(
     const batch = new SendBudget({
       budget: config.sendBufferBudget,
       connections: () => hub.members(),
-      onEnforced: (closed, unsent) =>
-        log.warn({ closed, unsent }, 'send buffer budget exceeded: slowest sockets closed (4001)'),
+      onEnforced: (closed, unsent) => {
+        metrics.sendBudgetCloses.inc(closed);
+        log.warn({ closed, unsent }, 'send buffer budget exceeded: slowest sockets closed (4001)');
+      },
+    });
+    metrics.watch({
+      unsentBytes: () => batch.unsentBytes,
+      unsentPeakBytes: () => batch.peakBytes,
     });
     // With history on: positions and resume for the clients that opt in.
     const { history, resumeTokens } = deps;

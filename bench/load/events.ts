@@ -1,7 +1,7 @@
 /**
  * The events the fan-out publishes: OpenTera's binary TeraEvent on the UserManager topic, one
  * ParticipantEvent each, whose participant name carries `bench#<seq>#<sent epoch ms>#` so that a
- * receiver knows which event it got and when it was sent.
+ * receiver knows which event it got and when it was sent (then, for larger events, padding).
  */
 import { createCodec } from '../../src/protocol/codec.js';
 import {
@@ -20,14 +20,18 @@ const HASH = 0x23;
 /** Milliseconds since the epoch, with sub-millisecond precision (same clock in every process). */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
 
-/** The bus payload of event `seq` about `participant`, stamped with the current time. */
+/**
+ * The bus payload of event `seq` about `participant`, stamped with the current time; `pad`
+ * (e.g. 'x'.repeat(n)) follows the mark in the participant name.
+ */
 export function benchEvent(
   participant: { uuid: string; project: string },
   seq: number,
+  pad = '',
 ): Uint8Array {
   const event = create(ParticipantEventSchema, {
     participantUuid: participant.uuid,
-    participantName: `bench#${seq}#${nowMs().toFixed(3)}#`,
+    participantName: `bench#${seq}#${nowMs().toFixed(3)}#${pad}`,
     participantProjectName: participant.project,
     participantSiteName: 'Default Site',
     type: ParticipantEvent_EventType.PARTICIPANT_CONNECTED,

@@ -4,8 +4,9 @@
  * project of ten) and on the bare `ws` broadcast baseline (every socket gets every event).
  *
  * A fixed-rate run publishes `rate` events/s for `duration` s, then allows `drain` s for late
- * deliveries. The saturation run is a closed loop: a new event is published each time one has
- * reached every socket that should get it, `inflight` events at a time, for `duration` s.
+ * deliveries; each fixed rate runs `rate-runs` times in a row, every run kept. The saturation
+ * run is a closed loop: a new event is published each time one has reached every socket that
+ * should get it, `inflight` events at a time, for `duration` s.
  * Each delivery's latency is from the send stamp in the event to its receipt.
  */
 import type WebSocket from 'ws';
@@ -41,6 +42,8 @@ const ALREADY_ONLINE_RETRY_MS = 40_000;
 
 export interface FanoutRun {
   rate: number | 'saturation';
+  /** 1 … --rate-runs for a fixed rate (its runs follow each other); 1 at saturation. */
+  round: number;
   publishedEvents: number;
   publishedPerSecond: number | null;
   expectedDeliveries: number;
@@ -92,11 +95,21 @@ function audience(access: Access | 'all', watchers: number): Audience {
   };
 }
 
+/** A run's rate, with its round when each fixed rate runs `runs` times: `100/s (2/5)`. */
+const runName = (run: Pick<FanoutRun, 'rate' | 'round'>, runs: number): string =>
+  run.rate === 'saturation'
+    ? 'saturation'
+    : `${run.rate}/s${runs > 1 ? ` (${run.round}/${runs})` : ''}`;
+
 /** The project (1 … BENCH_PROJECTS) event `seq` is about: events cycle through the projects. */
 const projectOf = (seq: number): number => (seq % BENCH_PROJECTS) + 1;
 
 /** The relay's websocket URL for `username`, by its password login. */
-async function loginUrl(base: string, username: string, agent: ReturnType<typeof keepAliveAgent>) {
+export async function loginUrl(
+  base: string,
+  username: string,
+  agent: ReturnType<typeof keepAliveAgent>,
+): Promise<string> {
   const deadline = Date.now() + ALREADY_ONLINE_RETRY_MS;
   for (;;) {
     const answer = await get(`${base}/api/user/login?with_websocket=true`, {
@@ -215,17 +228,19 @@ async function runTarget(
     const connectSeconds = round((performance.now() - t0) / 1000, 2);
     const rssAfterConnect = mib(rssBytes(server.pid));
     const runs: FanoutRun[] = [];
-    const rates: Array<number | 'saturation'> = [
-      ...o.rates,
-      ...(o.saturation ? ['saturation' as const] : []),
+    const steps: Array<Pick<FanoutRun, 'rate' | 'round'>> = [
+      ...o.rates.flatMap((rate) =>
+        Array.from({ length: o.rateRuns }, (_, k) => ({ rate, round: k + 1 })),
+      ),
+      ...(o.saturation ? [{ rate: 'saturation' as const, round: 1 }] : []),
     ];
-    for (const [k, rate] of rates.entries()) {
+    for (const [k, step] of steps.entries()) {
       if (k > 0) await prepare();
       const run = await measureRun(
         bench,
         server,
         label,
-        rate,
+        step,
         nextSeq,
         expected,
         publish,
@@ -235,7 +250,7 @@ async function runTarget(
       nextSeq += run.publishedEvents;
       runs.push(run);
       bench.progress.log(
-        `${label} ${rate === 'saturation' ? 'saturation' : `${rate}/s`}: ` +
+        `${label} ${runName(run, o.rateRuns)}: ` +
           `${run.deliveriesPerSecond ?? '-'} msgs/s, ${run.deliveredPercent ?? '-'}% delivered, ` +
           `p50 ${run.latencyMs.p50 ?? '-'} ms, p99 ${run.latencyMs.p99 ?? '-'} ms, ` +
           `server CPU ${run.use.serverCpuPercent ?? '-'}%, ` +
@@ -262,7 +277,7 @@ async function measureRun(
   bench: Bench,
   server: ServerProcess,
   label: string,
-  rate: number | 'saturation',
+  step: Pick<FanoutRun, 'rate' | 'round'>,
   first: number,
   expected: (seq: number) => number,
   publish: (seq: number) => void,
@@ -270,6 +285,7 @@ async function measureRun(
   closes: () => number,
 ): Promise<FanoutRun> {
   const o = bench.options;
+  const { rate } = step;
   const durationMs = o.duration * 1000;
   const saturation = rate === 'saturation';
   let published = 0;
@@ -286,7 +302,7 @@ async function measureRun(
   });
   setTally(tally);
   bench.progress.set(
-    `${label} ${saturation ? 'saturation' : `${rate}/s`}:`,
+    `${label} ${runName(step, o.rateRuns)}:`,
     () => `published ${published}, delivered ${tally.delivered}/${tally.expectedFor(published)}`,
   );
   const closedBefore = closes();
@@ -326,7 +342,7 @@ async function measureRun(
   const expectedDeliveries = tally.expectedFor(published);
   const latencies = tally.sortedLatencies();
   return {
-    rate,
+    ...step,
     publishedEvents: published,
     publishedPerSecond: round(published / ((publishedAt - t0) / 1000)),
     expectedDeliveries,

@@ -49,6 +49,7 @@ import type { CloseKind } from '../errors.js';
 import { PRINCIPAL_KINDS, type PrincipalKind } from '../principal.js';
 import type { Frame } from './connection.js';
 import { positioned } from './resume-frames.js';
+import { asSet, forEachItem, hasItem, withItem, withoutItem, type Group } from '../util/group.js';
 
 export type TopicRole = 'events' | 'commands';
 
@@ -79,32 +80,18 @@ export interface HubOptions {
   history?: Pick<History, 'subscribe'>;
 }
 
-interface TopicEntry<M> {
+interface TopicEntry<M extends object> {
   readonly role: TopicRole;
   /** Its one member bare (a principal's own topics have one), else a set of them. */
-  members: M | Set<M>;
+  members: Group<M>;
   /** Resolves to null when the bus refused the subscription. */
   readonly subscription: Promise<Subscription | null>;
 }
 
 const SERVER_COMMAND = ServerCommandSchema.typeName;
 
-const NONE: ReadonlySet<never> = new Set();
-
 /** Topics with at most this many members are fanned out to every member, unsorted. */
 const SMALL_TOPIC = 16;
-
-/** Calls `f` for each member of a principal's group (a single member is kept bare). */
-function eachMember<M>(group: M | Set<M>, f: (member: M) => void): void {
-  if (group instanceof Set) for (const member of group) f(member);
-  else f(group);
-}
-
-/** A principal's members as a set (a single member is kept bare). */
-function asSet<M>(group: M | Set<M> | undefined): ReadonlySet<M> {
-  if (group === undefined) return NONE;
-  return group instanceof Set ? group : new Set([group]);
-}
 
 export class Hub<M extends HubMember = HubMember> {
   private readonly topics = new Map<string, TopicEntry<M>>();
@@ -114,7 +101,7 @@ export class Hub<M extends HubMember = HubMember> {
    * Per kind, uuid → that principal's live member, or a set of them when it has several (most
    * principals have one connection: no set is made for them).
    */
-  private readonly byPrincipal: Record<PrincipalKind, Map<string, M | Set<M>>> = {
+  private readonly byPrincipal: Record<PrincipalKind, Map<string, Group<M>>> = {
     user: new Map(),
     participant: new Map(),
     device: new Map(),
@@ -149,17 +136,13 @@ export class Hub<M extends HubMember = HubMember> {
     );
     const { kind, uuid } = member.principal;
     const ofKind = this.byPrincipal[kind];
-    const group = ofKind.get(uuid);
-    if (group === undefined) ofKind.set(uuid, member);
-    else if (group instanceof Set) group.add(member);
-    else ofKind.set(uuid, new Set([group, member]));
+    ofKind.set(uuid, withItem(ofKind.get(uuid), member));
     const pending = topics.map(({ topic, role }) => {
       let entry = this.topics.get(topic);
       if (!entry) {
         entry = { role, members: member, subscription: this.subscribe(topic, role) };
         this.topics.set(topic, entry);
-      } else if (entry.members instanceof Set) entry.members.add(member);
-      else if (entry.members !== member) entry.members = new Set([entry.members, member]);
+      } else entry.members = withItem(entry.members, member);
       return entry.subscription;
     });
     const subscriptions = await Promise.all(pending);
@@ -177,16 +160,18 @@ export class Hub<M extends HubMember = HubMember> {
     const { kind, uuid } = member.principal;
     const ofKind = this.byPrincipal[kind];
     const group = ofKind.get(uuid);
-    if (group === member) ofKind.delete(uuid);
-    else if (group instanceof Set && group.delete(member) && group.size === 1)
-      ofKind.set(uuid, group.values().next().value!);
+    const rest = group && withoutItem(group, member);
+    if (rest === undefined) ofKind.delete(uuid);
+    else if (rest !== group) ofKind.set(uuid, rest);
     for (const topic of topics) {
       const entry = this.topics.get(topic);
       if (!entry) continue;
-      if (entry.members instanceof Set) {
-        entry.members.delete(member);
-        if (entry.members.size > 0) continue;
-      } else if (entry.members !== member) continue;
+      if (!hasItem(entry.members, member)) continue;
+      const rest = withoutItem(entry.members, member);
+      if (rest !== undefined) {
+        entry.members = rest;
+        continue;
+      }
       this.topics.delete(topic);
       const done = entry.subscription
         .then((s) => s?.unsubscribe())
@@ -408,11 +393,11 @@ export class Hub<M extends HubMember = HubMember> {
       const who = audience[kind];
       if (who === 'none') continue;
       const ofKind = this.byPrincipal[kind];
-      if (who === 'all') for (const group of ofKind.values()) eachMember(group, inTopic);
+      if (who === 'all') for (const group of ofKind.values()) forEachItem(group, inTopic);
       else
         for (const uuid of who.length > 1 ? new Set(who) : who) {
           const group = ofKind.get(uuid);
-          if (group !== undefined) eachMember(group, inTopic);
+          if (group !== undefined) forEachItem(group, inTopic);
         }
     }
     return visited < members.size;

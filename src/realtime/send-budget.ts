@@ -28,12 +28,22 @@ export class SendBudget implements WriteBatch {
   private batch: Connection[] = [];
   private scheduled = false;
   private total = 0;
+  private peak = 0;
 
   constructor(private readonly options: SendBudgetOptions) {}
 
   /** The node's unsent bytes as last measured (may overstate; see above). */
   get unsentBytes(): number {
     return this.total;
+  }
+
+  /**
+   * The most unsent bytes the node held at the end of a batch, once the budget was enforced:
+   * never above the budget. (Within one synchronous pass, before the budget acts, the sockets
+   * may hold up to that pass's writes more.)
+   */
+  get peakBytes(): number {
+    return this.peak;
   }
 
   joined(connection: Connection, unsent: number): void {
@@ -56,6 +66,7 @@ export class SendBudget implements WriteBatch {
     this.batch = [];
     for (const c of batch) c.flush();
     if (this.total > this.options.budget) this.enforce(new Set(batch));
+    if (this.total > this.peak) this.peak = this.total;
   };
 
   private enforce(measured: ReadonlySet<Connection>): void {

@@ -71,6 +71,19 @@ describe('send buffer budget', () => {
       }
     }
     assert.equal(closed, SLOW, 'every socket that stopped reading was closed as a slow consumer');
+    // The node's own figures: its unsent bytes now, their peak once the budget acted (held, but
+    // never more than the budget), and the budget's closes.
+    const metrics = (await server.request('/metrics')).text;
+    const value = (name: string): number => {
+      const line = metrics.split('\n').find((l) => l.startsWith(`${name} `));
+      assert.ok(line, `${name} is on /metrics`);
+      return Number(line.split(' ').pop());
+    };
+    assert.ok(value('terarelay_send_unsent_bytes') >= 0);
+    const peak = value('terarelay_send_unsent_bytes_max');
+    assert.ok(peak > 0, 'the stalled sockets held unsent bytes');
+    assert.ok(peak <= 4 * 1024 * 1024, `the peak ${peak} stays within the budget`);
+    assert.equal(value('terarelay_send_budget_closes_total'), SLOW);
     for (const raw of raws) raw.resume();
     for (const s of slow) assert.equal((await s.waitClose(15_000)).code, CLOSE.SLOW_CONSUMER.code);
     const tag = 'after';

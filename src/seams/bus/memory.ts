@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../../errors.js';
 import type { Metrics } from '../../metrics.js';
 import type { Bus, BusHandler, Subscription } from './bus.js';
+import { TopicHandlers } from '../handler.js';
 
 export interface MemoryBusOptions {
   /** Where throwing handlers are reported. Default: nowhere. */
@@ -18,13 +19,8 @@ export interface MemoryBusOptions {
   metrics?: Metrics;
 }
 
-interface Entry {
-  readonly handler: BusHandler;
-  active: boolean;
-}
-
 export class MemoryBus implements Bus {
-  private readonly topics = new Map<string, Set<Entry>>();
+  private readonly topics = new TopicHandlers<BusHandler>();
   private readonly log: Logger | undefined;
   private readonly metrics: Metrics | undefined;
   private closed = false;
@@ -45,37 +41,19 @@ export class MemoryBus implements Bus {
   /** Live at once. Rejects with AppError UNAVAILABLE after `close()`. */
   async subscribe(topic: string, handler: BusHandler): Promise<Subscription> {
     if (this.closed) throw new AppError('UNAVAILABLE', 'bus is closed');
-    const entry: Entry = { handler, active: true };
-    let set = this.topics.get(topic);
-    if (!set) this.topics.set(topic, (set = new Set()));
-    set.add(entry);
-    return {
-      unsubscribe: async () => {
-        if (!entry.active) return;
-        entry.active = false;
-        const current = this.topics.get(topic);
-        current?.delete(entry);
-        if (current?.size === 0) this.topics.delete(topic);
-      },
-    };
+    return this.topics.add(topic, handler);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const set of this.topics.values()) for (const entry of set) entry.active = false;
     this.topics.clear();
   }
 
   private deliver(topic: string, payload: Uint8Array): void {
-    const set = this.topics.get(topic);
-    if (!set) return;
-    for (const entry of [...set]) {
-      if (!entry.active) continue;
-      try {
-        entry.handler(topic, payload);
-      } catch (err) {
-        this.log?.error({ err, topic }, 'bus handler threw; other handlers unaffected');
-      }
-    }
+    this.topics.forEach(
+      topic,
+      (handler) => handler(topic, payload),
+      (err) => this.log?.error({ err, topic }, 'bus handler threw; other handlers unaffected'),
+    );
   }
 }

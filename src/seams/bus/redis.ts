@@ -29,7 +29,9 @@ import type { Metrics } from '../../metrics.js';
 import type { Bus, BusHandler, Subscription } from './bus.js';
 import { closeRedis, createRedis } from '../redis-client.js';
 import type { RedisLinks } from '../redis-links.js';
+import { TopicHandler, type HandlerOwner } from '../handler.js';
 import { TimeoutError, WakeableSleep, withTimeout } from '../../util/timers.js';
+import { itemsOf, withItem, withoutItem, type Group } from '../../util/group.js';
 
 export interface RedisBusOptions {
   url: string;
@@ -47,15 +49,15 @@ export interface RedisBusOptions {
   maxWaiting?: number;
 }
 
-interface Entry {
-  readonly handler: BusHandler;
-  active: boolean;
-}
+type Entry = TopicHandler<BusHandler>;
+
+/** A live subscription's `live`: one settled promise shared by every confirmed topic. */
+const CONFIRMED: Promise<void> = Promise.resolve();
 
 interface Topic {
-  readonly handlers: Set<Entry>;
-  /** Settles when Redis confirmed the SUBSCRIBE sent for the first handler. */
-  readonly live: Promise<void>;
+  handlers: Group<Entry> | undefined;
+  /** Settles when Redis confirmed the SUBSCRIBE sent for the first handler (then CONFIRMED). */
+  live: Promise<void>;
 }
 
 interface Waiting {
@@ -70,7 +72,7 @@ const SUBSCRIBE_ATTEMPT_MS = 1000;
 /** Pause after a failed SUBSCRIBE before the next attempt, unless the link comes back sooner. */
 const RETRY_PAUSE_MS = 100;
 
-export class RedisBus implements Bus {
+export class RedisBus implements Bus, HandlerOwner<BusHandler> {
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly log: Logger;
@@ -138,22 +140,26 @@ export class RedisBus implements Bus {
   /** Resolves once Redis confirmed the subscription; rejects with AppError UNAVAILABLE. */
   async subscribe(topic: string, handler: BusHandler): Promise<Subscription> {
     if (this.closed) throw new AppError('UNAVAILABLE', 'bus is closed');
-    const entry: Entry = { handler, active: true };
+    const entry = new TopicHandler(this, topic, handler);
     let state = this.topics.get(topic);
     if (!state) {
-      state = { handlers: new Set(), live: this.confirm(topic) };
-      state.live.catch(noop);
+      const live = this.confirm(topic);
+      const created: Topic = { handlers: undefined, live };
+      live.then(() => {
+        if (created.live === live) created.live = CONFIRMED;
+      }, noop);
+      state = created;
       this.topics.set(topic, state);
     }
-    state.handlers.add(entry);
+    state.handlers = withItem(state.handlers, entry);
     try {
       await state.live;
     } catch (err) {
       this.metrics.busErrors.inc({ op: 'subscribe' });
-      await this.remove(topic, entry);
+      await this.remove(entry);
       throw err;
     }
-    return { unsubscribe: () => this.remove(topic, entry) };
+    return entry;
   }
 
   async close(): Promise<void> {
@@ -164,7 +170,8 @@ export class RedisBus implements Bus {
       item.done();
     }
     this.subWaiters.wakeAll();
-    for (const state of this.topics.values()) for (const e of state.handlers) e.active = false;
+    for (const state of this.topics.values())
+      for (const e of itemsOf(state.handlers)) e.active = false;
     this.topics.clear();
     await Promise.all([closeRedis(this.pub), closeRedis(this.sub)]);
   }
@@ -254,11 +261,15 @@ export class RedisBus implements Bus {
     this.subWaiters.wakeAll();
   }
 
-  private async remove(topic: string, entry: Entry): Promise<void> {
+  /** Ends one handler's subscription; the topic's last one sends UNSUBSCRIBE. */
+  async remove(entry: Entry): Promise<void> {
     if (!entry.active) return;
     entry.active = false;
+    const { topic } = entry;
     const state = this.topics.get(topic);
-    if (!state?.handlers.delete(entry) || state.handlers.size > 0) return;
+    if (!state) return;
+    state.handlers = state.handlers && withoutItem(state.handlers, entry);
+    if (state.handlers !== undefined) return;
     this.topics.delete(topic);
     // Not live: nothing to undo on Redis (the next reconnect subscribes only mapped topics).
     if (this.closed || this.sub.status !== 'ready') return;
@@ -272,13 +283,17 @@ export class RedisBus implements Bus {
   private deliver(topic: string, payload: Uint8Array): void {
     const state = this.topics.get(topic);
     if (!state) return;
-    for (const entry of [...state.handlers]) {
-      if (!entry.active) continue;
-      try {
-        entry.handler(topic, payload);
-      } catch (err) {
-        this.log.error({ err, topic }, 'bus handler threw; other handlers unaffected');
-      }
+    const handlers = state.handlers;
+    if (handlers instanceof TopicHandler) return this.call(handlers, topic, payload);
+    for (const entry of itemsOf(handlers)) this.call(entry, topic, payload);
+  }
+
+  private call(entry: Entry, topic: string, payload: Uint8Array): void {
+    if (!entry.active) return;
+    try {
+      entry.handler(topic, payload);
+    } catch (err) {
+      this.log.error({ err, topic }, 'bus handler threw; other handlers unaffected');
     }
   }
 }

@@ -21,6 +21,7 @@ import type {
 } from './history.js';
 import { comparePositions, nextPosition, ZERO_POSITION } from './positions.js';
 import { ExpiringMap } from '../../util/expiring-map.js';
+import { TopicHandlers } from '../handler.js';
 import type { ResumeRecord, ResumeTokens } from './tokens.js';
 
 export interface MemoryHistoryOptions {
@@ -86,7 +87,7 @@ export class MemoryHistory implements History {
   private readonly epoch = randomBytes(12).toString('base64url');
   private last = ZERO_POSITION;
   private readonly rings = new Map<string, Ring>();
-  private readonly handlers = new Map<string, Set<{ handler: HistoryHandler; active: boolean }>>();
+  private readonly handlers = new TopicHandlers<HistoryHandler>();
   private readonly raw: Pick<Bus, 'publish'>;
   private readonly bounds: HistoryBounds;
   private readonly log: Logger | undefined;
@@ -114,17 +115,7 @@ export class MemoryHistory implements History {
   }
 
   async subscribe(topic: string, handler: HistoryHandler): Promise<Subscription> {
-    const entry = { handler, active: true };
-    let set = this.handlers.get(topic);
-    if (!set) this.handlers.set(topic, (set = new Set()));
-    set.add(entry);
-    return {
-      unsubscribe: async () => {
-        entry.active = false;
-        const current = this.handlers.get(topic);
-        if (current?.delete(entry) && current.size === 0) this.handlers.delete(topic);
-      },
-    };
+    return this.handlers.add(topic, handler);
   }
 
   async head(): Promise<HistoryHead> {
@@ -157,16 +148,11 @@ export class MemoryHistory implements History {
   }
 
   private deliver(topic: string, position: string, payload: Uint8Array): void {
-    const set = this.handlers.get(topic);
-    if (!set) return;
-    for (const entry of [...set]) {
-      if (!entry.active) continue;
-      try {
-        entry.handler(topic, position, payload);
-      } catch (err) {
-        this.log?.error({ err, topic }, 'history handler threw; other handlers unaffected');
-      }
-    }
+    this.handlers.forEach(
+      topic,
+      (handler) => handler(topic, position, payload),
+      (err) => this.log?.error({ err, topic }, 'history handler threw; other handlers unaffected'),
+    );
   }
 
   private sweep(): void {

@@ -29,6 +29,8 @@ import type { Metrics } from '../../metrics.js';
 import type { Bus, Subscription } from '../bus/bus.js';
 import { closeRedis, createRedis } from '../redis-client.js';
 import type { RedisLinks } from '../redis-links.js';
+import { TopicHandler, type HandlerOwner } from '../handler.js';
+import { hasItem, itemsOf, withItem, withoutItem, type Group } from '../../util/group.js';
 import type {
   History,
   HistoryBounds,
@@ -68,12 +70,15 @@ export interface RedisHistoryOptions {
   prefix?: string;
 }
 
+type Entry = TopicHandler<HistoryHandler>;
+
 interface Topic {
-  readonly handlers: Set<{ handler: HistoryHandler; active: boolean }>;
+  handlers: Group<Entry> | undefined;
+  /** The topic's two bus subscriptions (delivery channel, topic itself). */
   readonly subscriptions: Promise<Subscription[]>;
 }
 
-export class RedisHistory implements History {
+export class RedisHistory implements History, HandlerOwner<HistoryHandler> {
   private readonly redis: Redis & Scripts;
   private readonly bus: Bus;
   private readonly bounds: HistoryBounds;
@@ -81,6 +86,8 @@ export class RedisHistory implements History {
   private readonly metrics: Metrics | undefined;
   private readonly name: string;
   private readonly prefix: string;
+  /** What a topic's delivery channel starts with. */
+  private readonly deliveryPrefix: string;
   private readonly counterKey: string;
   private readonly epochKey: string;
   private readonly topics = new Map<string, Topic>();
@@ -95,6 +102,7 @@ export class RedisHistory implements History {
     this.metrics = options.metrics;
     this.name = options.name ?? 'node';
     this.prefix = options.prefix ?? 'terarelay:';
+    this.deliveryPrefix = `${this.prefix}d:`;
     this.counterKey = `${this.prefix}h-last`;
     this.epochKey = `${this.prefix}h-epoch`;
     const redis = createRedis(options.url, {
@@ -123,39 +131,43 @@ export class RedisHistory implements History {
   }
 
   async subscribe(topic: string, handler: HistoryHandler): Promise<Subscription> {
-    const entry = { handler, active: true };
+    const entry = new TopicHandler(this, topic, handler);
     let state = this.topics.get(topic);
     if (!state) {
       const subscriptions = Promise.all([
-        this.bus.subscribe(this.deliveryChannel(topic), (_c, message) =>
-          this.delivered(topic, message),
-        ),
-        this.bus.subscribe(topic, (t, payload) => this.heard(t, payload)),
+        this.bus.subscribe(this.deliveryChannel(topic), this.onDelivery),
+        this.bus.subscribe(topic, this.onHeard),
       ]);
-      state = { handlers: new Set(), subscriptions };
+      const created: Topic = { handlers: undefined, subscriptions };
+      state = created;
       this.topics.set(topic, state);
       subscriptions.catch(() => {
-        if (this.topics.get(topic) === state) this.topics.delete(topic);
+        if (this.topics.get(topic) === created) this.topics.delete(topic);
       });
     }
-    state.handlers.add(entry);
+    state.handlers = withItem(state.handlers, entry);
     try {
       await state.subscriptions;
     } catch (err) {
-      state.handlers.delete(entry);
+      entry.active = false;
+      state.handlers = state.handlers && withoutItem(state.handlers, entry);
       throw err;
     }
-    const current = state;
-    return {
-      unsubscribe: async () => {
-        if (!entry.active) return;
-        entry.active = false;
-        if (!current.handlers.delete(entry) || current.handlers.size > 0) return;
-        if (this.topics.get(topic) === current) this.topics.delete(topic);
-        const subscriptions = await current.subscriptions;
-        await Promise.all(subscriptions.map((s) => s.unsubscribe()));
-      },
-    };
+    return entry;
+  }
+
+  /** Ends one handler's subscription; the topic's last one ends the bus subscriptions. */
+  async remove(entry: Entry): Promise<void> {
+    if (!entry.active) return;
+    entry.active = false;
+    const { topic } = entry;
+    const state = this.topics.get(topic);
+    if (!state || !hasItem(state.handlers, entry)) return;
+    state.handlers = withoutItem(state.handlers!, entry);
+    if (state.handlers !== undefined) return;
+    this.topics.delete(topic);
+    const subscriptions = await state.subscriptions;
+    await Promise.all(subscriptions.map((s) => s.unsubscribe()));
   }
 
   async head(): Promise<HistoryHead> {
@@ -226,6 +238,12 @@ export class RedisHistory implements History {
     );
   }
 
+  /** Every topic's handlers on the bus (none made per topic). */
+  private readonly onDelivery = (channel: string, message: Uint8Array): void =>
+    this.delivered(channel.slice(this.deliveryPrefix.length), message);
+  private readonly onHeard = (topic: string, payload: Uint8Array): void =>
+    this.heard(topic, payload);
+
   /** A message on a delivery channel: the event with its position. */
   private delivered(topic: string, message: Uint8Array): void {
     const length = message[0];
@@ -251,15 +269,17 @@ export class RedisHistory implements History {
   }
 
   private deliver(topic: string, position: string | null, payload: Uint8Array): void {
-    const state = this.topics.get(topic);
-    if (!state) return;
-    for (const entry of [...state.handlers]) {
-      if (!entry.active) continue;
-      try {
-        entry.handler(topic, position, payload);
-      } catch (err) {
-        this.log.error({ err, topic }, 'history handler threw; other handlers unaffected');
-      }
+    const handlers = this.topics.get(topic)?.handlers;
+    if (handlers instanceof TopicHandler) this.call(handlers, topic, position, payload);
+    else for (const entry of itemsOf(handlers)) this.call(entry, topic, position, payload);
+  }
+
+  private call(entry: Entry, topic: string, position: string | null, payload: Uint8Array): void {
+    if (!entry.active) return;
+    try {
+      entry.handler(topic, position, payload);
+    } catch (err) {
+      this.log.error({ err, topic }, 'history handler threw; other handlers unaffected');
     }
   }
 
@@ -268,7 +288,7 @@ export class RedisHistory implements History {
   }
 
   private deliveryChannel(topic: string): string {
-    return `${this.prefix}d:${topic}`;
+    return this.deliveryPrefix + topic;
   }
 }
 
