@@ -5,7 +5,8 @@
  * origin (TeraRelay's code, ws, Node.js, other packages, garbage collection) and the functions
  * with the most self time.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFormatted } from './report.js';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerProcess } from './child.js';
@@ -81,7 +82,7 @@ export async function startProfile(
       await server.request({ op: 'profile-stop', path });
       const summary = summarise(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile);
       const md = `${base}.cpuprofile.md`;
-      writeFileSync(md, summaryMarkdown(title, path, summary));
+      await writeFormatted(md, summaryMarkdown(title, path, summary));
       return { ...summary, files: [path, md] };
     },
   };

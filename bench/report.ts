@@ -523,9 +523,12 @@ export async function writeResults(out: string, name: string, results: Results):
     [join(out, `${name}.json`), JSON.stringify(results, null, 2)],
     [join(out, `${name}.md`), markdown(results)],
   ];
-  for (const [path, text] of files) {
-    const options = (await resolveConfig(path)) ?? {};
-    writeFileSync(path, await format(text, { ...options, filepath: path }));
-  }
+  for (const [path, text] of files) await writeFormatted(path, text);
   return files.map(([path]) => path);
+}
+
+/** Writes `text` to `path` as the repository's Prettier formats it (results are committed). */
+export async function writeFormatted(path: string, text: string): Promise<void> {
+  const options = (await resolveConfig(path)) ?? {};
+  writeFileSync(path, await format(text, { ...options, filepath: path }));
 }
