@@ -56,6 +56,9 @@ type OwnedSocket = WebSocket & { [OWNER]?: Connection };
 /** The first client frame of every connection that did not opt in to resume. */
 const NO_HELLO: Promise<string | null> = Promise.resolve(null);
 
+/** The queued positions once a connection opened or closed (nothing is queued then). */
+const NO_POSITIONS: Array<string | undefined> = [];
+
 /** The reply to any client data frame. */
 export const CLIENT_MESSAGE_REPLY = 'Not allowed to send message';
 
@@ -266,7 +269,7 @@ export class Connection {
     const queued = this.pending ?? [];
     const positions = this.pendingPositions;
     this.pending = null;
-    this.pendingPositions = [];
+    this.pendingPositions = NO_POSITIONS;
     this.pendingBytes = 0;
     if (this.closing) return;
     if (position !== null) this.position = this.floor = position;
@@ -280,7 +283,7 @@ export class Connection {
     if (this.closing) return;
     this.closing = true;
     this.pending = null;
-    this.pendingPositions = [];
+    this.pendingPositions = NO_POSITIONS;
     const { code, reason } = CLOSE[kind];
     this.sentCode = code;
     this.metrics?.closes.inc({ code: String(code) });

@@ -84,8 +84,11 @@ interface TopicEntry<M extends object> {
   readonly role: TopicRole;
   /** Its one member bare (a principal's own topics have one), else a set of them. */
   members: Group<M>;
-  /** Resolves to null when the bus refused the subscription. */
-  readonly subscription: Promise<Subscription | null>;
+  /**
+   * The topic's bus subscription: a promise until it is made, then the Subscription itself (no
+   * promise kept per topic); null when the bus refused it.
+   */
+  subscription: Promise<Subscription | null> | Subscription | null;
 }
 
 const SERVER_COMMAND = ServerCommandSchema.typeName;
@@ -140,7 +143,12 @@ export class Hub<M extends HubMember = HubMember> {
     const pending = topics.map(({ topic, role }) => {
       let entry = this.topics.get(topic);
       if (!entry) {
-        entry = { role, members: member, subscription: this.subscribe(topic, role) };
+        const made = this.subscribe(topic, role);
+        const created: TopicEntry<M> = { role, members: member, subscription: made };
+        void made.then((s) => {
+          if (created.subscription === made) created.subscription = s;
+        });
+        entry = created;
         this.topics.set(topic, entry);
       } else entry.members = withItem(entry.members, member);
       return entry.subscription;
@@ -173,7 +181,7 @@ export class Hub<M extends HubMember = HubMember> {
         continue;
       }
       this.topics.delete(topic);
-      const done = entry.subscription
+      const done = Promise.resolve(entry.subscription)
         .then((s) => s?.unsubscribe())
         .catch((err: unknown) => this.options.log?.warn({ err, topic }, 'unsubscribe failed'))
         .finally(() => this.unsubscribing.delete(done));

@@ -73,6 +73,11 @@ describe('RedisHistory', () => {
       );
     // A Python service: a plain PUBLISH, twice the same bytes is one event; then TeraRelay's own.
     await admin.publish(topic, Buffer.from('from python'));
+    // The nodes append what they hear after Redis answered the PUBLISH: wait for it, so that
+    // TeraRelay's publish comes after it in the history too.
+    await waitFor(() => got.filter((g) => g.text === 'from python').length === 2, {
+      what: 'the Python event on both nodes',
+    });
     await a.history.publish(topic, text('from terarelay'));
     await waitFor(() => got.length >= 4, { what: 'both events on both nodes' });
     assert.equal(await admin.xlen(`terarelay:h:${topic}`), 2, 'each appended once');

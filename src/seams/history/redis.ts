@@ -74,8 +74,11 @@ type Entry = TopicHandler<HistoryHandler>;
 
 interface Topic {
   handlers: Group<Entry> | undefined;
-  /** The topic's two bus subscriptions (delivery channel, topic itself). */
-  readonly subscriptions: Promise<Subscription[]>;
+  /**
+   * The topic's two bus subscriptions (delivery channel, topic itself): a promise until both are
+   * live, then the array itself (no promise kept per topic).
+   */
+  subscriptions: Promise<Subscription[]> | Subscription[];
 }
 
 export class RedisHistory implements History, HandlerOwner<HistoryHandler> {
@@ -141,9 +144,14 @@ export class RedisHistory implements History, HandlerOwner<HistoryHandler> {
       const created: Topic = { handlers: undefined, subscriptions };
       state = created;
       this.topics.set(topic, state);
-      subscriptions.catch(() => {
-        if (this.topics.get(topic) === created) this.topics.delete(topic);
-      });
+      subscriptions.then(
+        (live) => {
+          if (created.subscriptions === subscriptions) created.subscriptions = live;
+        },
+        () => {
+          if (this.topics.get(topic) === created) this.topics.delete(topic);
+        },
+      );
     }
     state.handlers = withItem(state.handlers, entry);
     try {
@@ -210,7 +218,7 @@ export class RedisHistory implements History, HandlerOwner<HistoryHandler> {
     this.topics.clear();
     await Promise.all(
       topics.map(async (t) => {
-        const subs = await t.subscriptions.catch(() => []);
+        const subs = await Promise.resolve(t.subscriptions).catch(() => []);
         await Promise.all(subs.map((s) => s.unsubscribe()));
       }),
     );
