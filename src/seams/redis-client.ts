@@ -4,7 +4,8 @@
  * outage rather than one per retry.
  *
  * What a command does while Redis is unreachable depends on the client's `use`:
- * - `commands` (default: tickets, revocations, login attempts, presence): commands issued while
+ * - `commands` (default: tickets, revocations, login attempts, presence): commands issued in the
+ *   same tick are written together (ioredis auto-pipelining; order and replies unchanged). Issued while
  *   disconnected wait in ioredis' offline queue and are sent when the link is back; a command
  *   still waiting after 2 reconnect attempts fails (`maxRetriesPerRequest: 2`), and one that gets
  *   no reply fails after `commandTimeoutMs` (default 5 s). Callers map failures to UNAVAILABLE
@@ -109,6 +110,8 @@ export function createRedis(url: string, options: CreateRedisOptions): Redis {
     connectTimeout: 5000,
     commandTimeout,
     connectionName: `terarelay:${options.name.replace(/[^\w.:-]/g, '_')}`,
+    // Commands issued in one tick (a login's presence check and ticket) go out in one write.
+    enableAutoPipelining: use === 'commands',
   });
   const log = options.log?.child({ redis: options.name });
   // One warning when a link goes down, one info when it is back; retries in between are debug.
