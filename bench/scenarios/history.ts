@@ -11,23 +11,22 @@
  */
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
-import { BENCH_PASSWORD, BENCH_PROJECTS, benchWatcher } from '../../src/store/seed/bench.js';
+import { BENCH_PROJECTS, benchWatcher } from '../../src/store/seed/bench.js';
 import { SUBPROTOCOL_RESUME_JSON } from '../../src/realtime/subprotocols.js';
 import type { ServerProcess } from '../child.js';
 import { phaseMeter, sleep, until, type Bench } from '../context.js';
 import { benchEvent, nowMs, readMark } from '../load/events.js';
-import { basic, get, keepAliveAgent } from '../load/http.js';
+import { keepAliveAgent } from '../load/http.js';
 import { inParallel, sourceAddress, terminateAll } from '../load/sockets.js';
 import { Tally } from '../load/tally.js';
 import { ratio, round, summary } from '../stats.js';
+import { loginUrl } from './fanout.js';
 
 export type HistoryMode = 'off' | 'on' | 'on+resume';
 const MODES: readonly HistoryMode[] = ['off', 'on', 'on+resume'];
 const ROUNDS = 3;
 const CONNECT_CONCURRENCY = 16;
 const WARM_UP_MS = 60_000;
-/** A login refused as "already logged in" (the previous relay's presence) is retried this long. */
-const ALREADY_ONLINE_RETRY_MS = 40_000;
 /** Publish anyway when no event completed for this long (a socket lost), ms. */
 const STALL_MS = 1000;
 
@@ -97,7 +96,7 @@ async function runMode(bench: Bench, mode: HistoryMode, roundNo: number): Promis
     bench.progress.set(`${label}: connecting`, () => `${sockets.length}/${o.watchers}`);
     const agent = keepAliveAgent(CONNECT_CONCURRENCY);
     await inParallel(o.watchers, CONNECT_CONCURRENCY, async (i) => {
-      const url = await loginUrl(server, benchWatcher(i + 1), agent);
+      const url = await loginUrl(`https://127.0.0.1:${server.port}`, benchWatcher(i + 1), agent);
       sockets.push(await watcher(url, i, mode === 'on+resume', onMessage, () => closed++));
     });
     agent.destroy();
@@ -226,28 +225,6 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
   const field = (name: string): number =>
     Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
   return field('used_cpu_user') + field('used_cpu_sys');
-}
-
-async function loginUrl(
-  server: ServerProcess,
-  username: string,
-  agent: ReturnType<typeof keepAliveAgent>,
-) {
-  const deadline = Date.now() + ALREADY_ONLINE_RETRY_MS;
-  for (;;) {
-    const answer = await get(
-      `https://127.0.0.1:${server.port}/api/user/login?with_websocket=true`,
-      {
-        agent,
-        headers: { authorization: basic(username, BENCH_PASSWORD) },
-      },
-    );
-    if (answer.status === 200)
-      return (JSON.parse(answer.body) as { websocket_url: string }).websocket_url;
-    if (answer.status !== 403 || Date.now() > deadline)
-      throw new Error(`login of ${username}: ${answer.status} ${answer.body.slice(0, 200)}`);
-    await sleep(500);
-  }
 }
 
 /** A watcher; `resume`: opted in (it sends its start frame and waits for its welcome). */

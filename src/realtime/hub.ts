@@ -49,7 +49,16 @@ import type { CloseKind } from '../errors.js';
 import { PRINCIPAL_KINDS, type PrincipalKind } from '../principal.js';
 import type { Frame } from './connection.js';
 import { positioned } from './resume-frames.js';
-import { asSet, forEachItem, hasItem, withItem, withoutItem, type Group } from '../util/group.js';
+import {
+  asSet,
+  forEachItem,
+  hasItem,
+  itemsOf,
+  sizeOf,
+  withItem,
+  withoutItem,
+  type Group,
+} from '../util/group.js';
 
 export type TopicRole = 'events' | 'commands';
 
@@ -279,8 +288,7 @@ export class Hub<M extends HubMember = HubMember> {
     if (position !== null) this.last = position;
     const entry = this.topics.get(topic);
     if (!entry) return;
-    const members = asSet(entry.members);
-    if (members.size === 0) return;
+    const members = entry.members;
     try {
       if (role === 'events') this.fanOut(topic, members, payload, position);
       else this.command(members, payload);
@@ -292,7 +300,7 @@ export class Hub<M extends HubMember = HubMember> {
 
   private fanOut(
     topic: string,
-    members: ReadonlySet<M>,
+    members: Group<M>,
     payload: Uint8Array,
     position: string | null,
   ): void {
@@ -326,7 +334,7 @@ export class Hub<M extends HubMember = HubMember> {
     single: TeraEvent,
     event: ClientEvent,
     channel: Channel,
-    members: ReadonlySet<M>,
+    members: Group<M>,
     position: string | null,
   ): void {
     let json: Uint8Array | null | undefined;
@@ -377,23 +385,24 @@ export class Hub<M extends HubMember = HubMember> {
   private forAudience(
     event: ClientEvent,
     channel: Channel,
-    members: ReadonlySet<M>,
+    members: Group<M>,
     visit: (member: M) => void,
   ): boolean {
-    const audience = members.size > SMALL_TOPIC ? audienceOf(event, channel) : null;
+    const size = sizeOf(members);
+    const audience = size > SMALL_TOPIC ? audienceOf(event, channel) : null;
     let lookups = 0;
     if (audience)
       for (const kind of PRINCIPAL_KINDS) {
         const who = audience[kind];
         lookups += who === 'all' ? this.byPrincipal[kind].size : who === 'none' ? 0 : who.length;
       }
-    if (!audience || lookups >= members.size) {
-      for (const member of members) visit(member);
+    if (!audience || lookups >= size) {
+      forEachItem(members, visit);
       return false;
     }
     let visited = 0;
     const inTopic = (member: M): void => {
-      if (!members.has(member)) return;
+      if (!hasItem(members, member)) return;
       visited++;
       visit(member);
     };
@@ -408,7 +417,7 @@ export class Hub<M extends HubMember = HubMember> {
           if (group !== undefined) forEachItem(group, inTopic);
         }
     }
-    return visited < members.size;
+    return visited < size;
   }
 
   /** The frame's bytes, made once per event and format (a JSON text frame too is bytes). */
@@ -422,7 +431,7 @@ export class Hub<M extends HubMember = HubMember> {
     }
   }
 
-  private command(members: ReadonlySet<M>, payload: Uint8Array): void {
+  private command(members: Group<M>, payload: Uint8Array): void {
     let disconnect = false;
     try {
       const message = this.options.codec.decodeModuleMessage(payload);
@@ -435,7 +444,7 @@ export class Hub<M extends HubMember = HubMember> {
       return this.drop('undecodable');
     }
     if (!disconnect) return;
-    for (const member of [...members]) member.close('CLIENT_DISCONNECT');
+    for (const member of itemsOf(members)) member.close('CLIENT_DISCONNECT');
   }
 
   private drop(reason: string): void {
