@@ -133,6 +133,34 @@ export function audienceOf(e: ClientEvent, channel: Channel): Audience {
   }
 }
 
+/**
+ * One event's answer, shared across the connections of one fan-out. For a UserEvent,
+ * ParticipantEvent or DeviceEvent, `canSee` reads the connection's uuid only to compare it with
+ * the event's subject; for every other connection the answer is a function of its kind and its
+ * AccessSets object alone. Connections that share that object (superadmins, while the rows are
+ * unchanged) then share the answer: it is computed for the first of a run of them and reused.
+ */
+export class SharedAnswer {
+  access: AccessSets | null = null;
+  kind: PrincipalKind | null = null;
+  answer = false;
+  private constructor(readonly subject: string) {}
+
+  /** A fresh answer slot for `e`, or undefined when its answer may depend on more than kind and sets. */
+  static for(e: ClientEvent): SharedAnswer | undefined {
+    switch (e.type) {
+      case 'UserEvent':
+        return new SharedAnswer(e.event.userUuid);
+      case 'ParticipantEvent':
+        return new SharedAnswer(e.event.participantUuid);
+      case 'DeviceEvent':
+        return new SharedAnswer(e.event.deviceUuid);
+      default:
+        return undefined;
+    }
+  }
+}
+
 /** The one empty set every scope without sessions shares (most connections have none). */
 const NO_SESSIONS: ReadonlySet<string> = new Set();
 
@@ -159,9 +187,23 @@ export class AccessScope implements ScopeView {
 
   /**
    * Applies the rules and, when a JoinSessionEvent passes, records its session as announced.
-   * Never throws: anything unexpected drops the event.
+   * Never throws: anything unexpected drops the event. `shared` is the event's SharedAnswer
+   * (made once per fan-out, for the events it covers): reused when this connection has the same
+   * kind and AccessSets object as the last one asked and is not the event's subject.
    */
-  accepts(e: ClientEvent, channel: Channel): boolean {
+  accepts(e: ClientEvent, channel: Channel, shared?: SharedAnswer): boolean {
+    if (shared !== undefined && this.uuid !== shared.subject) {
+      if (shared.access === this.access && shared.kind === this.kind) return shared.answer;
+      const ok = this.decide(e, channel);
+      shared.access = this.access;
+      shared.kind = this.kind;
+      shared.answer = ok;
+      return ok;
+    }
+    return this.decide(e, channel);
+  }
+
+  private decide(e: ClientEvent, channel: Channel): boolean {
     try {
       const ok = canSee(this, e, channel);
       if (ok && e.type === 'JoinSessionEvent')

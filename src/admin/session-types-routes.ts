@@ -24,7 +24,7 @@ import { apiUser, userGet, type ApiContext } from '../http/context.js';
 import { bool, int } from '../http/query.js';
 import { sendJson, sendText } from '../http/replies.js';
 import { defineRoute, type Route } from '../http/route.js';
-import { BASIC_OR_TOKEN, JsonText } from '../http/schemas.js';
+import { ArgsErrorBody, BASIC_OR_TOKEN, JsonText } from '../http/schemas.js';
 import {
   allSessionTypes,
   deleteTypeProject,
@@ -98,7 +98,11 @@ function getRoute(ctx: ApiContext): Route {
       id_site: int('ID of the site to get session types for'),
       list: bool('Flag that limits the returned data to minimal information'),
     },
-    response: adminResponses({ 200: Type.Array(SessionTypeJson), 403: JsonText }),
+    response: adminResponses({
+      200: Type.Array(SessionTypeJson),
+      400: ArgsErrorBody,
+      403: JsonText,
+    }),
     handle: async ({ reply, caller, args: q }) => {
       const k = ctx.deps.db.kysely;
       const access = await accessOf(ctx, caller);

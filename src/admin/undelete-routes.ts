@@ -10,7 +10,7 @@ import { userGet, type ApiContext } from '../http/context.js';
 import { int } from '../http/query.js';
 import { sendText } from '../http/replies.js';
 import { defineRoute, type Route } from '../http/route.js';
-import { JsonText } from '../http/schemas.js';
+import { ArgsErrorBody, JsonText } from '../http/schemas.js';
 import { restoreSession, sessionById, type SessionRow } from '../store/queries/admin-sessions.js';
 import { sessionJson } from './sessions-json.js';
 import { adminResponses, publishAfterCommit } from './sessions-kit.js';
@@ -27,7 +27,7 @@ export const undeleteRoutes = (ctx: ApiContext): Route[] => [
       id_session: int('ID of the session to undelete'),
       id_asset: int('ID of the asset to undelete'),
     },
-    response: adminResponses({ 200: JsonText, 403: JsonText }),
+    response: adminResponses({ 200: JsonText, 400: ArgsErrorBody, 403: JsonText }),
     handle: async ({ request, reply, caller, args }) => {
       if (!caller.account.superadmin) return sendText(reply, 403, 'No access to this API');
       const k = ctx.deps.db.kysely;

@@ -41,12 +41,18 @@ export interface WriteBatch {
   left(connection: Connection): void;
 }
 
-/** The transport under the websocket, corked while a batch of writes is being made. */
+/**
+ * The transport under the websocket: corked while a batch of writes is being made, and written
+ * whole websocket frames (./wire.ts) directly while the websocket is open.
+ */
 export interface Corkable {
   cork(): void;
   uncork(): void;
+  write(chunk: Uint8Array): boolean;
 }
 
+/** WebSocket.OPEN: frames may be written. */
+const OPEN = 1;
 const TEXT = { binary: false } as const;
 const BINARY = { binary: true } as const;
 
@@ -223,9 +229,11 @@ export class Connection {
 
   /**
    * Queues or sends one frame; `position` is the event's, for a resumable connection (its
-   * frames at or before the floor are dropped). Never throws, never waits.
+   * frames at or before the floor are dropped). `wire`, when given, is the whole websocket frame
+   * carrying `frame` in this connection's format (./wire.ts), made once for every socket: it is
+   * written to the transport as it is while the websocket is open. Never throws, never waits.
    */
-  send(frame: Frame, position?: string): void {
+  send(frame: Frame, position?: string, wire?: Uint8Array): void {
     if (this.closing) return;
     const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
     if (this.pending) {
@@ -250,7 +258,9 @@ export class Connection {
       this.transport?.cork();
       this.batch.joined(this, unsent);
     }
-    this.write(frame);
+    if (wire !== undefined && this.transport !== undefined && this.ws.readyState === OPEN)
+      this.writeWire(wire);
+    else this.write(frame);
   }
 
   /** Ends this connection's part in the current write batch: what it wrote goes out now. */
@@ -327,6 +337,14 @@ export class Connection {
     if (notify) this.batch?.left(this);
     this.onGone = null;
     notify?.(this);
+  }
+
+  private writeWire(wire: Uint8Array): void {
+    try {
+      this.transport?.write(wire);
+    } catch {
+      // A destroyed socket: its close event will follow.
+    }
   }
 
   private write(frame: Frame): void {

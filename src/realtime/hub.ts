@@ -44,11 +44,12 @@ import {
   type ClientEvent,
   type TeraEvent,
 } from '../protocol/messages.js';
-import { audienceOf, type AccessScope, type Channel } from '../access/scope.js';
+import { audienceOf, SharedAnswer, type AccessScope, type Channel } from '../access/scope.js';
 import type { CloseKind } from '../errors.js';
 import { PRINCIPAL_KINDS, type PrincipalKind } from '../principal.js';
 import type { Frame } from './connection.js';
 import { positioned } from './resume-frames.js';
+import { EventFrames } from './event-frames.js';
 import {
   asSet,
   forEachItem,
@@ -76,7 +77,8 @@ export interface HubMember {
   readonly scope: Pick<AccessScope, 'accepts'>;
   /** Opted in to positions: gets positioned frames, with the position. */
   readonly resumable?: boolean;
-  send(frame: Frame, position?: string): void;
+  /** `wire`: the whole websocket frame carrying `frame` in this member's format, when made. */
+  send(frame: Frame, position?: string, wire?: Uint8Array): void;
   close(kind: CloseKind): void;
 }
 
@@ -337,35 +339,21 @@ export class Hub<M extends HubMember = HubMember> {
     members: Group<M>,
     position: string | null,
   ): void {
-    let json: Uint8Array | null | undefined;
-    let binary: Uint8Array | null | undefined;
-    let positionedJson: Uint8Array | null | undefined;
-    let positionedBinary: Uint8Array | null | undefined;
+    const frames = new EventFrames((format) => this.encode(single, format), position);
+    const shared = SharedAnswer.for(event);
     let sent = 0;
     let filtered = false;
     const visit = (member: M): void => {
-      if (!member.scope.accepts(event, channel)) {
+      if (!member.scope.accepts(event, channel, shared)) {
         filtered = true;
         return;
       }
-      let frame: Frame | null;
-      if (member.format === 'json') frame = json ??= this.encode(single, 'json');
-      else frame = binary ??= this.encode(single, 'binary');
+      const resumable = member.resumable === true;
+      const frame = frames.for(member.format, resumable);
       if (frame === null) return;
-      if (position !== null && member.resumable) {
-        if (member.format === 'json')
-          frame = positionedJson ??= positioned(frame, 'json', position);
-        else frame = positionedBinary ??= positioned(frame, 'binary', position);
-        try {
-          member.send(frame, position);
-          sent++;
-        } catch {
-          // As below.
-        }
-        return;
-      }
       try {
-        member.send(frame);
+        if (resumable && position !== null) member.send(frame.payload, position, frame.wire);
+        else member.send(frame.payload, undefined, frame.wire);
         sent++;
       } catch {
         // Connection.send never throws; a foreign member must not break the loop either.

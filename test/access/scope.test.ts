@@ -10,6 +10,7 @@ import {
   AccessScope,
   audienceOf,
   canSee,
+  SharedAnswer,
   type Channel,
   type ScopeView,
 } from '../../src/access/scope.js';
@@ -208,6 +209,27 @@ describe('filter rules', () => {
       participant: 'none',
       device: 'none',
     });
+  });
+
+  test('a shared answer gives every connection what it would get alone, in any order', () => {
+    // Connections of every kind, two per access object, one of them each event's subject.
+    const scopes = (['user', 'participant', 'device'] as const).flatMap((kind) =>
+      ['me', 'v', 'x'].map((uuid) => ({ kind, uuid, access: ACCESS[kind] })),
+    );
+    let reused = 0;
+    for (const [kind, label, event, channel] of TABLE)
+      for (const order of [scopes, [...scopes].reverse()]) {
+        const e = event(kind);
+        const shared = SharedAnswer.for(e);
+        for (const { kind: k, uuid, access } of order) {
+          const alone = canSee({ kind: k, uuid, access, isMember: () => false }, e, channel);
+          const scope = new AccessScope(k, uuid, access, new Set());
+          if (shared && shared.access === access && shared.kind === k && shared.subject !== uuid)
+            reused++;
+          assert.equal(scope.accepts(e, channel, shared), alone, `${k} ${uuid} × ${label}`);
+        }
+      }
+    assert.ok(reused > 0, 'some answers were reused');
   });
 
   test('accepts never throws', () => {

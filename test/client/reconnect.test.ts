@@ -134,18 +134,6 @@ describe('SDK reconnect rules', () => {
     assert.equal(connection.openSockets, 0);
   });
 
-  test('a refused token (401) closes for good, with the error', async (t) => {
-    const session = await relay.login({ user: 'user3', password: 'user3' }, { websocket: false });
-    await relay.refresh(session); // revokes session.token
-    const connection = relay.connect(session, { backoff: FAST });
-    const seen = track(t, connection);
-    const final = await connection.closed();
-    assert.equal(final.state, 'closed');
-    assert.equal(final.error?.status, 401);
-    assert.deepEqual(seen.names, ['closed']);
-    await assert.rejects(connection.opened(), { status: 401 });
-  });
-
   test('403 "already logged in" is retried until the old presence is gone', async (t) => {
     const p1 = ids.participants['Participant #1']!;
     await server.deps.presence.join('participant', p1, 'ghost');

@@ -9,18 +9,31 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
-import { startTestServer, type TestServer } from '../kit/server.js';
+import { basic, startTestServer, type TestServer } from '../kit/server.js';
 import { browserSuite } from '../kit/browser.js';
 
-const preflight = (server: TestServer, path: string, origin: string) =>
+const preflight = (
+  server: TestServer,
+  path: string,
+  origin: string,
+  method = 'GET',
+  requestHeaders = 'authorization',
+) =>
   server.request(path, {
     method: 'OPTIONS',
     headers: {
       origin,
-      'access-control-request-method': 'GET',
-      'access-control-request-headers': 'authorization',
+      'access-control-request-method': method,
+      'access-control-request-headers': requestHeaders,
     },
   });
+
+/** The comma-separated list of a header, lowercased. */
+const listed = (value: string | string[] | undefined): string[] =>
+  String(value ?? '')
+    .split(',')
+    .map((v) => v.trim().toLowerCase())
+    .filter((v) => v !== '');
 
 describe('without --cors-origin', () => {
   let server: TestServer;
@@ -91,6 +104,124 @@ describe('with --cors-origin', () => {
     }
     const get = await relay.request('/api/user/login', { headers: { origin: pages[1]!.origin } });
     assert.equal(get.headers['access-control-allow-origin'], undefined, 'no wildcard left');
+  });
+
+  test('preflights of writes: POST and DELETE on admin routes, POST on service events', async () => {
+    const writes: Array<[string, string]> = [
+      ['/api/user/users', 'POST'],
+      ['/api/user/users', 'DELETE'],
+      ['/api/user/participants', 'POST'],
+      ['/api/user/participants', 'DELETE'],
+      ['/api/service/events', 'POST'],
+    ];
+    for (const [path, method] of writes) {
+      const what = `${method} ${path}`;
+      const ok = await preflight(
+        relay,
+        path,
+        pages[0]!.origin,
+        method,
+        'Authorization, Content-Type',
+      );
+      assert.equal(ok.status, 204, what);
+      assert.equal(ok.headers['access-control-allow-origin'], pages[0]!.origin, what);
+      assert.ok(
+        listed(ok.headers['access-control-allow-methods']).includes(method.toLowerCase()),
+        what,
+      );
+      const headers = listed(ok.headers['access-control-allow-headers']);
+      assert.ok(headers.includes('authorization'), `${what}: ${headers.join(',')}`);
+      assert.ok(headers.includes('content-type'), `${what}: ${headers.join(',')}`);
+      assert.match(String(ok.headers.vary), /origin/i, what);
+      const other = await preflight(
+        relay,
+        path,
+        pages[1]!.origin,
+        method,
+        'Authorization, Content-Type',
+      );
+      assert.equal(other.headers['access-control-allow-origin'], undefined, what);
+      assert.equal(other.headers['access-control-allow-credentials'], undefined, what);
+    }
+  });
+
+  test('cross-origin writes: answers carry the allowed origin, never a foreign one', async () => {
+    const allowed = { origin: pages[0]!.origin };
+    const foreign = { origin: pages[1]!.origin };
+    const admin = basic('admin', 'admin');
+    const username = `cors-${Date.now()}`;
+    const created = await relay.request('/api/user/users', {
+      method: 'POST',
+      headers: { ...allowed, authorization: admin },
+      body: {
+        user: {
+          id_user: 0,
+          user_username: username,
+          user_enabled: true,
+          user_firstname: 'Cross',
+          user_lastname: 'Origin',
+          user_profile: '',
+          user_user_groups: [{ id_user_group: 3 }],
+          user_password: 'Password12345!',
+        },
+      },
+    });
+    assert.equal(created.status, 200, created.text);
+    assert.equal(created.headers['access-control-allow-origin'], pages[0]!.origin);
+    const [user] = created.json<Array<{ id_user: number }>>();
+
+    const deleted = await relay.request(`/api/user/users?id=${user!.id_user}`, {
+      method: 'DELETE',
+      headers: { ...allowed, authorization: admin },
+    });
+    assert.equal(deleted.status, 200, deleted.text);
+    assert.equal(deleted.headers['access-control-allow-origin'], pages[0]!.origin);
+
+    const service = await relay.deps.db.kysely
+      .selectFrom('t_services')
+      .select('service_uuid')
+      .where('service_key', '=', 'VideoRehabService')
+      .executeTakeFirstOrThrow();
+    const token = await relay.deps.tokens.signService(service.service_uuid);
+    const event = {
+      kind: 'user',
+      uuid: (
+        await relay.deps.db.kysely
+          .selectFrom('t_users')
+          .select('user_uuid')
+          .where('user_username', '=', 'admin')
+          .executeTakeFirstOrThrow()
+      ).user_uuid,
+      event: {
+        '@type': 'type.googleapis.com/opentera.protobuf.StopSessionEvent',
+        sessionUuid: 's',
+      },
+    };
+    const sent = await relay.request('/api/service/events', {
+      method: 'POST',
+      headers: { ...allowed, authorization: `OpenTera ${token}` },
+      body: event,
+    });
+    assert.equal(sent.status, 202, sent.text);
+    assert.equal(sent.headers['access-control-allow-origin'], pages[0]!.origin);
+
+    const refused = await relay.request('/api/service/events', {
+      method: 'POST',
+      headers: { ...foreign, authorization: `OpenTera ${token}` },
+      body: event,
+    });
+    assert.equal(refused.headers['access-control-allow-origin'], undefined, 'foreign origin');
+    const unauthenticated = await relay.request('/api/user/users', {
+      method: 'POST',
+      headers: allowed,
+      body: {},
+    });
+    assert.equal(unauthenticated.status, 401);
+    assert.equal(
+      unauthenticated.headers['access-control-allow-origin'],
+      pages[0]!.origin,
+      'a refusal is readable by the allowed page too',
+    );
   });
 
   test('in Chromium, a page on the allowed origin logs in and opens a websocket; another is refused', async (t) => {

@@ -28,6 +28,7 @@ describe('device login and logout', () => {
     const watch = await device(suite.server, 'Apple Watch #W05P1');
     const r = await suite.api.get('/api/device/login', bearer(watch.device_token!));
     assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'application/json');
     const body = r.json<DeviceLogin>();
     assert.equal(body.device_info.device_uuid, 'b707e0b2-e649-47e7-a938-2b949c423f73');
     assert.equal(body.device_info.device_type, 'Capteur');
@@ -127,6 +128,7 @@ describe('POST /api/device/status', () => {
       timestamp: 1,
     });
     assert.equal(r.status, 403);
+    assert.equal(r.headers['content-type'], 'application/json');
     assert.equal(r.json(), 'Status update forbidden on offline device.');
   });
 
@@ -137,6 +139,7 @@ describe('POST /api/device/status', () => {
     const status = { battery: 55.5, label: 'Télé "1"', nested: { ok: true, list: [1, null] } };
     const r = await post(watch.device_token!, { status, timestamp: 1700000000.25 });
     assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'application/json');
     const expectedStatus =
       '{"battery": 55.5, "label": "T\\u00e9l\\u00e9 \\"1\\"", "nested": {"ok": true, "list": [1, null]}}';
     assert.deepEqual(r.json(), {

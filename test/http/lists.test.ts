@@ -16,6 +16,7 @@ describe('GET /api/user/devices', () => {
   const devices = async (q: string, who: string) => {
     const r = await suite.api.get(`/api/user/devices${q}`, basic(who, who));
     assert.equal(r.status, 200, r.text);
+    assert.equal(r.headers['content-type'], 'application/json');
     return r.json<Dev[]>();
   };
   const names = (rows: Array<{ device_name: string }>) => rows.map((d) => d.device_name);
@@ -113,6 +114,7 @@ describe('GET /api/user/participants', () => {
       bearer(await userTokenOf(suite.server, who)),
     );
     assert.equal(r.status, 200, r.text);
+    assert.equal(r.headers['content-type'], 'application/json');
     return r.json<Part[]>();
   };
   const names = (rows: Part[] | null) => (rows ?? []).map((p) => p.participant_name);
@@ -120,6 +122,7 @@ describe('GET /api/user/participants', () => {
   test('an argument is required', async () => {
     const r = await suite.api.get('/api/user/participants', basic('admin', 'admin'));
     assert.equal(r.status, 400);
+    assert.equal(r.headers['content-type'], 'application/json');
     assert.equal(r.json(), 'Missing arguments');
   });
 

@@ -139,6 +139,22 @@ describe('who is online, per caller', () => {
     );
   });
 
+  test('each list, and its argument error, is exactly application/json', async () => {
+    const token = bearer(await userTokenOf(suite.server, 'admin'));
+    for (const path of [
+      '/api/user/users/online',
+      '/api/user/participants/online',
+      '/api/user/devices/online',
+    ]) {
+      const r = await suite.api.get(path, token);
+      assert.equal(r.status, 200, path);
+      assert.equal(r.headers['content-type'], 'application/json', path);
+    }
+    const bad = await suite.api.get('/api/user/participants/online?with_sites=x', token);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.headers['content-type'], 'application/json');
+  });
+
   test('the lists need a user: no auth or a participant token get 401', async () => {
     for (const path of [
       '/api/user/users/online',

@@ -1,9 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { HTTPMethods } from 'fastify';
 import { basic } from '../kit/server.js';
 import Value from 'typebox/value';
 import type { TSchema } from 'typebox';
 import { serveApi, toJsonSchema } from '../kit/http.js';
+import { adminRoutes } from '../../src/admin/routes.js';
+import type { ApiContext } from '../../src/http/context.js';
 
 interface DocumentedResponse {
   description?: string;
@@ -13,56 +16,154 @@ interface DocumentedResponse {
   >;
 }
 
-/** Every OpenTera route this server implements, with the statuses it documents at least. */
-const ROUTES: Array<[method: string, path: string, statuses: number[]]> = [
-  ['get', '/api/user/login', [200, 400, 401, 403, 426, 429]],
-  ['get', '/api/user/refresh_token', [200, 401]],
-  ['get', '/api/user/logout', [200, 401]],
-  ['get', '/api/participant/login', [200, 400, 401, 403, 429]],
-  ['get', '/api/participant/refresh_token', [200, 401, 403]],
-  ['get', '/api/participant/logout', [200, 401]],
-  ['get', '/api/device/login', [200, 400, 401, 403]],
-  ['get', '/api/device/logout', [200, 401]],
-  ['post', '/api/device/status', [200, 400, 401, 403]],
-  ['get', '/api/user/users/online', [200, 401]],
-  ['get', '/api/user/participants/online', [200, 400, 401]],
-  ['get', '/api/user/devices/online', [200, 401]],
-  ['get', '/api/user/disconnect', [200, 400, 401, 403]],
-  ['get', '/api/user/devices', [200, 400, 401]],
-  ['get', '/api/user/participants', [200, 400, 401]],
-];
+interface Parameter {
+  name: string;
+  in: string;
+  schema?: { type?: string };
+}
+
+interface BodySchema {
+  type?: string;
+  properties?: object;
+}
+
+interface Operation {
+  summary?: string;
+  security?: unknown[];
+  parameters?: Parameter[];
+  requestBody?: {
+    required?: boolean;
+    content?: Record<string, { schema?: BodySchema & { anyOf?: BodySchema[] } }>;
+  };
+  responses: Record<string, DocumentedResponse>;
+}
+
+/** `GET /api/user/login`: how operations are named below. */
+type Op = `${Uppercase<string>} /${string}`;
+const opOf = (method: string, path: string): Op => `${method.toUpperCase()} ${path}` as Op;
+const split = (op: Op): [method: string, path: string] => {
+  const [method, path] = op.split(' ') as [string, string];
+  return [method, path];
+};
+
+/**
+ * Every route src/admin/routes.ts declares, as its method and path. Declaring a route reads
+ * nothing of the context (its handler does, per request): a context that throws on any read
+ * holds the declarations to that.
+ */
+function declaredAdminRoutes(): Op[] {
+  const untouchable = new Proxy(
+    {},
+    {
+      get(_target, key) {
+        throw new Error(`declaring the admin routes read ctx.${String(key)}`);
+      },
+    },
+  ) as ApiContext;
+  return adminRoutes(untouchable).map((r) => opOf(r.options.method, r.options.url));
+}
+
+const ADMIN = new Set(declaredAdminRoutes());
+
+/**
+ * The statuses documented at least, beyond those of every route (a success and 401), by the
+ * OpenTera routes other than the admin ones. The admin ones document those of their method.
+ */
+const STATUSES: Readonly<Record<Op, readonly number[]>> = {
+  'GET /api/user/login': [200, 400, 401, 403, 426, 429],
+  'GET /api/user/refresh_token': [200, 401],
+  'GET /api/user/logout': [200, 401],
+  'GET /api/participant/login': [200, 400, 401, 403, 429],
+  'GET /api/participant/refresh_token': [200, 401, 403],
+  'GET /api/participant/logout': [200, 401],
+  'GET /api/device/login': [200, 400, 401, 403],
+  'GET /api/device/logout': [200, 401],
+  'POST /api/device/status': [200, 400, 401, 403],
+  'GET /api/user/users/online': [200, 401],
+  'GET /api/user/participants/online': [200, 400, 401],
+  'GET /api/user/devices/online': [200, 401],
+  'GET /api/user/disconnect': [200, 400, 401, 403],
+};
+const ADMIN_STATUSES: Readonly<Record<string, readonly number[]>> = {
+  GET: [200, 401, 429],
+  POST: [200, 400, 401, 403, 429, 500],
+  DELETE: [200, 400, 401, 403, 429, 500],
+};
 
 describe('the OpenAPI document', () => {
   const suite = serveApi();
+  const operation = (op: Op): Operation | undefined => {
+    const [method, path] = split(op);
+    return suite.api.doc.paths[path]?.[method.toLowerCase()] as unknown as Operation | undefined;
+  };
+  /** Every operation the document lists under /api/, derived from the served /openapi.json. */
+  const apiOperations = (): Op[] =>
+    Object.entries(suite.api.doc.paths)
+      .filter(([path]) => path.startsWith('/api/'))
+      .flatMap(([path, ops]) => Object.keys(ops).map((method) => opOf(method, path)));
+  const documents = (op: Op, status: number) =>
+    Boolean(operation(op)?.responses[String(status)]?.content?.['application/json']?.schema);
+
+  test('every admin route the server mounts, and every route it documents, is the other', () => {
+    assert.ok(ADMIN.size > 50, `${ADMIN.size} admin routes declared`);
+    const documented = new Set(apiOperations());
+    for (const op of ADMIN) {
+      const [method, url] = split(op);
+      assert.ok(documented.has(op), `${op} is in /openapi.json`);
+      assert.ok(suite.server.app.hasRoute({ method: method as HTTPMethods, url }), `${op} mounted`);
+    }
+    for (const op of documented) {
+      const [method, url] = split(op);
+      assert.ok(suite.server.app.hasRoute({ method: method as HTTPMethods, url }), `${op} mounted`);
+    }
+    for (const op of Object.keys(STATUSES) as Op[])
+      assert.ok(documented.has(op), `${op} is in /openapi.json`);
+  });
 
   test('documents every route with its response schemas, security and arguments', () => {
-    for (const [method, path, statuses] of ROUTES) {
-      const op = suite.api.doc.paths[path]?.[method] as
-        | {
-            responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
-            security?: unknown[];
-            summary?: string;
-          }
-        | undefined;
-      assert.ok(op, `${method.toUpperCase()} ${path} is documented`);
-      assert.ok(op.summary, `${path} has a summary`);
-      assert.ok(Array.isArray(op.security) && op.security.length > 0, `${path} names its auth`);
-      for (const status of statuses)
-        assert.ok(
-          op.responses[String(status)]?.content?.['application/json']?.schema,
-          `${path} documents ${status}`,
-        );
+    for (const op of apiOperations()) {
+      const [method, path] = split(op);
+      const doc = operation(op)!;
+      assert.ok(doc.summary, `${op} has a summary`);
+      assert.ok(Array.isArray(doc.security) && doc.security.length > 0, `${op} names its auth`);
+      const statuses = ADMIN.has(op) ? ADMIN_STATUSES[method]! : (STATUSES[op] ?? []);
+      for (const status of statuses) assert.ok(documents(op, status), `${op} documents ${status}`);
+      assert.ok(
+        [200, 201, 202].some((status) => documents(op, status)),
+        `${op} documents its success`,
+      );
+      assert.ok(documents(op, 401), `${op} documents 401`);
+      // A declared integer or boolean argument is parsed: a bad value is OpenTera's 400.
+      const typed = (doc.parameters ?? []).filter(
+        (p) => p.in === 'query' && ['integer', 'boolean'].includes(p.schema?.type ?? ''),
+      );
+      if (typed.length > 0)
+        assert.ok(documents(op, 400), `${op} documents the 400 of its argument ${typed[0]!.name}`);
       // The 405 catch-alls are not documented.
       for (const other of ['put', 'patch'])
         assert.equal(suite.api.doc.paths[path]?.[other], undefined, `${path} ${other}`);
     }
-    const login = suite.api.doc.paths['/api/user/login']!.get as unknown as {
-      parameters: Array<{ name: string; in: string }>;
-    };
+    const login = operation('GET /api/user/login')!;
     assert.deepEqual(
-      login.parameters.map((p) => [p.name, p.in]),
+      login.parameters!.map((p) => [p.name, p.in]),
       [['with_websocket', 'query']],
     );
+  });
+
+  test('every admin POST documents its JSON body with a schema', () => {
+    const posts = [...ADMIN].filter((op) => op.startsWith('POST '));
+    assert.ok(posts.length > 15, `${posts.length} admin POST routes`);
+    for (const op of posts) {
+      const body = operation(op)?.requestBody;
+      assert.equal(body?.required, true, `${op} requires a body`);
+      const schema = body.content?.['application/json']?.schema;
+      assert.ok(schema, `${op} has an application/json schema`);
+      // One object, or several accepted shapes (OpenTera reads more than one), each an object.
+      for (const shape of schema.anyOf ?? [schema]) {
+        assert.equal(shape.type, 'object', `${op} takes a JSON object`);
+        assert.ok(Object.keys(shape.properties ?? {}).length > 0, `${op} names its object`);
+      }
+    }
   });
 
   test('every answer of every route is described, with an example that matches its schema', () => {
@@ -117,13 +218,54 @@ describe('the OpenAPI document', () => {
     suite.api.check('GET', '/api/user/login', fake(401, 'Unauthorized', 'text/html'));
   });
 
+  test('the checker refuses an OpenTera JSON answer whose type is not exactly application/json', () => {
+    const fake = (type: string) => ({
+      status: 200,
+      headers: { 'content-type': type },
+      text: '[]',
+      json: <T>() => [] as T,
+    });
+    suite.api.check('GET', '/api/user/users/online', fake('application/json'));
+    assert.throws(
+      () =>
+        suite.api.check('GET', '/api/user/users/online', fake('application/json; charset=utf-8')),
+      /exact type/,
+    );
+  });
+
   test('live answers of every route match their documented schema', async () => {
     // Each request below is validated by the checker against /openapi.json (as are those of
     // every other test file in test/http). A fresh token per route: refresh and logout revoke theirs.
     const freshToken = async () =>
       `OpenTera ${(await suite.api.get('/api/user/login', basic('admin', 'admin'))).json<{ user_token: string }>().user_token}`;
-    for (const [method, path] of ROUTES) {
-      if (method === 'post') {
+    // The admin routes revoke nothing: one token serves them all.
+    const adminToken = await freshToken();
+    for (const op of apiOperations()) {
+      const [method, path] = split(op);
+      const doc = operation(op)!;
+      if (ADMIN.has(op)) {
+        const r = await suite.api.request(path, { method });
+        assert.equal(r.status, 401, `${op} without credentials`);
+        if (method === 'GET') {
+          const got = await suite.api.get(path, adminToken);
+          assert.ok(got.status < 500, `${op}: ${got.status} ${got.text}`);
+          const typed = (doc.parameters ?? []).find((p) => p.schema?.type === 'integer');
+          if (typed) {
+            const bad = await suite.api.get(`${path}?${typed.name}=abc`, adminToken);
+            assert.equal(bad.status, 400, `${op}?${typed.name}=abc`);
+          }
+        } else {
+          // A POST without its object, a DELETE without its id: OpenTera's 400.
+          const bad = await suite.api.request(path, {
+            method,
+            headers: { authorization: adminToken },
+            ...(method === 'POST' ? { body: {} } : {}),
+          });
+          assert.equal(bad.status, 400, `${op}: ${bad.text}`);
+        }
+        continue;
+      }
+      if (method === 'POST') {
         await suite.api.request(path, { method: 'POST', body: { status: {}, timestamp: 1 } });
         continue;
       }
@@ -135,8 +277,7 @@ describe('the OpenAPI document', () => {
       await suite.api.get(path, auth);
       await suite.api.get(path);
     }
-    const statuses = new Set(suite.api.checked.map((c) => c.split(' ').slice(0, 2).join(' ')));
-    for (const [method, path] of ROUTES)
-      assert.ok(statuses.has(`${method.toUpperCase()} ${path}`), `${path} was exercised`);
+    const exercised = new Set(suite.api.checked.map((c) => c.split(' ').slice(0, 2).join(' ')));
+    for (const op of apiOperations()) assert.ok(exercised.has(op), `${op} was exercised`);
   });
 });

@@ -27,6 +27,7 @@ describe('GET /api/participant/login', () => {
     const p1 = await participant(suite.server, 'Participant #1');
     const r = await suite.api.get('/api/participant/login', basic('participant1', 'opentera'));
     assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'application/json');
     const body = r.json<Login>();
     assert.equal(body.participant_name, 'Participant #1');
     assert.equal(body.participant_uuid, p1.participant_uuid);

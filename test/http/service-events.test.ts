@@ -4,6 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { startTestServer, type TestServer } from '../kit/server.js';
 import { connect, nextMatching, parseFrame, seeded, type Seeded } from '../kit/sockets.js';
 import { recordServiceToken, revokeServiceToken } from '../../src/store/queries/service-tokens.js';
@@ -31,6 +32,13 @@ describe('service events endpoint', () => {
       headers: { authorization },
       body: body as object,
     });
+
+  /** A StopSessionEvent for one user: a valid body whatever the test checks around it. */
+  const stopSessionFor = (uuid: string) => ({
+    kind: 'user',
+    uuid,
+    event: { '@type': 'type.googleapis.com/opentera.protobuf.StopSessionEvent', sessionUuid: 's' },
+  });
 
   test('delivers a direct event to every connection of the principal', async () => {
     const user = ids.users.user!;
@@ -81,14 +89,7 @@ describe('service events endpoint', () => {
   });
 
   test('refuses a missing or bad service token with 401', async () => {
-    const body = {
-      kind: 'user',
-      uuid: ids.users.user!,
-      event: {
-        '@type': 'type.googleapis.com/opentera.protobuf.StopSessionEvent',
-        sessionUuid: 's',
-      },
-    };
+    const body = stopSessionFor(ids.users.user!);
     const bad = await post(body, 'OpenTera not.a.token');
     assert.equal(bad.status, 401);
     assert.equal(bad.json<{ code: string }>().code, 'UNAUTHORIZED');
@@ -179,14 +180,7 @@ describe('service events endpoint', () => {
       .select(['service_uuid', 'id_service'])
       .where('service_key', '=', 'VideoRehabService')
       .executeTakeFirstOrThrow();
-    const body = {
-      kind: 'user',
-      uuid: ids.users.user!,
-      event: {
-        '@type': 'type.googleapis.com/opentera.protobuf.StopSessionEvent',
-        sessionUuid: 's',
-      },
-    };
+    const body = stopSessionFor(ids.users.user!);
     const issue = async (tokenId: string, expiresAt?: Date, record = true) => {
       if (record)
         await recordServiceToken(server.deps.db, {
@@ -205,6 +199,61 @@ describe('service events endpoint', () => {
     assert.equal(await revokeServiceToken(server.deps.db, 'live-token'), true);
     assert.equal((await post(body, live)).status, 401, 'revoked');
     assert.equal(await revokeServiceToken(server.deps.db, 'no-such-id'), false);
+  });
+
+  test("OpenTera's own service tokens (no registry id) follow the service: enabled accepted, disabled or deleted refused", async () => {
+    // A service of its own, so that disabling it leaves the other tests' service alone.
+    const serviceUuid = randomUUID();
+    const { id_service } = await server.deps.db.kysely
+      .insertInto('t_services')
+      .values({
+        service_uuid: serviceUuid,
+        service_key: 'RelayTestService',
+        service_name: 'Relay Test Service',
+        service_hostname: '127.0.0.1',
+        service_port: 4099,
+        service_endpoint: '/',
+        service_clientendpoint: '/relaytest',
+        service_endpoint_user: null,
+        service_endpoint_participant: null,
+        service_endpoint_device: null,
+        service_enabled: true,
+      })
+      .returning('id_service')
+      .executeTakeFirstOrThrow();
+    // As OpenTera signs them: {iat, service_uuid}, no jti (so not in TeraRelay's registry), no exp.
+    const openteraToken = await server.deps.tokens.signService(serviceUuid);
+    const claims = JSON.parse(
+      Buffer.from(openteraToken.split('.')[1]!, 'base64url').toString('utf8'),
+    ) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(claims).sort(), ['iat', 'service_uuid']);
+    const authorization = `OpenTera ${openteraToken}`;
+    const body = stopSessionFor(ids.users.user!);
+    const setService = (values: { service_enabled?: boolean; deleted_at?: string | null }) =>
+      server.deps.db.kysely
+        .updateTable('t_services')
+        .set(values)
+        .where('id_service', '=', id_service)
+        .execute();
+    const refusedWith401 = async (why: string) => {
+      const res = await post(body, authorization);
+      assert.equal(res.status, 401, `${why}: ${res.text}`);
+      assert.deepEqual(
+        res.json(),
+        { code: 'UNAUTHORIZED', message: 'A valid service token is required' },
+        why,
+      );
+    };
+
+    assert.equal((await post(body, authorization)).status, 202, 'enabled');
+    await setService({ service_enabled: false });
+    await refusedWith401('disabled');
+    await setService({ service_enabled: true });
+    assert.equal((await post(body, authorization)).status, 202, 're-enabled');
+    await setService({ deleted_at: new Date().toISOString() });
+    await refusedWith401('deleted');
+    await setService({ deleted_at: null, service_enabled: false });
+    await refusedWith401('undeleted but still disabled');
   });
 
   test('the OpenAPI document gives an example per event type, each accepted as documented', async () => {

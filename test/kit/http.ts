@@ -192,6 +192,17 @@ export function toJsonSchema(schema: unknown): unknown {
   return (schema as { nullable?: boolean }).nullable ? { anyOf: [out, { type: 'null' }] } : out;
 }
 
+/** TeraRelay's own routes under /api/: Fastify serializes them, as it does /healthz and the rest. */
+const OWN_API_PATHS: ReadonlySet<string> = new Set(['/api/service/events']);
+
+/**
+ * Whether `path` is one of OpenTera's REST routes, whose JSON answers carry exactly
+ * `Content-Type: application/json` (OpenTera's tests compare for equality). TeraRelay's own
+ * paths (health, metrics, /openapi.json, pages, service events) may add `; charset=utf-8`.
+ */
+export const isOpenTeraPath = (path: string): boolean =>
+  path.startsWith('/api/') && !OWN_API_PATHS.has(path);
+
 type OpenApiDoc = {
   paths: Record<
     string,
@@ -230,7 +241,10 @@ export class OpenApiChecker {
     });
   }
 
-  /** Asserts `res` matches the documented schema for its status (the body as JSON, or as text for text/html). */
+  /**
+   * Asserts `res` matches the documented schema for its status (the body as JSON, or as text
+   * for text/html), and that a JSON answer of an OpenTera route is exactly `application/json`.
+   */
   check(method: string, path: string, res: TestResponse): void {
     const op = this.doc.paths[path]?.[method.toLowerCase()];
     assert.ok(op, `${method} ${path} is documented`);
@@ -241,7 +255,14 @@ export class OpenApiChecker {
     );
     const schema = documented.content?.['application/json']?.schema;
     assert.ok(schema, `${method} ${path} ${res.status} has a schema`);
-    const isJson = String(res.headers['content-type'] ?? '').startsWith('application/json');
+    const type = String(res.headers['content-type'] ?? '');
+    const isJson = type.startsWith('application/json');
+    if (isJson && isOpenTeraPath(path))
+      assert.equal(
+        type,
+        'application/json',
+        `${method} ${path} ${res.status}: OpenTera's exact type`,
+      );
     const body: unknown = isJson ? res.json() : res.text;
     const jsonSchema = toJsonSchema(schema) as TSchema;
     const errors = [...Value.Errors(jsonSchema, body)].map((e) => `${e.instancePath} ${e.message}`);

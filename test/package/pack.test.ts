@@ -6,6 +6,12 @@
  * non-TypeScript file under src/ sits beside its compiled module in dist/; and without the
  * optional better-sqlite3 a sqlite: database is refused with one line naming --db.
  *
+ * The client SDK ships and works from that install, without dev dependencies (no esbuild):
+ * `dist/client/index.d.ts` and the browser module `dist/client/terarelay-client.js` are in the
+ * package; a script run by node in the install folder imports `terarelay/client`, finds its
+ * exports, logs in to the installed `serve` and opens a connection; and the installed `serve`
+ * answers GET /client/terarelay-client.js with the shipped file's bytes as ESM JavaScript.
+ *
  * Offline, npm cannot resolve a tarball's version ranges (that needs registry metadata the cache
  * need not hold), so the empty folder gets a lockfile pinning every dependency to the version,
  * integrity and registry URL of this checkout's package-lock.json, the versions it is tested
@@ -17,6 +23,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { get as httpsGet } from 'node:https';
 import {
   copyFileSync,
   cpSync,
@@ -100,6 +107,68 @@ function pinnedLock(manifest: object, tarball: string, registry: string): object
   return { name: 'pack-probe', lockfileVersion: 3, requires: true, packages };
 }
 
+/** The SDK's runtime exports (src/client/index.ts), and the methods of its client. */
+const CLIENT_EXPORTS = [
+  'Backoff',
+  'CLIENT_DISCONNECT_CODE',
+  'Connection',
+  'OnlineTracker',
+  'REPLACED_CODE',
+  'RESUME_HEADER',
+  'RelayError',
+  'SUBPROTOCOL_BINARY',
+  'SUBPROTOCOL_RESUME_BINARY',
+  'SUBPROTOCOL_RESUME_JSON',
+  'ServiceClient',
+  'TeraRelayClient',
+  'applyEvent',
+  'decodeBinaryFrame',
+  'decodeEvent',
+  'decodeTextFrame',
+  'tokenExpiry',
+];
+const CLIENT_METHODS = ['connect', 'login', 'logout', 'online', 'refresh', 'service'];
+
+/**
+ * Run by node in the install folder with the server's origin: imports the SDK as an app does,
+ * logs in as the seeded admin, waits for the connection to open, closes it and prints what it
+ * saw as one JSON line.
+ */
+const CLIENT_PROBE = `
+const sdk = await import('terarelay/client');
+const methods = Object.getOwnPropertyNames(sdk.TeraRelayClient.prototype);
+const relay = new sdk.TeraRelayClient({ url: process.argv[2], insecure: true });
+const session = await relay.login({ user: 'admin', password: 'admin' });
+const connection = relay.connect(session);
+await connection.opened();
+const final = await connection.close();
+console.log(JSON.stringify({
+  exports: Object.keys(sdk).sort(),
+  methods,
+  kind: session.kind,
+  final: final.state,
+  resolved: import.meta.resolve('terarelay/client'),
+}));
+`;
+
+/** GET `url` (trusting any certificate): status, content-type and the body's bytes. */
+function getBytes(url: string): Promise<{ status: number; type: string; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    httpsGet(url, { rejectUnauthorized: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          type: res.headers['content-type'] ?? '',
+          body: Buffer.concat(chunks),
+        }),
+      );
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
 function* filesUnder(dir: string): Generator<string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -162,10 +231,11 @@ test(
         'npm install of the tarball',
       );
       const installed = join(app, 'node_modules', 'terarelay');
-      assert.ok(
-        !existsSync(join(app, 'node_modules', 'typescript')),
-        'no dev dependency installed',
-      );
+      for (const dev of ['typescript', 'esbuild', 'tsx'])
+        assert.ok(!existsSync(join(app, 'node_modules', dev)), `no dev dependency (${dev})`);
+      const clientDir = join(installed, 'dist', 'client');
+      for (const file of ['index.d.ts', 'index.js', 'terarelay-client.js'])
+        assert.ok(existsSync(join(clientDir, file)), `dist/client/${file} is shipped`);
       const sourceFiles = [...filesUnder(join(project, 'src'))];
       for (const asset of sourceFiles.filter((f) => !f.endsWith('.ts'))) {
         const shipped = join(installed, 'dist', relative(join(project, 'src'), asset));
@@ -211,6 +281,33 @@ test(
           existsSync(join(dataDir, 'terarelay.db')),
           'the default database is in --data-dir',
         );
+
+        // The SDK from the installed package, as an app imports it.
+        writeFileSync(join(app, 'client-probe.mjs'), CLIENT_PROBE);
+        const probe = await run('node', ['client-probe.mjs', url], app, 60_000);
+        mustSucceed(probe, 'the client SDK probe');
+        const seen = JSON.parse(probe.stdout.trim().split('\n').pop()!) as {
+          exports: string[];
+          methods: string[];
+          kind: string;
+          final: string;
+          resolved: string;
+        };
+        assert.deepEqual(seen.exports, CLIENT_EXPORTS);
+        for (const method of CLIENT_METHODS)
+          assert.ok(seen.methods.includes(method), `TeraRelayClient has ${method}()`);
+        assert.deepEqual([seen.kind, seen.final], ['user', 'closed']);
+        assert.equal(fileURLToPath(seen.resolved), join(clientDir, 'index.js'));
+
+        // The browser module the installed server serves is the shipped file, byte for byte.
+        const bundle = await getBytes(`${url}/client/terarelay-client.js`);
+        assert.equal(bundle.status, 200, bundle.body.toString());
+        assert.match(bundle.type, /^(application|text)\/javascript\b/);
+        assert.ok(
+          bundle.body.equals(readFileSync(join(clientDir, 'terarelay-client.js'))),
+          'GET /client/terarelay-client.js answers the shipped file',
+        );
+        assert.match(bundle.body.toString(), /\bexport\s*\{/, 'an ES module');
         child.kill('SIGTERM');
         assert.equal(await exited, 0);
       } finally {
