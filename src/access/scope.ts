@@ -36,27 +36,53 @@ export interface ScopeView {
 /** CONNECTED = 1 and DISCONNECTED = 2 in UserEvent, ParticipantEvent and DeviceEvent alike. */
 const isPresenceType = (type: number): boolean => type === 1 || type === 2;
 
+type PresenceType = 'UserEvent' | 'ParticipantEvent' | 'DeviceEvent';
+
+/**
+ * For an event of `type` about a principal other than the connection's own: the uuids whose
+ * events of that type the connection sees (it sees the event when the set holds its subject),
+ * or null when it sees none. A function of the connection's kind and sets alone.
+ */
+function presenceSeen(
+  type: PresenceType,
+  kind: PrincipalKind,
+  access: AccessSets,
+): ReadonlySet<string> | null {
+  switch (type) {
+    case 'UserEvent':
+      return kind === 'user' && access.kind === 'user' ? access.userUuids : null;
+    case 'ParticipantEvent':
+      return access.kind === 'participant' ? null : access.participantUuids;
+    case 'DeviceEvent':
+      return access.kind === 'device' ? null : access.deviceUuids;
+  }
+}
+
+const seenAmong = (seen: ReadonlySet<string> | null, about: string): boolean =>
+  seen !== null && seen.has(about);
+
 /** True when the connection described by `view` may receive `e` arriving on `channel`. */
 export function canSee(view: ScopeView, e: ClientEvent, channel: Channel): boolean {
   const { kind, uuid, access } = view;
   switch (e.type) {
     case 'UserEvent': {
       const about = e.event.userUuid;
-      if (kind !== 'user' || access.kind !== 'user') return false;
-      if (about === uuid && isPresenceType(e.event.type)) return false;
+      if (about !== uuid) return seenAmong(presenceSeen('UserEvent', kind, access), about);
+      if (kind !== 'user' || access.kind !== 'user' || isPresenceType(e.event.type)) return false;
       return access.userUuids.has(about);
     }
     case 'ParticipantEvent': {
       const about = e.event.participantUuid;
-      if (about === uuid && kind === 'participant' && isPresenceType(e.event.type)) return false;
-      if (access.kind === 'user') return access.participantUuids.has(about);
-      if (access.kind === 'participant') return about === uuid;
+      if (about !== uuid) return seenAmong(presenceSeen('ParticipantEvent', kind, access), about);
+      if (kind === 'participant' && isPresenceType(e.event.type)) return false;
+      if (access.kind === 'participant') return true;
       return access.participantUuids.has(about);
     }
     case 'DeviceEvent': {
       const about = e.event.deviceUuid;
-      if (about === uuid && kind === 'device' && isPresenceType(e.event.type)) return false;
-      if (access.kind === 'device') return about === uuid;
+      if (about !== uuid) return seenAmong(presenceSeen('DeviceEvent', kind, access), about);
+      if (kind === 'device' && isPresenceType(e.event.type)) return false;
+      if (access.kind === 'device') return true;
       return access.deviceUuids.has(about);
     }
     case 'JoinSessionEvent': {
@@ -134,30 +160,47 @@ export function audienceOf(e: ClientEvent, channel: Channel): Audience {
 }
 
 /**
- * One event's answer, shared across the connections of one fan-out. For a UserEvent,
- * ParticipantEvent or DeviceEvent, `canSee` reads the connection's uuid only to compare it with
- * the event's subject; for every other connection the answer is a function of its kind and its
- * AccessSets object alone. Connections that share that object (superadmins, while the rows are
- * unchanged) then share the answer: it is computed for the first of a run of them and reused.
+ * One event's answers, shared across the connections of one fan-out. For a UserEvent,
+ * ParticipantEvent or DeviceEvent, a connection other than the event's subject sees it when
+ * the set `presenceSeen` names holds the subject: connections that share that set object
+ * (superadmins, while the rows are unchanged) share the answer, looked up once per run of them.
  */
 export class SharedAnswer {
-  access: AccessSets | null = null;
-  kind: PrincipalKind | null = null;
-  answer = false;
-  private constructor(readonly subject: string) {}
+  private seen: ReadonlySet<string> | null = null;
+  private answer = false;
 
-  /** A fresh answer slot for `e`, or undefined when its answer may depend on more than kind and sets. */
+  private constructor(
+    private readonly type: PresenceType,
+    readonly subject: string,
+  ) {}
+
+  /** A fresh slot for `e`, or undefined when `e` is not of the three types (or unreadable). */
   static for(e: ClientEvent): SharedAnswer | undefined {
-    switch (e.type) {
-      case 'UserEvent':
-        return new SharedAnswer(e.event.userUuid);
-      case 'ParticipantEvent':
-        return new SharedAnswer(e.event.participantUuid);
-      case 'DeviceEvent':
-        return new SharedAnswer(e.event.deviceUuid);
-      default:
-        return undefined;
+    try {
+      switch (e.type) {
+        case 'UserEvent':
+          return new SharedAnswer(e.type, e.event.userUuid);
+        case 'ParticipantEvent':
+          return new SharedAnswer(e.type, e.event.participantUuid);
+        case 'DeviceEvent':
+          return new SharedAnswer(e.type, e.event.deviceUuid);
+        default:
+          return undefined;
+      }
+    } catch {
+      return undefined;
     }
+  }
+
+  /** canSee's answer for a connection of `kind` with `access` that is not the subject. */
+  forOther(kind: PrincipalKind, access: AccessSets): boolean {
+    const seen = presenceSeen(this.type, kind, access);
+    if (seen === null) return false;
+    if (seen !== this.seen) {
+      this.seen = seen;
+      this.answer = seen.has(this.subject);
+    }
+    return this.answer;
   }
 }
 
@@ -188,17 +231,16 @@ export class AccessScope implements ScopeView {
   /**
    * Applies the rules and, when a JoinSessionEvent passes, records its session as announced.
    * Never throws: anything unexpected drops the event. `shared` is the event's SharedAnswer
-   * (made once per fan-out, for the events it covers): reused when this connection has the same
-   * kind and AccessSets object as the last one asked and is not the event's subject.
+   * (made once per fan-out, for the events it covers), which answers for every connection that
+   * is not the event's subject.
    */
   accepts(e: ClientEvent, channel: Channel, shared?: SharedAnswer): boolean {
     if (shared !== undefined && this.uuid !== shared.subject) {
-      if (shared.access === this.access && shared.kind === this.kind) return shared.answer;
-      const ok = this.decide(e, channel);
-      shared.access = this.access;
-      shared.kind = this.kind;
-      shared.answer = ok;
-      return ok;
+      try {
+        return shared.forOther(this.kind, this.access);
+      } catch {
+        return false;
+      }
     }
     return this.decide(e, channel);
   }

@@ -27,12 +27,18 @@ import pg from 'pg';
 import { ConfigError, maskUrl, sqliteFile } from '../config.js';
 import type { Database } from './schema.js';
 import { sqliteBooleans } from './sqlite-booleans.js';
+import { PreparingPool } from './preparing-pool.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface Db {
   readonly kysely: Kysely<Database>;
   readonly dialect: Dialect;
+  /**
+   * Marks the SQL text of a compiled query as hot: on PostgreSQL it then runs as a named
+   * prepared statement, planned once per connection (./preparing-pool.ts); nothing on SQLite.
+   */
+  prepare(text: string): void;
   /** Closes every connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -104,6 +110,7 @@ export async function openDb(url: string, options: OpenDbOptions = {}): Promise<
     new ConfigError('--db', masked, `cannot connect: ${reason}`);
   let kysely: Kysely<Database>;
   let dialect: Dialect;
+  let prepare = (_text: string): void => {};
   if (url.startsWith('sqlite:')) {
     dialect = 'sqlite';
     const path = sqliteFile(url);
@@ -134,8 +141,10 @@ export async function openDb(url: string, options: OpenDbOptions = {}): Promise<
     // An idle client losing its connection is reported here; the next query on the pool
     // fails (or reconnects) on its own, so the event must not crash the process.
     pool.on('error', () => {});
+    const preparing = new PreparingPool(pool);
+    prepare = (text) => preparing.prepare(text);
     kysely = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool }),
+      dialect: new PostgresDialect({ pool: preparing }),
       plugins: [...(options.plugins ?? [])],
       ...(options.log ? { log: options.log } : {}),
     });
@@ -156,6 +165,7 @@ export async function openDb(url: string, options: OpenDbOptions = {}): Promise<
   return {
     kysely,
     dialect,
+    prepare,
     close: () => (closing ??= kysely.destroy()),
   };
 }

@@ -31,6 +31,7 @@ function discarding(db: Db, url: string | undefined, discard: () => Promise<void
     kysely: db.kysely,
     dialect: db.dialect,
     url,
+    prepare: (text) => db.prepare(text),
     close: () =>
       (closing ??= (async () => {
         await db.close();

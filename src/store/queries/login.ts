@@ -97,13 +97,15 @@ type DeviceLoginResult = DeviceLoginDevice & { participants: unknown; projects: 
 /**
  * Reads, in one query, the non-deleted device whose stored static token is `token`, with its
  * linked participants and its projects (undefined when none). The query is compiled once, here:
- * building it costs more than running it, and every device login of a connect storm runs it.
+ * building it costs more than running it, and every device login of a connect storm runs it;
+ * on PostgreSQL it is a prepared statement too, as planning it also costs more than running it.
  */
 export function deviceLoginReader(db: Db): (token: string) => Promise<DeviceLoginRow | undefined> {
   const placeholder = '\u0000device token';
   const compiled = deviceLoginQuery(db, placeholder).compile();
   const at = compiled.parameters.indexOf(placeholder);
   if (at < 0) throw new Error('device login query: the token parameter is missing');
+  db.prepare(compiled.sql);
   return async (token) => {
     const parameters = [...compiled.parameters];
     parameters[at] = token;
