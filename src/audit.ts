@@ -18,7 +18,9 @@ export type LoginFailure =
   | 'locked'
   | 'throttled'
   | 'bad_token'
-  | 'revoked_token';
+  | 'revoked_token'
+  /** A wrong 2FA code at the login's second step (the password was right). */
+  | 'bad_otp_code';
 
 /** Who or what closed a principal's websockets with 4000. */
 export type DisconnectCause = 'api' | 'logout' | 'database_event';

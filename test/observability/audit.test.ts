@@ -10,9 +10,10 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { DEFAULTS } from '../../src/config.js';
 import { basic, openSocket, startTestServer } from '../kit/server.js';
-import { userUuid } from '../kit/http.js';
+import { updateUser, userUuid } from '../kit/http.js';
 import { loginFrom, setPassword } from '../auth/login-kit.js';
 import { parseFrame } from '../kit/sockets.js';
+import { Secret, TOTP } from 'otpauth';
 import { waitFor } from '../kit/waiting.js';
 
 type Line = Record<string, unknown>;
@@ -124,4 +125,48 @@ test('a login, a lockout, a connection, a forced disconnect and a reused ticket 
   for (const text of raw)
     for (const [name, secret] of Object.entries(secrets))
       assert.ok(!text.includes(secret), `a log line holds the ${name}: ${text}`);
+});
+
+test('a wrong 2FA code is audited as a refused credential, without the code', async (t) => {
+  const { log, raw, lines } = capturingLogger();
+  const server = await startTestServer({ logLevel: 'info' }, { log });
+  t.after(() => server.close());
+  const password = `Good-${randomUUID()}`;
+  const secret = new Secret({ size: 20 }).base32;
+  await setPassword(server, 'user', password, 4);
+  await updateUser(server, 'user', {
+    user_2fa_enabled: true,
+    user_2fa_otp_enabled: true,
+    user_2fa_otp_secret: secret,
+  });
+  const uuid = await userUuid(server, 'user');
+
+  const login = await server.request('/api/user/login', {
+    headers: { authorization: basic('user', password) },
+  });
+  assert.equal(login.status, 200);
+  const cookie = /^terarelay_login=[^;]*/.exec(login.headers['set-cookie']?.[0] ?? '')?.[0];
+  assert.ok(cookie, 'the login step cookie');
+  const now = Date.now();
+  const accepted = [-30_000, 0, 30_000, 60_000].map((d) =>
+    TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: now + d }),
+  );
+  const wrong = ['000000', '111111', '222222', '333333', '444444'].find(
+    (c) => !accepted.includes(c),
+  )!;
+  const step = await server.request(`/api/user/login/2fa?otp_code=${wrong}`, {
+    headers: { cookie },
+  });
+  assert.equal(step.status, 401, step.text);
+
+  const failed = lines.filter((l) => l.audit === true && l.event === 'login_failed');
+  assert.deepEqual(
+    failed.map((l) => [l.kind, l.reason, l.uuid, l.address]),
+    [['user', 'bad_otp_code', uuid, '127.0.0.1']],
+  );
+  for (const text of raw) {
+    assert.ok(!text.includes(password), `a log line holds the password: ${text}`);
+    assert.ok(!text.includes(secret), `a log line holds the 2FA secret: ${text}`);
+    assert.ok(!text.includes(`otp_code=${wrong}`), `a log line holds the code: ${text}`);
+  }
 });

@@ -41,7 +41,7 @@ import { publishDatabaseEvent } from '../../admin/events.js';
 import { userAccountByUuid } from '../../store/queries/accounts.js';
 import { enableUserOtp, setUserPassword } from '../../store/queries/login-sessions.js';
 import type { App } from '../app.js';
-import { authRequest, websocketUrlIfOffline, type ApiContext } from '../context.js';
+import { authRequest, clientAddress, websocketUrlIfOffline, type ApiContext } from '../context.js';
 import { bool, parseArgs, str, type ArgSpec, type Args } from '../query.js';
 import { sendArgsError, sendJson, sendRefusal, sendText } from '../replies.js';
 import { defineRoute, mountRoutes, type Route } from '../route.js';
@@ -315,7 +315,12 @@ async function validateCode(
   const secret = (await userAccountByUuid(ctx.deps.db, a.uuid))?.user_2fa_otp_secret;
   if (!secret || !otpCodeValid(secret, read.args.otp_code!)) {
     await throttle.twoFactorFailed(a.uuid);
-    request.log.info({ event: '2fa_failed', uuid: a.uuid, address: request.ip }, 'wrong 2FA code');
+    ctx.auth.audit.loginFailed({
+      kind: 'user',
+      reason: 'bad_otp_code',
+      address: clientAddress(request),
+      uuid: a.uuid,
+    });
     return sendText(reply, 401, 'Invalid OTP code');
   }
   if (!(await endLoginSession(ctx.deps.db, session))) return sendText(reply, 401, 'Unauthorized');
