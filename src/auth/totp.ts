@@ -34,13 +34,16 @@ function totp(secret: string, label = '', issuer = ''): TOTP | null {
 }
 
 /**
- * True when `code` is the code of `secret` at `timestamp` (ms), or of the step before or after.
- * Compared in constant time; anything but six digits, or a secret that is not base32, is false.
+ * The time step (Unix time ÷ 30 s) whose code of `secret` is `code`, when that is the step of
+ * `timestamp` (ms) or the step before or after; else null. Compared in constant time; anything
+ * but six digits, or a secret that is not base32, is null. A caller accepts a step once
+ * (RFC 6238 §5.2): see acceptOtpStep.
  */
-export function otpCodeValid(secret: string, code: string, timestamp = Date.now()): boolean {
-  if (!/^\d{6}$/.test(code)) return false;
+export function otpCodeStep(secret: string, code: string, timestamp = Date.now()): number | null {
+  if (!/^\d{6}$/.test(code)) return null;
   const t = totp(secret);
-  return t !== null && t.validate({ token: code, timestamp, window: 1 }) !== null;
+  const delta = t?.validate({ token: code, timestamp, window: 1 }) ?? null;
+  return delta === null ? null : Math.floor(timestamp / 1000 / PERIOD_S) + delta;
 }
 
 /** The `otpauth://totp/…` URI an authenticator app reads. */

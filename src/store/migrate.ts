@@ -11,6 +11,7 @@ import { serviceProjectsSitesMigration } from './migrations/0003-service-project
 import { loginSessionsMigration } from './migrations/0004-login-sessions.js';
 import { serviceTokensMigration } from './migrations/0005-service-tokens.js';
 import { participantUsernamesMigration } from './migrations/0007-participant-usernames.js';
+import { otpStepsMigration } from './migrations/0008-otp-steps.js';
 
 /** The migrations by name; names sort in the order they must run. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
@@ -21,6 +22,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0004-login-sessions': loginSessionsMigration(dialect),
     '0005-service-tokens': serviceTokensMigration(dialect),
     '0007-participant-usernames': participantUsernamesMigration,
+    '0008-otp-steps': otpStepsMigration,
   };
 }
 

@@ -300,6 +300,12 @@ export interface LoginSessionsTable {
   expires_at: number;
 }
 
+/** Per user, the time step of the last 2FA code accepted (a code is accepted once). */
+export interface OtpStepsTable {
+  id_user: number;
+  last_step: number;
+}
+
 export interface Database {
   t_sites: SitesTable;
   t_projects: ProjectsTable;
@@ -330,6 +336,7 @@ export interface Database {
   terarelay_revoked_tokens: RevokedTokensTable;
   terarelay_service_tokens: ServiceTokensTable;
   terarelay_login_sessions: LoginSessionsTable;
+  terarelay_otp_steps: OtpStepsTable;
 }
 
 export type TableName = keyof Database;

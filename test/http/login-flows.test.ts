@@ -37,6 +37,19 @@ const PASSWORD = 'Password12345!';
 const codeOf = (secret: string): string =>
   TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
 
+/**
+ * The code of the step after the current one: accepted now (±1 step), and later than any code
+ * of the current step, which a code already used in this test may be (a code is accepted once).
+ */
+const laterCodeOf = (secret: string): string =>
+  TOTP.generate({
+    secret: Secret.fromBase32(secret),
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+    timestamp: Date.now() + 30_000,
+  });
+
 /** A six-digit code that is none of the codes of `secret` accepted now (±1 step). */
 function wrongCodeOf(secret: string): string {
   const key = Secret.fromBase32(secret);
@@ -178,9 +191,13 @@ describe("OpenTera's login step tests, over HTTPS", () => {
       user_2fa_otp_secret: null,
     });
     await k.deleteFrom('terarelay_login_sessions').execute();
+    await forgetUsedCodes();
     for (const name of ['test_user_2fa_1', 'test_user_2fa_2'])
       await twoFactorCounter(server).delete(await uuidOf(name));
   });
+
+  /** Forgets which 2FA codes were used, so that the current one is accepted again. */
+  const forgetUsedCodes = () => server.deps.db.kysely.deleteFrom('terarelay_otp_steps').execute();
 
   const uuidOf = async (name: string) =>
     (
@@ -380,9 +397,9 @@ describe("OpenTera's login step tests, over HTTPS", () => {
       assert.equal(u.user_2fa_enabled, true);
       assert.equal(u.user_2fa_otp_enabled, true);
       assert.equal(u.user_2fa_otp_secret, offer.otp_secret);
-      // The answer's new cookie allows the validation step.
+      // The answer's new cookie allows the validation step, with a code not yet used.
       const login = await b.post(server, '/api/user/login/2fa', {
-        otp_code: codeOf(offer.otp_secret),
+        otp_code: laterCodeOf(offer.otp_secret),
       });
       assert.equal(login.status, 200, login.text);
     });
@@ -509,6 +526,8 @@ describe("OpenTera's login step tests, over HTTPS", () => {
         [{ 'x-client-name': 'OpenTeraPlus', 'x-client-version': '1.0.0' }, 200],
       ];
       for (const [headers, status] of cases) {
+        // Each case logs in anew with the current code: the one before used it up.
+        await forgetUsedCodes();
         const b = browser();
         await loginRedirected(b, server, 'test_user_2fa_1', PASSWORD, '/login_validate_2fa');
         const r = await b.call(server, `${path}?otp_code=${codeOf(secret1)}`, { headers });
@@ -611,6 +630,30 @@ describe("OpenTera's login step tests, over HTTPS", () => {
       assert.equal(counter.msDuration, 900_000);
     });
 
+    test('a code is accepted once (RFC 6238 §5.2): its replay, and an earlier code, are refused', async () => {
+      const first = browser();
+      await loginRedirected(first, server, 'test_user_2fa_1', PASSWORD, '/login_validate_2fa');
+      const code = codeOf(secret1);
+      const ok = await first.post(server, '/api/user/login/2fa', { otp_code: code });
+      assert.equal(ok.status, 200, ok.text);
+
+      const second = browser();
+      await loginRedirected(second, server, 'test_user_2fa_1', PASSWORD, '/login_validate_2fa');
+      const replay = await second.post(server, '/api/user/login/2fa', { otp_code: code });
+      assert.equal(replay.status, 401);
+      assert.equal(replay.json(), 'Invalid OTP code');
+      const earlier = TOTP.generate({
+        secret: Secret.fromBase32(secret1),
+        timestamp: Date.now() - 30_000,
+      });
+      const late = await second.post(server, '/api/user/login/2fa', { otp_code: earlier });
+      assert.equal(late.status, 401, 'a code of an earlier step');
+      const next = await second.post(server, '/api/user/login/2fa', {
+        otp_code: laterCodeOf(secret1),
+      });
+      assert.equal(next.status, 200, next.text);
+    });
+
     test('a right code clears the count of wrong ones', async () => {
       const b = browser();
       await loginRedirected(b, server, 'test_user_2fa_1', PASSWORD, '/login_validate_2fa');
@@ -700,7 +743,7 @@ async function firstAdminFlow(nodes: readonly TestServer[]): Promise<void> {
   });
   const final = next();
   const done = await b.post(final, '/api/user/login/2fa', {
-    otp_code: codeOf(secret),
+    otp_code: laterCodeOf(secret),
     with_websocket: true,
   });
   assert.equal(done.status, 200, done.text);

@@ -35,11 +35,15 @@ import {
 } from '../../auth/login-sessions.js';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import { LOGIN_TOKEN_TTL_S } from '../../auth/tokens.js';
-import { newOtpSecret, otpCodeValid, otpUri, qrPng } from '../../auth/totp.js';
+import { newOtpSecret, otpCodeStep, otpUri, qrPng } from '../../auth/totp.js';
 import { passwordWeaknesses, weaknessesText } from '../../admin/users-password.js';
 import { publishDatabaseEvent } from '../../admin/events.js';
 import { userAccountByUuid } from '../../store/queries/accounts.js';
-import { enableUserOtp, setUserPassword } from '../../store/queries/login-sessions.js';
+import {
+  acceptOtpStep,
+  enableUserOtp,
+  setUserPassword,
+} from '../../store/queries/login-sessions.js';
 import type { App } from '../app.js';
 import { authRequest, clientAddress, websocketUrlIfOffline, type ApiContext } from '../context.js';
 import { bool, parseArgs, str, type ArgSpec, type Args } from '../query.js';
@@ -266,14 +270,14 @@ async function confirmSetup(
   if (!isSession(session)) return session;
   const secret = read.args.otp_secret!;
   const offered = session.otp_secret;
-  if (
-    offered === null ||
-    !secretsEqual(secret, offered) ||
-    !otpCodeValid(offered, read.args.otp_code!)
-  )
+  const a = caller.account;
+  if (offered === null || !secretsEqual(secret, offered))
+    return sendText(reply, 401, 'Invalid OTP code');
+  // The code that proves the secret is used up too: the next login needs a later one.
+  const step = otpCodeStep(offered, read.args.otp_code!);
+  if (step === null || !(await acceptOtpStep(ctx.deps.db, a.id, step)))
     return sendText(reply, 401, 'Invalid OTP code');
   if (!(await endLoginSession(ctx.deps.db, session))) return sendText(reply, 401, 'Unauthorized');
-  const a = caller.account;
   await enableUserOtp(ctx.deps.db, a.id, offered, read.args.with_email_enabled ?? false);
   await beginLoginStep(ctx.deps.db, reply, a.id, '2fa');
   await announceUser(ctx, a);
@@ -313,7 +317,9 @@ async function validateCode(
   const throttle = ctx.auth.throttle;
   if (await throttle.twoFactorBlocked(a.uuid)) return endWith(ctx, reply, caller, 403, TOO_MANY);
   const secret = (await userAccountByUuid(ctx.deps.db, a.uuid))?.user_2fa_otp_secret;
-  if (!secret || !otpCodeValid(secret, read.args.otp_code!)) {
+  const step = secret ? otpCodeStep(secret, read.args.otp_code!) : null;
+  // A code already used (RFC 6238 §5.2) is refused as a wrong one.
+  if (step === null || !(await acceptOtpStep(ctx.deps.db, a.id, step))) {
     await throttle.twoFactorFailed(a.uuid);
     ctx.auth.audit.loginFailed({
       kind: 'user',

@@ -105,3 +105,22 @@ export async function enableUserOtp(
     .where('id_user', '=', idUser)
     .execute();
 }
+
+/**
+ * Records that the user's 2FA code of time step `step` was used, unless a code of that step or
+ * a later one already was: true when recorded (the code is accepted), false for a replay. One
+ * atomic statement, so that two nodes given the same code accept it once.
+ */
+export async function acceptOtpStep(db: Db, idUser: number, step: number): Promise<boolean> {
+  const r = await db.kysely
+    .insertInto('terarelay_otp_steps')
+    .values({ id_user: idUser, last_step: step })
+    .onConflict((oc) =>
+      oc
+        .column('id_user')
+        .doUpdateSet({ last_step: step })
+        .where('terarelay_otp_steps.last_step', '<', step),
+    )
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
