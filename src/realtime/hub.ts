@@ -11,8 +11,9 @@
  * Roles:
  * - `events`: binary TeraEvents. Decoded once; a TeraEvent carrying several events is split
  *   and each event is filtered on its own (a client reads only the first event of a frame);
- *   each surviving event is encoded at most once per wire format and the same bytes go to
- *   every member allowed to see it. Only the members its audience names by kind and uuid
+ *   each surviving event is encoded at most once per wire format, with the whole websocket
+ *   frame around it (./event-frames.ts), and the same bytes go to every member allowed to see
+ *   it; members that share an access set share the filter's answer (`SharedAnswer`). Only the members its audience names by kind and uuid
  *   (`audienceOf`) are asked, found by principal: when every device listens to a topic, a
  *   device's presence event asks its users, participants and itself, not each other device,
  *   so a connect storm costs no filter call per pair of devices.

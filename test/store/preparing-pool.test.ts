@@ -9,21 +9,27 @@ import { sql } from 'kysely';
 import { openDb, type Db } from '../../src/store/connect.js';
 import { createTestDatabase, type TestDatabase } from '../kit/postgres.js';
 
-let database: TestDatabase | { skip: string };
+let database: TestDatabase | undefined;
 let db: Db | undefined;
+/** Why the test did not run: PostgreSQL unreachable (printed loudly; under CI=true, an error). */
+let skip = '';
 
 before(async () => {
-  database = await createTestDatabase();
-  if ('url' in database) db = await openDb(database.url);
+  const created = await createTestDatabase();
+  if ('skip' in created) skip = created.skip;
+  else {
+    database = created;
+    db = await openDb(created.url);
+  }
 });
 
 after(async () => {
   await db?.close();
-  if ('drop' in database) await database.drop();
+  await database?.drop();
 });
 
 test('a marked query runs as a named prepared statement; others do not', async (t) => {
-  if (!db) return t.skip((database as { skip: string }).skip);
+  if (!db) return t.skip(skip);
   const hot = sql<{ n: number }>`select ${1}::int + 1 as n`.compile(db.kysely);
   const cold = sql<{ n: number }>`select ${2}::int + 1 as n`.compile(db.kysely);
   db.prepare(hot.sql);
