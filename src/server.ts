@@ -186,7 +186,6 @@ export async function startServer(
       readiness,
     );
     cleanups.push(() => app.close());
-    if (tls) keepAlpnOffThePool(app.server);
     const userManager = new UserManager(deps, {
       leader: seams.leader,
       rpc: new UserManagerRpc(deps),
@@ -368,19 +367,4 @@ async function listen(
 function shownHost(host: string): string {
   const shown = ['0.0.0.0', '::', ''].includes(host) ? 'localhost' : host;
   return shown.includes(':') ? `[${shown}]` : shown;
-}
-
-/**
- * Node copies the server's ALPN list (`http/1.1`) into every TLS socket it accepts, and keeps
- * the copy for the socket's life. Copied from a Buffer, it is a slice of Node's shared 8 KiB
- * Buffer pool, so each long-lived websocket can pin a pool block that the login connections
- * before it filled and left: about 4 KiB per idle connection. Handed as a DataView, the list is
- * copied into its own 9 bytes instead; what is negotiated does not change.
- */
-function keepAlpnOffThePool(server: object): void {
-  const s = server as { ALPNProtocols?: unknown };
-  if (!(s.ALPNProtocols instanceof Uint8Array)) return;
-  const own = new ArrayBuffer(s.ALPNProtocols.byteLength);
-  new Uint8Array(own).set(s.ALPNProtocols);
-  s.ALPNProtocols = new DataView(own);
 }

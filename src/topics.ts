@@ -28,6 +28,9 @@ export const USER_MANAGER_RPC = moduleRpcTopic(MODULE.userManager);
 export const twistedCommandsTopic = (uuid: string): string =>
   moduleEventsTopic(MODULE.twisted, uuid);
 
+/** What every `twistedCommandsTopic` starts with; the uuid follows. */
+export const TWISTED_COMMANDS_PREFIX = `${moduleEventsTopic(MODULE.twisted)}.`;
+
 /** DatabaseEvents about one model, e.g. `module.TeraServer.DatabaseModule.events.user`. */
 export const databaseEventsTopic = (model: string): string =>
   moduleEventsTopic(MODULE.database, model);
@@ -41,7 +44,16 @@ export const serviceEventsTopic = (serviceKey: string): string => `service.${ser
 /** OpenTera's FileTransferService publishes ArchiveEvents here; every connection listens. */
 export const FILE_TRANSFER_EVENTS = serviceEventsTopic('FileTransferService');
 
-const DIRECT_TOPIC = /^websocket\.(user|participant|device)\.[^.]+\.events$/;
+/** What every `directTopic` starts with (other topics may start with it too). */
+export const DIRECT_TOPIC_PREFIX = 'websocket.';
+
+const DIRECT_TOPIC = /^websocket\.(user|participant|device)\.([^.]+)\.events$/;
+
+/** The principal a `directTopic` is for; null for any other topic. */
+export function directTopicOwner(topic: string): { kind: PrincipalKind; uuid: string } | null {
+  const match = DIRECT_TOPIC.exec(topic);
+  return match ? { kind: match[1] as PrincipalKind, uuid: match[2]! } : null;
+}
 
 /** The topics whose events are kept in the history (clients listen to them). */
 export const isHistoryTopic = (topic: string): boolean =>

@@ -36,6 +36,16 @@ import { registerPages } from './pages.js';
 export const MAX_HEADER_BYTES = 16 * 1024;
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/**
+ * The one application protocol served: `http/1.1` when the client offers it; a client offering
+ * others only is refused (no_application_protocol), one offering none is served. The same as
+ * Node's default list, but chosen per handshake: given as a list, Node copies it into every TLS
+ * socket it accepts and keeps the copy (about 180 bytes) for the socket's whole life.
+ */
+function chooseHttp11({ protocols }: { protocols: string[] }): string | undefined {
+  return protocols.includes('http/1.1') ? 'http/1.1' : undefined;
+}
+
 export type App = FastifyInstance<
   Server,
   IncomingMessage,
@@ -61,6 +71,7 @@ export async function buildApp(
             cert: tls.cert,
             key: tls.key,
             maxHeaderSize: MAX_HEADER_BYTES,
+            ALPNCallback: chooseHttp11,
             ...(tls.ticketKeys ? { ticketKeys: tls.ticketKeys } : {}),
           },
         }

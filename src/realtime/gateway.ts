@@ -41,12 +41,7 @@ import type { AccessSets } from '../access/access.js';
 import type { PrincipalRecord } from '../access/principals.js';
 import { AccessScope } from '../access/scope.js';
 import { isPrincipalKind, PRINCIPAL_KINDS, type PrincipalKind } from '../principal.js';
-import {
-  directTopic,
-  FILE_TRANSFER_EVENTS,
-  twistedCommandsTopic,
-  USER_MANAGER_EVENTS,
-} from '../topics.js';
+import { directTopic, FILE_TRANSFER_EVENTS, USER_MANAGER_EVENTS } from '../topics.js';
 import { teraEvent } from '../protocol/messages.js';
 import { presenceEvent } from '../presence/events.js';
 import type { LocalPresence } from '../presence/local-presence.js';
@@ -83,14 +78,19 @@ interface Grant {
   observer: boolean;
 }
 
-/** The topics one connection listens to (none whose every message would be dropped). */
-export function topicsFor(kind: PrincipalKind, uuid: string): TopicSpec[] {
-  return [
-    { topic: USER_MANAGER_EVENTS, role: 'events' },
-    { topic: twistedCommandsTopic(uuid), role: 'commands' },
-    { topic: directTopic(kind, uuid), role: 'events' },
-    { topic: FILE_TRANSFER_EVENTS, role: 'events' },
-  ];
+/**
+ * The shared topics every connection listens to (none whose every message would be dropped),
+ * one list for all of them. Each also gets its own principal's direct events and commands,
+ * which the hub hears node-wide.
+ */
+export const SHARED_TOPICS: readonly TopicSpec[] = Object.freeze([
+  { topic: USER_MANAGER_EVENTS, role: 'events' },
+  { topic: FILE_TRANSFER_EVENTS, role: 'events' },
+]);
+
+/** Every topic whose events one connection gets (what a resume reads from the history). */
+export function eventTopicsFor(kind: PrincipalKind, uuid: string): string[] {
+  return [USER_MANAGER_EVENTS, directTopic(kind, uuid), FILE_TRANSFER_EVENTS];
 }
 
 export interface GatewayParts {
@@ -275,8 +275,7 @@ export class Gateway {
       onGone: this.onGone,
     });
     if (this.closing || this.draining) return connection.close('GOING_AWAY');
-    const topics = topicsFor(principal.kind, principal.uuid);
-    const subscribed = hub.add(connection, topics);
+    const subscribed = hub.add(connection, SHARED_TOPICS);
     this.deps.metrics.connections.inc({ kind: principal.kind });
     try {
       await subscribed;
@@ -289,7 +288,7 @@ export class Gateway {
     const own = teraEvent(USER_MANAGER_EVENTS, [presenceEvent(principal, 'connected')]);
     const ownFrame = this.deps.codec.encodeFrame(own, connection.format);
     // A resumable client first gets its welcome (and its replay): ./resume.ts.
-    const events = topics.filter((t) => t.role === 'events').map((t) => t.topic);
+    const events = resumable ? eventTopicsFor(principal.kind, principal.uuid) : [];
     const opening = resumable ? await resume.opening(connection, events, ownFrame) : null;
     if (resumable && (!opening || connection.isClosed)) return;
     if (opening) connection.open(opening.first, opening.then, opening.position);

@@ -1,12 +1,16 @@
 /**
  * The hub: the one registry of this node's live connections, and the fan-out path.
  *
- * It keeps every live member with its topics, the members grouped by principal (kind, then
- * uuid), and, per topic, the member set, the topic's role and the one bus subscription shared by
- * all of them (made by the first member, dropped with the last), so a node holds one
- * subscription per topic however many sockets listen. Every idle connection costs these
- * entries, so none holds more: a principal with one connection, and a topic with one member
- * (a principal's own topics), get no set, and every topic shares its role's handler.
+ * It keeps every live member with its shared topics, the members grouped by principal (kind,
+ * then uuid), and, per shared topic, the member set, the topic's role and the one bus
+ * subscription shared by all of them (made by the first member, dropped with the last), so a
+ * node holds one subscription per topic however many sockets listen. A principal's own topics
+ * (its direct events, `websocket.<kind>.<uuid>.events`, and its commands,
+ * `module.TeraServer.TwistedModule.events.<uuid>`) are heard node-wide instead, through one
+ * prefix subscription each (made with the first member, kept until the hub closes), and their
+ * members are found by principal: an idle connection holds no topic entry, subscription or
+ * topic name of its own. Every idle connection costs the entries left, so none holds more: a
+ * principal with one connection gets no set, and members passing the same topic list share it.
  *
  * Roles:
  * - `events`: binary TeraEvents. Decoded once; a TeraEvent carrying several events is split
@@ -18,7 +22,9 @@
  *   device's presence event asks its users, participants and itself, not each other device,
  *   so a connect storm costs no filter call per pair of devices.
  * - `commands`: binary TeraModuleMessages on `module.TeraServer.TwistedModule.events.<uuid>`;
- *   a ServerCommand CMD_CLIENT_DISCONNECT closes every member with 4000.
+ *   a ServerCommand CMD_CLIENT_DISCONNECT closes every member of that uuid with 4000.
+ * A node hears every principal's own topics, its members' or not: a message for a principal
+ * with no member here costs one parse of its topic name and one map lookup.
  *
  * With a history (`--history on`), `events` topics are heard through it rather than the bus:
  * each event comes with its position, members that opted in (`resumable`) get the positioned
@@ -48,6 +54,7 @@ import {
 import { audienceOf, SharedAnswer, type AccessScope, type Channel } from '../access/scope.js';
 import type { CloseKind } from '../errors.js';
 import { PRINCIPAL_KINDS, type PrincipalKind } from '../principal.js';
+import { DIRECT_TOPIC_PREFIX, directTopicOwner, TWISTED_COMMANDS_PREFIX } from '../topics.js';
 import type { Frame } from './connection.js';
 import { positioned } from './resume-frames.js';
 import { EventFrames } from './event-frames.js';
@@ -89,7 +96,7 @@ export interface HubOptions {
   log?: Logger;
   metrics?: Metrics;
   /** With history on: where `events` topics are heard, with positions. */
-  history?: Pick<History, 'subscribe'>;
+  history?: Pick<History, 'subscribe' | 'subscribePrefix'>;
 }
 
 interface TopicEntry<M extends object> {
@@ -110,8 +117,14 @@ const SMALL_TOPIC = 16;
 
 export class Hub<M extends HubMember = HubMember> {
   private readonly topics = new Map<string, TopicEntry<M>>();
-  /** Every live member → the topics it listens to. */
-  private readonly memberTopics = new Map<M, readonly string[]>();
+  /** Every live member → the shared topics it listens to (the list `add` was given). */
+  private readonly memberTopics = new Map<M, readonly TopicSpec[]>();
+  /**
+   * The node-wide subscriptions to every principal's own topics: a promise until both are made,
+   * then the Subscriptions; undefined before the first member, or after they failed (the next
+   * member tries again).
+   */
+  private own: Promise<Subscription[] | null> | Subscription[] | undefined;
   /**
    * Per kind, uuid → that principal's live member, or a set of them when it has several (most
    * principals have one connection: no set is made for them).
@@ -134,21 +147,29 @@ export class Hub<M extends HubMember = HubMember> {
     position: string | null,
     payload: Uint8Array,
   ): void => this.deliver(topic, 'events', payload, position);
+  /** The handlers of every principal's own topics. */
+  private readonly onDirect = (topic: string, payload: Uint8Array): void =>
+    this.deliverDirect(topic, payload, null);
+  private readonly onDirectPositioned = (
+    topic: string,
+    position: string | null,
+    payload: Uint8Array,
+  ): void => this.deliverDirect(topic, payload, position);
+  private readonly onOwnCommands = (topic: string, payload: Uint8Array): void =>
+    this.deliverCommand(topic, payload);
 
   constructor(private readonly options: HubOptions) {}
 
   /**
-   * Makes `member` receive what is published on `topics`. The member is registered at once
+   * Makes `member` receive what is published on `topics` (shared topics: pass one list to every
+   * member that has it) and on its own principal's topics. The member is registered at once
    * (a connection buffers until it opens); the promise resolves when every subscription is
    * live on the bus, and rejects (member removed) if the bus refused one.
    */
   async add(member: M, topics: readonly TopicSpec[]): Promise<void> {
     if (this.closed) throw new Error('hub is closed');
     if (this.memberTopics.has(member)) throw new Error('member already added');
-    this.memberTopics.set(
-      member,
-      topics.map((t) => t.topic),
-    );
+    this.memberTopics.set(member, topics);
     const { kind, uuid } = member.principal;
     const ofKind = this.byPrincipal[kind];
     ofKind.set(uuid, withItem(ofKind.get(uuid), member));
@@ -165,8 +186,9 @@ export class Hub<M extends HubMember = HubMember> {
       } else entry.members = withItem(entry.members, member);
       return entry.subscription;
     });
+    const own = await this.ownTopics();
     const subscriptions = await Promise.all(pending);
-    if (subscriptions.includes(null)) {
+    if (own === null || subscriptions.includes(null)) {
       this.remove(member);
       throw new Error('bus subscription failed');
     }
@@ -183,7 +205,7 @@ export class Hub<M extends HubMember = HubMember> {
     const rest = group && withoutItem(group, member);
     if (rest === undefined) ofKind.delete(uuid);
     else if (rest !== group) ofKind.set(uuid, rest);
-    for (const topic of topics) {
+    for (const { topic } of topics) {
       const entry = this.topics.get(topic);
       if (!entry) continue;
       if (!hasItem(entry.members, member)) continue;
@@ -263,7 +285,37 @@ export class Hub<M extends HubMember = HubMember> {
   async close(): Promise<void> {
     this.closed = true;
     for (const member of [...this.memberTopics.keys()]) this.remove(member);
-    await Promise.all([...this.unsubscribing]);
+    const own = this.own;
+    this.own = undefined;
+    const subscriptions = (await own) ?? [];
+    await Promise.all([...this.unsubscribing, ...subscriptions.map((s) => s.unsubscribe())]);
+  }
+
+  /** The node-wide subscriptions to every principal's own topics; null when refused. */
+  private ownTopics(): Promise<Subscription[] | null> | Subscription[] {
+    if (this.own !== undefined) return this.own;
+    const { bus, history } = this.options;
+    const attempt: Promise<Subscription[] | null> = Promise.allSettled([
+      history
+        ? history.subscribePrefix(DIRECT_TOPIC_PREFIX, this.onDirectPositioned)
+        : bus.subscribePrefix(DIRECT_TOPIC_PREFIX, this.onDirect),
+      bus.subscribePrefix(TWISTED_COMMANDS_PREFIX, this.onOwnCommands),
+    ]).then(async (outcomes) => {
+      const live = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+      const failed = outcomes.find((o) => o.status === 'rejected');
+      if (failed === undefined) {
+        if (this.own === attempt) this.own = live;
+        return live;
+      }
+      // Both or neither: the next member's attempt must not hear a prefix twice.
+      if (this.own === attempt) this.own = undefined;
+      this.options.log?.error({ err: failed.reason }, 'bus subscription failed');
+      this.options.metrics?.busErrors.inc({ op: 'subscribe' });
+      await Promise.all(live.map((s) => s.unsubscribe()));
+      return null;
+    });
+    this.own = attempt;
+    return attempt;
   }
 
   private async subscribe(topic: string, role: TopicRole): Promise<Subscription | null> {
@@ -278,6 +330,35 @@ export class Hub<M extends HubMember = HubMember> {
       this.options.log?.error({ err, topic }, 'bus subscription failed');
       this.options.metrics?.busErrors.inc({ op: 'subscribe' });
       return null;
+    }
+  }
+
+  /** A principal's direct events: to its members. Total, like `deliver`. */
+  private deliverDirect(topic: string, payload: Uint8Array, position: string | null): void {
+    if (position !== null) this.last = position;
+    const owner = directTopicOwner(topic);
+    const members = owner && this.byPrincipal[owner.kind].get(owner.uuid);
+    if (!members) return;
+    try {
+      this.fanOut(topic, members, payload, position);
+    } catch (err) {
+      this.options.log?.error({ err, topic }, 'delivery failed');
+      this.drop('error');
+    }
+  }
+
+  /** A uuid's commands: to the members of every principal with that uuid. Total. */
+  private deliverCommand(topic: string, payload: Uint8Array): void {
+    const uuid = topic.slice(TWISTED_COMMANDS_PREFIX.length);
+    for (const kind of PRINCIPAL_KINDS) {
+      const members = this.byPrincipal[kind].get(uuid);
+      if (members === undefined) continue;
+      try {
+        this.command(members, payload);
+      } catch (err) {
+        this.options.log?.error({ err, topic }, 'delivery failed');
+        this.drop('error');
+      }
     }
   }
 

@@ -15,10 +15,11 @@
  *   sent a position frame (it was not allowed to see the events in between);
  * - records of live clients are extended every third of `--history-seconds` (at most a minute)
  *   to outlive them; when a connection ends, its record is given `--history-seconds` more, and
- *   its event topics stay subscribed on this node for as long (`gone`, called before the hub
- *   drops them): a node hears only the topics it subscribes to, so this is what keeps, for a
- *   client connected nowhere, what OpenTera's services publish for it meanwhile (its direct
- *   topic). Lost when this node dies: see ARCHITECTURE.md.
+ *   its shared event topics stay subscribed on this node for as long (`gone`, called before the
+ *   hub drops them): a node hears only the topics it subscribes to, so this is what keeps, for a
+ *   client connected nowhere, what OpenTera's services publish on them meanwhile. Its direct
+ *   topic needs no such care: every node with a hub hears every direct topic (./hub.ts). Lost
+ *   when this node dies: see ARCHITECTURE.md.
  *
  * It keeps the live resumable connections (with their token hashes and topics), the lingering
  * subscriptions and two timers.
@@ -27,6 +28,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Metrics, ResumeOutcome } from '../metrics.js';
 import type { Bus, Subscription } from '../seams/bus/bus.js';
+import { directTopicOwner } from '../topics.js';
 import type { History, HistoryEntry, HistoryHead } from '../seams/history/history.js';
 import { comparePositions } from '../seams/history/positions.js';
 import {
@@ -163,7 +165,7 @@ export class Resume {
 
   /**
    * `connection` stopped being live (call it before the hub drops its topics): its record lives
-   * `--history-seconds` more, and its topics stay subscribed here as long.
+   * `--history-seconds` more, and its shared topics stay subscribed here as long.
    */
   gone(connection: Connection): void {
     const opening = this.live.get(connection);
@@ -175,7 +177,8 @@ export class Resume {
       this.options.log.warn({ err: err.message }, 'resume: could not extend a token record');
     });
     const { history } = this.options;
-    const subscriptions = Promise.all(opening.topics.map((t) => history.subscribe(t, noop)));
+    const shared = opening.topics.filter((t) => directTopicOwner(t) === null);
+    const subscriptions = Promise.all(shared.map((t) => history.subscribe(t, noop)));
     subscriptions.catch((err: Error) => {
       this.options.log.warn({ err: err.message }, 'resume: could not keep topics subscribed');
     });

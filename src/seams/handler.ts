@@ -51,17 +51,21 @@ export class TopicHandlers<H> implements HandlerOwner<H> {
 
   /** Calls `call` with each active handler of `topic`; `onError` gets what one threw. */
   forEach(topic: string, call: (handler: H) => void, onError: (err: unknown) => void): void {
-    const group = this.topics.get(topic);
-    const run = (entry: TopicHandler<H>): void => {
-      if (!entry.active) return;
-      try {
-        call(entry.handler);
-      } catch (err) {
-        onError(err);
-      }
-    };
-    if (group instanceof TopicHandler) run(group);
-    else for (const entry of itemsOf(group)) run(entry);
+    runGroup(this.topics.get(topic), call, onError);
+  }
+
+  /**
+   * Keys taken as prefixes: calls `call` with each active handler of every key `topic` starts
+   * with (a handful of keys: it looks at each one).
+   */
+  forEachPrefixOf(
+    topic: string,
+    call: (handler: H) => void,
+    onError: (err: unknown) => void,
+  ): void {
+    if (this.topics.size === 0) return;
+    for (const [prefix, group] of this.topics)
+      if (topic.startsWith(prefix)) runGroup(group, call, onError);
   }
 
   /** Ends every subscription. */
@@ -69,4 +73,21 @@ export class TopicHandlers<H> implements HandlerOwner<H> {
     for (const group of this.topics.values()) for (const e of itemsOf(group)) e.active = false;
     this.topics.clear();
   }
+}
+
+function runGroup<H>(
+  group: Group<TopicHandler<H>> | undefined,
+  call: (handler: H) => void,
+  onError: (err: unknown) => void,
+): void {
+  const run = (entry: TopicHandler<H>): void => {
+    if (!entry.active) return;
+    try {
+      call(entry.handler);
+    } catch (err) {
+      onError(err);
+    }
+  };
+  if (group instanceof TopicHandler) run(group);
+  else for (const entry of itemsOf(group)) run(entry);
 }

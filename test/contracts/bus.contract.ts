@@ -191,6 +191,82 @@ export function busContract(open: OpenBus): void {
   );
 
   test(
+    'a prefix subscription hears every topic starting with it, by name, in publish order',
+    withBus(async (bus, prefix) => {
+      const narrow = new Collector();
+      const glob = new Collector();
+      await bus.subscribePrefix(`${prefix}.a.`, narrow.handler);
+      // Glob characters in a prefix are literal.
+      await bus.subscribePrefix(`${prefix}.*?[x]\\.`, glob.handler);
+      const topics = [
+        ['.a.1', true],
+        ['.a', false],
+        ['.a.', true],
+        ['.ab.1', false],
+        ['.A.1', false],
+        ['.a.x.y', true],
+        ['.b.a.1', false],
+        ['.*?[x]\\.1', false],
+        ['.z?[x]\\.1', false],
+        ['.*?x\\.1', false],
+        ['.a.2', true],
+      ] as const;
+      for (const [rest] of topics) await bus.publish(`${prefix}${rest}`, text(rest));
+      await bus.publish(`x${prefix}.a.1`, text('not at the start'));
+      await bus.publish(`${prefix}.*?[x]\\.y`, text('literal glob'));
+      // The sentinel: a prefix subscription keeps one publisher's order across its topics.
+      await bus.publish(`${prefix}.a.end`, text('end'));
+      await narrow.atLeast(5);
+      assert.deepEqual(
+        narrow.received.map((r) => [r.topic, r.payload.toString()]),
+        [
+          ...topics.filter(([, match]) => match).map(([rest]) => [`${prefix}${rest}`, rest]),
+          [`${prefix}.a.end`, 'end'],
+        ],
+      );
+      await glob.atLeast(2);
+      await barrier(bus, `${prefix}.*?[x]\\.y`, glob);
+      assert.deepEqual(
+        glob.received.map((r) => r.topic),
+        [`${prefix}.*?[x]\\.1`, `${prefix}.*?[x]\\.y`],
+      );
+    }),
+  );
+
+  test(
+    'exact and prefix subscriptions matching one message each hear it once; unsubscribe ends one',
+    withBus(async (bus, prefix) => {
+      const topic = `${prefix}.a.1`;
+      const exact = new Collector();
+      const byPrefix = new Collector();
+      const wide = new Collector();
+      await bus.subscribe(topic, exact.handler);
+      const sub = await bus.subscribePrefix(`${prefix}.a.`, byPrefix.handler);
+      await bus.subscribePrefix(`${prefix}.`, wide.handler);
+      await bus.publish(topic, text('both'));
+      await barrier(bus, topic, exact, byPrefix, wide);
+      assert.deepEqual(exact.texts(), ['both']);
+      assert.deepEqual(byPrefix.texts(), ['both']);
+      assert.deepEqual(wide.texts(), ['both']);
+
+      await sub.unsubscribe();
+      await sub.unsubscribe();
+      await bus.publish(topic, text('after'));
+      await barrier(bus, topic, exact, wide);
+      assert.deepEqual(byPrefix.texts(), ['both']);
+      assert.deepEqual(exact.texts(), ['both', 'after']);
+      assert.deepEqual(wide.texts(), ['both', 'after']);
+
+      // The same prefix subscribed again hears what follows.
+      const again = new Collector();
+      await bus.subscribePrefix(`${prefix}.a.`, again.handler);
+      await bus.publish(topic, text('again'));
+      await barrier(bus, topic, again);
+      assert.deepEqual(again.texts(), ['again']);
+    }),
+  );
+
+  test(
     'close is idempotent; publish after close resolves',
     withBus(async (bus, prefix) => {
       await bus.close();

@@ -132,6 +132,49 @@ export function historyContract(open: OpenHistory): void {
   );
 
   test(
+    'a prefix subscription gets the events of every topic starting with it, in position order',
+    withHistory(async ({ history }) => {
+      const prefix = `websocket.user.${randomUUID()}-`;
+      const [a, b, other] = [`${prefix}1.events`, `${prefix}2.events`, topicName()];
+      const byPrefix = new Deliveries();
+      const exact = new Deliveries();
+      await history.subscribePrefix(prefix, byPrefix.handler);
+      await history.subscribe(a, exact.handler);
+      const sent = [
+        [a, 'a1'],
+        [other, 'o1'],
+        [b, 'b1'],
+        [a, 'a2'],
+        [other, 'o2'],
+        [b, 'b2'],
+      ] as const;
+      for (const [topic, s] of sent) await history.publish(topic, text(s));
+      // The sentinel, after everything: the handler hears its topics in position order.
+      await history.publish(b, text('end'));
+      await byPrefix.atLeast(5);
+      assert.deepEqual(
+        byPrefix.items.map((i) => [i.topic, i.text]),
+        [
+          [a, 'a1'],
+          [b, 'b1'],
+          [a, 'a2'],
+          [b, 'b2'],
+          [b, 'end'],
+        ],
+      );
+      const positions = byPrefix.items.map((i) => i.position!);
+      for (let i = 1; i < positions.length; i++)
+        assert.ok(comparePositions(positions[i - 1]!, positions[i]!) < 0, 'strictly growing');
+      // A topic heard both ways: each subscription gets it once, with the same position.
+      await exact.atLeast(2);
+      assert.deepEqual(
+        exact.items.map((i) => [i.text, i.position]),
+        byPrefix.items.filter((i) => i.topic === a).map((i) => [i.text, i.position]),
+      );
+    }),
+  );
+
+  test(
     'since refuses another epoch and a position never given out',
     withHistory(async ({ history }) => {
       const topic = topicName();

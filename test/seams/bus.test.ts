@@ -34,6 +34,13 @@ describe('RedisBus', () => {
     const reply = (await r.pubsub('NUMSUB', topic)) as [string, number];
     return Number(reply[1]);
   };
+  /** The patterns the subscriber link named `terarelay:<name>:sub` holds (CLIENT LIST). */
+  const patternsOf = async (r: Redis, name: string): Promise<number> => {
+    const line = String(await r.client('LIST'))
+      .split('\n')
+      .find((l) => l.includes(` name=terarelay:${name}:sub `));
+    return Number(/ psub=(\d+)/.exec(line ?? '')?.[1] ?? NaN);
+  };
   const errors = async (metrics: Metrics, op: string): Promise<number> => {
     const values = (await metrics.busErrors.get()).values;
     return values.find((v) => v.labels.op === op)?.value ?? 0;
@@ -70,21 +77,51 @@ describe('RedisBus', () => {
     assert.deepEqual([...(m?.payload ?? [])], [0, 1, 2]);
   });
 
+  test('prefix subscriptions: one PSUBSCRIBE per prefix and node, PUNSUBSCRIBE after the last', async (t) => {
+    const server = suite.server;
+    if ('skip' in server) return t.skip(server.skip);
+    const name = `node-${randomUUID()}`;
+    const [b, r] = [bus({ name }), admin()];
+    const prefix = `websocket.${randomUUID()}.`;
+    const [c1, c2, other] = [new Collector(), new Collector(), new Collector()];
+    const s1 = await b.subscribePrefix(prefix, c1.handler);
+    const s2 = await b.subscribePrefix(prefix, c2.handler);
+    const s3 = await b.subscribePrefix(`${prefix}x.`, other.handler);
+    assert.equal(await patternsOf(r, name), 2, 'two handlers of one prefix, one pattern');
+
+    // A plain client's publish (a Python service) reaches both handlers, once each.
+    await r.publish(`${prefix}x.1`, Buffer.from([7]));
+    await barrier(b, `${prefix}x.1`, c1, c2, other);
+    for (const c of [c1, c2, other])
+      assert.deepEqual(
+        c.received.map((m) => [...m.payload]),
+        [[7]],
+      );
+
+    await s1.unsubscribe();
+    assert.equal(await patternsOf(r, name), 2, 'one handler left');
+    await s2.unsubscribe();
+    await s3.unsubscribe();
+    assert.equal(await patternsOf(r, name), 0, 'PUNSUBSCRIBE after the last handler');
+  });
+
   test('publish while Redis is down resolves, is counted, and reaches only this node', async (t) => {
     const server = suite.server;
     if ('skip' in server) return t.skip(server.skip);
     const [a, b] = [bus(), bus({ offlineWaitMs: 100 })];
     const topic = `t.${randomUUID()}`;
-    const [other, local] = [new Collector(), new Collector()];
+    const [other, local, byPrefix] = [new Collector(), new Collector(), new Collector()];
     await a.subscribe(topic, other.handler);
     await b.subscribe(topic, local.handler);
+    await b.subscribePrefix(topic.slice(0, 10), byPrefix.handler);
     await server.stop();
     try {
       await b.publish(topic, text('lost 1'));
       await Promise.all([b.publish(topic, text('lost 2')), b.publish(topic, text('lost 3'))]);
       assert.equal(await errors(b.counters, 'publish'), 3);
-      await local.atLeast(3);
+      await Promise.all([local.atLeast(3), byPrefix.atLeast(3)]);
       assert.deepEqual(local.texts(), ['lost 1', 'lost 2', 'lost 3'], 'local order kept');
+      assert.deepEqual(byPrefix.texts(), ['lost 1', 'lost 2', 'lost 3'], 'to prefix handlers too');
     } finally {
       await server.start();
     }
@@ -108,8 +145,18 @@ describe('RedisBus', () => {
     const topics = [`t.${randomUUID()}`, `t.${randomUUID()}`];
     const got = topics.map(() => new Collector());
     for (const [i, topic] of topics.entries()) await b.subscribe(topic, got[i]!.handler);
+    const prefixed = `p.${randomUUID()}.`;
+    const byPrefix = new Collector();
+    await b.subscribePrefix(prefixed, byPrefix.handler);
     await server.stop(true);
     await server.start();
+    await waitFor(
+      async () => {
+        await a.publish(`${prefixed}1`, text('after restart'));
+        return byPrefix.received.length > 0;
+      },
+      { what: 'delivery by prefix after the restart' },
+    );
     for (const [i, topic] of topics.entries()) {
       await waitFor(
         async () => {
@@ -127,6 +174,11 @@ describe('RedisBus', () => {
     await got[1]!.atLeast(count + 1);
     await barrier(a, topics[1]!, got[1]!);
     assert.equal(got[1]!.received.length, count + 1);
+    await barrier(a, `${prefixed}1`, byPrefix);
+    const heard = byPrefix.received.length;
+    await a.publish(`${prefixed}2`, text('single'));
+    await barrier(a, `${prefixed}2`, byPrefix);
+    assert.equal(byPrefix.received.length, heard + 1, 'one pattern after the restart');
   });
 
   test('subscribe while Redis is down: resolves when Redis is back in time, else UNAVAILABLE', async (t) => {

@@ -58,47 +58,55 @@ describe('RedisHistory', () => {
 
   historyContract(async (bounds) => ('skip' in suite.server ? suite.server : node(bounds)));
 
-  test('what others PUBLISH on a topic is appended once, however many nodes hear it', async (t) => {
-    if ('skip' in suite.server) return t.skip(suite.server.skip);
-    const [a, b] = [suite.own(node()), suite.own(node())];
-    const admin = suite.client('admin');
-    const topic = `websocket.participant.${randomUUID()}.events`;
-    const got: Array<{ node: string; position: string | null; text: string }> = [];
-    for (const [name, n] of [
-      ['a', a],
-      ['b', b],
-    ] as const)
-      await n.history.subscribe(topic, (_t, position, payload) =>
-        got.push({ node: name, position, text: Buffer.from(payload).toString() }),
+  for (const by of ['topic', 'prefix'] as const)
+    test(`what others PUBLISH on a topic is appended once, however many nodes hear it (by ${by})`, async (t) => {
+      if ('skip' in suite.server) return t.skip(suite.server.skip);
+      const [a, b] = [suite.own(node()), suite.own(node())];
+      const admin = suite.client('admin');
+      const id = randomUUID();
+      const topic = `websocket.participant.${id}.events`;
+      const got: Array<{ node: string; position: string | null; text: string }> = [];
+      for (const [name, n] of [
+        ['a', a],
+        ['b', b],
+      ] as const) {
+        const handler = (_t: string, position: string | null, payload: Uint8Array): number =>
+          got.push({ node: name, position, text: Buffer.from(payload).toString() });
+        if (by === 'topic') await n.history.subscribe(topic, handler);
+        else await n.history.subscribePrefix(`websocket.participant.${id}`, handler);
+      }
+      // Not a history topic, though under the prefix: neither kept nor delivered.
+      await admin.publish(`websocket.participant.${id}.other`, Buffer.from('not kept'));
+      // A Python service: a plain PUBLISH, twice the same bytes is one event; then TeraRelay's own.
+      await admin.publish(topic, Buffer.from('from python'));
+      // The nodes append what they hear after Redis answered the PUBLISH: wait for it, so that
+      // TeraRelay's publish comes after it in the history too.
+      await waitFor(() => got.filter((g) => g.text === 'from python').length === 2, {
+        what: 'the Python event on both nodes',
+      });
+      await a.history.publish(topic, text('from terarelay'));
+      await waitFor(() => got.length >= 4, { what: 'both events on both nodes' });
+      assert.equal(await admin.xlen(`terarelay:h:${topic}`), 2, 'each appended once');
+      assert.equal(await admin.exists(`terarelay:h:websocket.participant.${id}.other`), 0);
+      assert.ok(got.every((g) => g.text !== 'not kept'));
+      const byNode = (n: string) => got.filter((g) => g.node === n);
+      assert.deepEqual(
+        byNode('a').map((g) => g.text),
+        ['from python', 'from terarelay'],
       );
-    // A Python service: a plain PUBLISH, twice the same bytes is one event; then TeraRelay's own.
-    await admin.publish(topic, Buffer.from('from python'));
-    // The nodes append what they hear after Redis answered the PUBLISH: wait for it, so that
-    // TeraRelay's publish comes after it in the history too.
-    await waitFor(() => got.filter((g) => g.text === 'from python').length === 2, {
-      what: 'the Python event on both nodes',
+      assert.deepEqual(
+        byNode('a').map((g) => g.position),
+        byNode('b').map((g) => g.position),
+        'the same positions on both nodes',
+      );
+      const { epoch } = await a.history.head();
+      const replay = await b.history.since(epoch, ZERO_POSITION, [topic]);
+      assert.ok(replay.recovered);
+      assert.deepEqual(
+        replay.entries.map((e) => e.position),
+        byNode('a').map((g) => g.position),
+      );
     });
-    await a.history.publish(topic, text('from terarelay'));
-    await waitFor(() => got.length >= 4, { what: 'both events on both nodes' });
-    assert.equal(await admin.xlen(`terarelay:h:${topic}`), 2, 'each appended once');
-    const byNode = (n: string) => got.filter((g) => g.node === n);
-    assert.deepEqual(
-      byNode('a').map((g) => g.text),
-      ['from python', 'from terarelay'],
-    );
-    assert.deepEqual(
-      byNode('a').map((g) => g.position),
-      byNode('b').map((g) => g.position),
-      'the same positions on both nodes',
-    );
-    const { epoch } = await a.history.head();
-    const replay = await b.history.since(epoch, ZERO_POSITION, [topic]);
-    assert.ok(replay.recovered);
-    assert.deepEqual(
-      replay.entries.map((e) => e.position),
-      byNode('a').map((g) => g.position),
-    );
-  });
 
   test('a flushed Redis gives a new epoch: earlier positions are not recovered', async (t) => {
     if ('skip' in suite.server) return t.skip(suite.server.skip);

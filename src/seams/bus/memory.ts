@@ -1,6 +1,7 @@
 /**
  * MemoryBus: the Bus of a single node (and of several servers sharing one process in tests).
- * It keeps a map of exact topic → live handlers. Each publish schedules one delivery as a
+ * It keeps a map of exact topic → live handlers, and one of prefix → live handlers (a handful:
+ * each delivery checks every prefix). Each publish schedules one delivery as a
  * microtask, so delivery happens after `publish` returns, in publish order across all topics;
  * the handlers called are those subscribed when the delivery runs. Payloads are passed by
  * reference: a publisher must not modify a payload after publishing it, a handler must not
@@ -21,6 +22,7 @@ export interface MemoryBusOptions {
 
 export class MemoryBus implements Bus {
   private readonly topics = new TopicHandlers<BusHandler>();
+  private readonly prefixes = new TopicHandlers<BusHandler>();
   private readonly log: Logger | undefined;
   private readonly metrics: Metrics | undefined;
   private closed = false;
@@ -44,16 +46,23 @@ export class MemoryBus implements Bus {
     return this.topics.add(topic, handler);
   }
 
+  /** Live at once. Rejects with AppError UNAVAILABLE after `close()`. */
+  async subscribePrefix(prefix: string, handler: BusHandler): Promise<Subscription> {
+    if (this.closed) throw new AppError('UNAVAILABLE', 'bus is closed');
+    return this.prefixes.add(prefix, handler);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.topics.clear();
+    this.prefixes.clear();
   }
 
   private deliver(topic: string, payload: Uint8Array): void {
-    this.topics.forEach(
-      topic,
-      (handler) => handler(topic, payload),
-      (err) => this.log?.error({ err, topic }, 'bus handler threw; other handlers unaffected'),
-    );
+    const call = (handler: BusHandler): void => handler(topic, payload);
+    const report = (err: unknown): void =>
+      this.log?.error({ err, topic }, 'bus handler threw; other handlers unaffected');
+    this.topics.forEach(topic, call, report);
+    this.prefixes.forEachPrefixOf(topic, call, report);
   }
 }

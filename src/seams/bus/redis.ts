@@ -1,21 +1,23 @@
 /**
  * RedisBus: the Bus shared by every node, on Redis PUBLISH/SUBSCRIBE with OpenTera's exact
- * channel names and binary payloads (no pattern subscriptions), so OpenTera's Python services
- * can publish and listen beside TeraRelay.
+ * channel names and binary payloads, so OpenTera's Python services can publish and listen beside
+ * TeraRelay. A prefix subscription is one PSUBSCRIBE of the escaped prefix followed by `*`:
+ * Redis matches each publish against every pattern of every node, so patterns are for the few
+ * node-wide subscriptions, never one per connection.
  *
- * It keeps one publisher link, one subscriber link, and a map of topic → local handlers. The
- * map is ref-counted per topic: the first local handler of a topic sends SUBSCRIBE, the last
- * one to leave sends UNSUBSCRIBE; it is also what is re-subscribed (in one SUBSCRIBE) every time
- * the subscriber link becomes ready again, e.g. after a Redis restart. A message published by
- * this node comes back through Redis like any other, so per-topic order holds and nothing is
- * delivered twice.
+ * It keeps one publisher link, one subscriber link, and two maps (channels, patterns) of name →
+ * local handlers. Each is ref-counted per name: the first local handler sends (P)SUBSCRIBE, the
+ * last one to leave sends (P)UNSUBSCRIBE; they are also what is re-subscribed (one SUBSCRIBE, one
+ * PSUBSCRIBE) every time the subscriber link becomes ready again, e.g. after a Redis restart. A
+ * message published by this node comes back through Redis like any other, so per-topic order
+ * holds and nothing is delivered twice.
  *
  * While Redis is unreachable:
  * - `publish` waits up to `offlineWaitMs` (default 1000) for the link, keeping publish order; then
  *   the message is lost for the other nodes (logged, counted in `busErrors{op="publish"}`) and
  *   handed to this node's own handlers instead, so a node keeps delivering its local events.
  *   It never rejects. (A PUBLISH that timed out after reaching Redis may thus arrive twice.)
- * - `subscribe` of a topic not yet live on Redis waits up to `subscribeTimeoutMs` (default 5000)
+ * - `subscribe` (or `subscribePrefix`) of a name not yet live on Redis waits up to `subscribeTimeoutMs` (default 5000)
  *   for the link; if Redis is back in time it resolves once the SUBSCRIBE is confirmed, otherwise
  *   it rejects with AppError UNAVAILABLE (counted as `busErrors{op="subscribe"}`) and leaves no
  *   handler behind.
@@ -51,6 +53,18 @@ export interface RedisBusOptions {
 
 type Entry = TopicHandler<BusHandler>;
 
+/** One kind of Redis subscription: channels by exact name, or glob patterns. */
+interface Family {
+  /** Name (channel, or pattern) → its local handlers. */
+  readonly names: Map<string, Topic>;
+  /** What its handlers' `unsubscribe` asks. */
+  readonly owner: HandlerOwner<BusHandler>;
+  /** SUBSCRIBE or PSUBSCRIBE on the subscriber link. */
+  subscribe(names: string[]): Promise<unknown>;
+  /** UNSUBSCRIBE or PUNSUBSCRIBE on the subscriber link. */
+  unsubscribe(name: string): Promise<unknown>;
+}
+
 /** A live subscription's `live`: one settled promise shared by every confirmed topic. */
 const CONFIRMED: Promise<void> = Promise.resolve();
 
@@ -58,6 +72,8 @@ interface Topic {
   handlers: Group<Entry> | undefined;
   /** Settles when Redis confirmed the SUBSCRIBE sent for the first handler (then CONFIRMED). */
   live: Promise<void>;
+  /** A pattern's prefix (what it matches the start of). */
+  readonly prefix?: string;
 }
 
 interface Waiting {
@@ -72,7 +88,7 @@ const SUBSCRIBE_ATTEMPT_MS = 1000;
 /** Pause after a failed SUBSCRIBE before the next attempt, unless the link comes back sooner. */
 const RETRY_PAUSE_MS = 100;
 
-export class RedisBus implements Bus, HandlerOwner<BusHandler> {
+export class RedisBus implements Bus {
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly log: Logger;
@@ -80,7 +96,8 @@ export class RedisBus implements Bus, HandlerOwner<BusHandler> {
   private readonly offlineWaitMs: number;
   private readonly subscribeTimeoutMs: number;
   private readonly maxWaiting: number;
-  private readonly topics = new Map<string, Topic>();
+  private readonly channels: Family;
+  private readonly patterns: Family;
   /** Publishes waiting for the publisher link, in publish order. */
   private readonly waiting: Waiting[] = [];
   /** Subscribes waiting for the subscriber link. */
@@ -107,10 +124,27 @@ export class RedisBus implements Bus, HandlerOwner<BusHandler> {
       use: 'subscribe',
       links: options.links,
     });
+    const sub = this.sub;
+    this.channels = {
+      names: new Map(),
+      owner: { remove: (entry) => this.remove(this.channels, entry) },
+      subscribe: (names) => sub.subscribe(...names),
+      unsubscribe: (name) => sub.unsubscribe(name),
+    };
+    this.patterns = {
+      names: new Map(),
+      owner: { remove: (entry) => this.remove(this.patterns, entry) },
+      subscribe: (names) => sub.psubscribe(...names),
+      unsubscribe: (name) => sub.punsubscribe(name),
+    };
     this.pub.on('ready', () => this.flushWaiting());
-    this.sub.on('ready', () => this.resubscribe());
-    this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) =>
-      this.deliver(channel.toString(), message),
+    sub.on('ready', () => this.resubscribe());
+    sub.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+      const topic = channel.toString();
+      this.deliver(this.channels.names.get(topic), topic, message);
+    });
+    sub.on('pmessageBuffer', (pattern: Buffer, channel: Buffer, message: Buffer) =>
+      this.deliver(this.patterns.names.get(pattern.toString()), channel.toString(), message),
     );
   }
 
@@ -138,25 +172,42 @@ export class RedisBus implements Bus, HandlerOwner<BusHandler> {
   }
 
   /** Resolves once Redis confirmed the subscription; rejects with AppError UNAVAILABLE. */
-  async subscribe(topic: string, handler: BusHandler): Promise<Subscription> {
+  subscribe(topic: string, handler: BusHandler): Promise<Subscription> {
+    return this.add(this.channels, topic, handler);
+  }
+
+  /** Resolves once Redis confirmed the PSUBSCRIBE; rejects with AppError UNAVAILABLE. */
+  subscribePrefix(prefix: string, handler: BusHandler): Promise<Subscription> {
+    return this.add(this.patterns, `${escapeGlob(prefix)}*`, handler, prefix);
+  }
+
+  private async add(
+    family: Family,
+    name: string,
+    handler: BusHandler,
+    prefix?: string,
+  ): Promise<Subscription> {
     if (this.closed) throw new AppError('UNAVAILABLE', 'bus is closed');
-    const entry = new TopicHandler(this, topic, handler);
-    let state = this.topics.get(topic);
+    const entry = new TopicHandler(family.owner, name, handler);
+    let state = family.names.get(name);
     if (!state) {
-      const live = this.confirm(topic);
-      const created: Topic = { handlers: undefined, live };
+      const live = this.confirm(family, name);
+      const created: Topic =
+        prefix === undefined
+          ? { handlers: undefined, live }
+          : { handlers: undefined, live, prefix };
       live.then(() => {
         if (created.live === live) created.live = CONFIRMED;
       }, noop);
       state = created;
-      this.topics.set(topic, state);
+      family.names.set(name, state);
     }
     state.handlers = withItem(state.handlers, entry);
     try {
       await state.live;
     } catch (err) {
       this.metrics.busErrors.inc({ op: 'subscribe' });
-      await this.remove(entry);
+      await this.remove(family, entry);
       throw err;
     }
     return entry;
@@ -170,9 +221,11 @@ export class RedisBus implements Bus, HandlerOwner<BusHandler> {
       item.done();
     }
     this.subWaiters.wakeAll();
-    for (const state of this.topics.values())
-      for (const e of itemsOf(state.handlers)) e.active = false;
-    this.topics.clear();
+    for (const family of [this.channels, this.patterns]) {
+      for (const state of family.names.values())
+        for (const e of itemsOf(state.handlers)) e.active = false;
+      family.names.clear();
+    }
     await Promise.all([closeRedis(this.pub), closeRedis(this.sub)]);
   }
 
@@ -192,7 +245,10 @@ export class RedisBus implements Bus, HandlerOwner<BusHandler> {
     this.metrics.busErrors.inc({ op: 'publish' });
     this.log.warn({ topic, reason }, 'bus publish failed; delivered on this node only');
     setImmediate(() => {
-      if (!this.closed) this.deliver(topic, payload);
+      if (this.closed) return;
+      this.deliver(this.channels.names.get(topic), topic, payload);
+      for (const state of this.patterns.names.values())
+        if (topic.startsWith(state.prefix!)) this.deliver(state, topic, payload);
     });
   }
 
@@ -213,8 +269,8 @@ export class RedisBus implements Bus, HandlerOwner<BusHandler> {
     item.done();
   }
 
-  /** Makes `topic` live on the current subscriber link, waiting for the link if needed. */
-  private async confirm(topic: string): Promise<void> {
+  /** Makes `name` live on the current subscriber link, waiting for the link if needed. */
+  private async confirm(family: Family, name: string): Promise<void> {
     const deadline = Date.now() + this.subscribeTimeoutMs;
     for (;;) {
       const left = deadline - Date.now();
@@ -228,13 +284,13 @@ export class RedisBus implements Bus, HandlerOwner<BusHandler> {
         // ioredis silently drops a command in flight when the link breaks (no resend), so one
         // attempt is bounded and retried on the next link rather than awaited until the deadline.
         const attemptMs = Math.min(left, SUBSCRIBE_ATTEMPT_MS);
-        await withTimeout(this.sub.subscribe(topic), attemptMs, `SUBSCRIBE ${topic}`);
+        await withTimeout(family.subscribe([name]), attemptMs, `SUBSCRIBE ${name}`);
         return;
       } catch (err) {
         // No reply in time: send it again (on the current or the next link).
         if (err instanceof TimeoutError) continue;
         // The link dropped under the command: wait for it to come back and try again.
-        this.log.debug({ topic, err: (err as Error).message }, 'subscribe interrupted');
+        this.log.debug({ name, err: (err as Error).message }, 'subscribe interrupted');
         // The link may still say 'ready' until its close event runs: yield to the event loop
         // (until the next 'ready' or a short pause) instead of retrying in a tight loop.
         await this.subWaiters.sleep(Math.min(Math.max(deadline - Date.now(), 0), RETRY_PAUSE_MS));
@@ -242,16 +298,17 @@ export class RedisBus implements Bus, HandlerOwner<BusHandler> {
     }
     throw new AppError(
       'UNAVAILABLE',
-      `bus: Redis did not confirm SUBSCRIBE ${topic} within ${this.subscribeTimeoutMs} ms`,
+      `bus: Redis did not confirm SUBSCRIBE ${name} within ${this.subscribeTimeoutMs} ms`,
     );
   }
 
-  /** On every (re)connect: subscribe every current topic again, then wake waiting subscribes. */
+  /** On every (re)connect: subscribe every current name again, then wake waiting subscribes. */
   private resubscribe(): void {
-    const topics = [...this.topics.keys()];
-    if (topics.length > 0) {
-      this.sub.subscribe(...topics).then(
-        () => this.log.info({ topics: topics.length }, 'bus topics subscribed again'),
+    for (const family of [this.channels, this.patterns]) {
+      const names = [...family.names.keys()];
+      if (names.length === 0) continue;
+      family.subscribe(names).then(
+        () => this.log.info({ topics: names.length }, 'bus topics subscribed again'),
         (err: Error) => {
           this.metrics.busErrors.inc({ op: 'subscribe' });
           this.log.warn({ err: err.message }, 'bus re-subscribe failed; retried on reconnect');
@@ -261,27 +318,27 @@ export class RedisBus implements Bus, HandlerOwner<BusHandler> {
     this.subWaiters.wakeAll();
   }
 
-  /** Ends one handler's subscription; the topic's last one sends UNSUBSCRIBE. */
-  async remove(entry: Entry): Promise<void> {
+  /** Ends one handler's subscription; the name's last one sends (P)UNSUBSCRIBE. */
+  private async remove(family: Family, entry: Entry): Promise<void> {
     if (!entry.active) return;
     entry.active = false;
-    const { topic } = entry;
-    const state = this.topics.get(topic);
+    const name = entry.topic;
+    const state = family.names.get(name);
     if (!state) return;
     state.handlers = state.handlers && withoutItem(state.handlers, entry);
     if (state.handlers !== undefined) return;
-    this.topics.delete(topic);
-    // Not live: nothing to undo on Redis (the next reconnect subscribes only mapped topics).
+    family.names.delete(name);
+    // Not live: nothing to undo on Redis (the next reconnect subscribes only mapped names).
     if (this.closed || this.sub.status !== 'ready') return;
     try {
-      await withTimeout(this.sub.unsubscribe(topic), this.subscribeTimeoutMs, 'UNSUBSCRIBE');
+      await withTimeout(family.unsubscribe(name), this.subscribeTimeoutMs, 'UNSUBSCRIBE');
     } catch (err) {
-      this.log.debug({ topic, err: (err as Error).message }, 'unsubscribe not confirmed');
+      this.log.debug({ name, err: (err as Error).message }, 'unsubscribe not confirmed');
     }
   }
 
-  private deliver(topic: string, payload: Uint8Array): void {
-    const state = this.topics.get(topic);
+  /** `state`: the handlers of the channel or pattern the message came through. */
+  private deliver(state: Topic | undefined, topic: string, payload: Uint8Array): void {
     if (!state) return;
     const handlers = state.handlers;
     if (handlers instanceof TopicHandler) return this.call(handlers, topic, payload);
@@ -299,3 +356,8 @@ export class RedisBus implements Bus, HandlerOwner<BusHandler> {
 }
 
 function noop(): void {}
+
+/** `prefix` as a Redis glob matching itself only (`*`, `?`, `[`, `]` and `\\` escaped). */
+export function escapeGlob(prefix: string): string {
+  return prefix.replace(/[*?[\]\\]/g, '\\$&');
+}

@@ -24,6 +24,10 @@ export class HistoryBus implements Bus {
     return this.raw.subscribe(topic, handler);
   }
 
+  subscribePrefix(prefix: string, handler: BusHandler): Promise<Subscription> {
+    return this.raw.subscribePrefix(prefix, handler);
+  }
+
   close(): Promise<void> {
     return this.raw.close();
   }

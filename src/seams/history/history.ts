@@ -9,8 +9,12 @@
  *   its position, in position order; it also reaches the plain bus subscribers of the topic with
  *   the unchanged bytes. It never rejects: when the history is unreachable, the event reaches this
  *   node's handlers with a null position (and is not kept);
- * - what other publishers put on a subscribed topic's plain channel is appended too, once however
- *   many nodes hear it (Redis only: in memory every publish goes through `publish`);
+ * - `subscribePrefix` is `subscribe` for every history topic that starts with the prefix (one
+ *   node-wide subscription for a family of per-principal topics); a handler subscribed both ways
+ *   hears an event once per subscription;
+ * - what other publishers put on a subscribed topic's plain channel (or one a prefix subscription
+ *   matches) is appended too, once however many nodes hear it (Redis only: in memory every
+ *   publish goes through `publish`);
  * - each topic keeps at least its last `size` events not older than `seconds`; more may be kept;
  * - `head` is the epoch and the last position given out. The epoch changes whenever the history
  *   was lost (a new process without Redis; a flushed or restarted Redis);
@@ -51,6 +55,7 @@ export type Replay =
 export interface History {
   publish(topic: string, payload: Uint8Array): Promise<void>;
   subscribe(topic: string, handler: HistoryHandler): Promise<Subscription>;
+  subscribePrefix(prefix: string, handler: HistoryHandler): Promise<Subscription>;
   head(): Promise<HistoryHead>;
   since(epoch: string, position: string, topics: readonly string[]): Promise<Replay>;
   /** Idempotent. */

@@ -88,6 +88,7 @@ export class MemoryHistory implements History {
   private last = ZERO_POSITION;
   private readonly rings = new Map<string, Ring>();
   private readonly handlers = new TopicHandlers<HistoryHandler>();
+  private readonly prefixes = new TopicHandlers<HistoryHandler>();
   private readonly raw: Pick<Bus, 'publish'>;
   private readonly bounds: HistoryBounds;
   private readonly log: Logger | undefined;
@@ -118,6 +119,10 @@ export class MemoryHistory implements History {
     return this.handlers.add(topic, handler);
   }
 
+  async subscribePrefix(prefix: string, handler: HistoryHandler): Promise<Subscription> {
+    return this.prefixes.add(prefix, handler);
+  }
+
   async head(): Promise<HistoryHead> {
     return { epoch: this.epoch, position: this.last };
   }
@@ -144,15 +149,16 @@ export class MemoryHistory implements History {
     this.closed = true;
     clearInterval(this.sweeper);
     this.handlers.clear();
+    this.prefixes.clear();
     this.rings.clear();
   }
 
   private deliver(topic: string, position: string, payload: Uint8Array): void {
-    this.handlers.forEach(
-      topic,
-      (handler) => handler(topic, position, payload),
-      (err) => this.log?.error({ err, topic }, 'history handler threw; other handlers unaffected'),
-    );
+    const call = (handler: HistoryHandler): void => handler(topic, position, payload);
+    const report = (err: unknown): void =>
+      this.log?.error({ err, topic }, 'history handler threw; other handlers unaffected');
+    this.handlers.forEach(topic, call, report);
+    this.prefixes.forEachPrefixOf(topic, call, report);
   }
 
   private sweep(): void {

@@ -12,10 +12,13 @@
  *   channel (handlers get topic, position, bytes) and to the topic itself: what is heard there is
  *   appended by append.lua in its idempotent mode (SET NX of the dedup key first), unless it is
  *   the copy of a delivery just received on the same link (same order: delivery first).
+ * - `subscribePrefix(prefix)` does the same with two prefix subscriptions (`d:<prefix>` and
+ *   `<prefix>`): every node holding one hears every such topic, so an event another publisher
+ *   puts on one is appended by one node's script, and the other nodes' scripts find the dedup key.
 
- * A node hears only the topics it subscribes to: the realtime part keeps a departed resumable
- * client's topics subscribed for `--history-seconds` (src/realtime/resume.ts), so that what is
- * published for it meanwhile is kept.
+ * A node hears only the topics it subscribes to (or a prefix of): the realtime part keeps a
+ * departed resumable client's topics subscribed for `--history-seconds` (src/realtime/resume.ts),
+ * so that what is published for it meanwhile is kept.
  *
  * When an append fails (Redis unreachable), the event goes to this node's handlers with a null
  * position after a turn, and is counted (`terarelay_bus_errors_total{op="publish"}`).
@@ -42,6 +45,7 @@ import type {
 } from './history.js';
 import { comparePositions } from './positions.js';
 import { RecentDeliveries } from './recent.js';
+import { isHistoryTopic } from '../../topics.js';
 
 const read = (name: string): string =>
   readFileSync(new URL(`./${name}.lua`, import.meta.url), 'utf8');
@@ -81,7 +85,13 @@ interface Topic {
   subscriptions: Promise<Subscription[]> | Subscription[];
 }
 
-export class RedisHistory implements History, HandlerOwner<HistoryHandler> {
+/** Exact topics, or prefixes: name → its handlers, and what ends a handler's subscription. */
+interface Names {
+  readonly map: Map<string, Topic>;
+  readonly owner: HandlerOwner<HistoryHandler>;
+}
+
+export class RedisHistory implements History {
   private readonly redis: Redis & Scripts;
   private readonly bus: Bus;
   private readonly bounds: HistoryBounds;
@@ -93,7 +103,14 @@ export class RedisHistory implements History, HandlerOwner<HistoryHandler> {
   private readonly deliveryPrefix: string;
   private readonly counterKey: string;
   private readonly epochKey: string;
-  private readonly topics = new Map<string, Topic>();
+  private readonly topics: Names = {
+    map: new Map(),
+    owner: { remove: (entry) => this.remove(this.topics, entry) },
+  };
+  private readonly prefixes: Names = {
+    map: new Map(),
+    owner: { remove: (entry) => this.remove(this.prefixes, entry) },
+  };
   /** Deliveries heard on the bus link, to recognise their copies on the topics. */
   private readonly recent = new RecentDeliveries();
   private closed = false;
@@ -129,27 +146,47 @@ export class RedisHistory implements History, HandlerOwner<HistoryHandler> {
         { topic, err: (err as Error).message },
         'history append failed; delivered here only',
       );
-      setImmediate(() => this.deliver(topic, null, payload));
+      setImmediate(() => {
+        this.deliver(topic, null, payload);
+        this.deliverByPrefix(topic, null, payload);
+      });
     }
   }
 
-  async subscribe(topic: string, handler: HistoryHandler): Promise<Subscription> {
-    const entry = new TopicHandler(this, topic, handler);
-    let state = this.topics.get(topic);
+  subscribe(topic: string, handler: HistoryHandler): Promise<Subscription> {
+    return this.add(this.topics, topic, handler, () => [
+      this.bus.subscribe(this.deliveryChannel(topic), this.onDelivery),
+      this.bus.subscribe(topic, this.onHeard),
+    ]);
+  }
+
+  subscribePrefix(prefix: string, handler: HistoryHandler): Promise<Subscription> {
+    return this.add(this.prefixes, prefix, handler, () => [
+      this.bus.subscribePrefix(this.deliveryChannel(prefix), this.onPrefixDelivery),
+      this.bus.subscribePrefix(prefix, this.onPrefixHeard),
+    ]);
+  }
+
+  /** `subscribeBus`: the name's two bus subscriptions, made for its first handler. */
+  private async add(
+    names: Names,
+    name: string,
+    handler: HistoryHandler,
+    subscribeBus: () => Array<Promise<Subscription>>,
+  ): Promise<Subscription> {
+    const entry = new TopicHandler(names.owner, name, handler);
+    let state = names.map.get(name);
     if (!state) {
-      const subscriptions = Promise.all([
-        this.bus.subscribe(this.deliveryChannel(topic), this.onDelivery),
-        this.bus.subscribe(topic, this.onHeard),
-      ]);
+      const subscriptions = Promise.all(subscribeBus());
       const created: Topic = { handlers: undefined, subscriptions };
       state = created;
-      this.topics.set(topic, state);
+      names.map.set(name, state);
       subscriptions.then(
         (live) => {
           if (created.subscriptions === subscriptions) created.subscriptions = live;
         },
         () => {
-          if (this.topics.get(topic) === created) this.topics.delete(topic);
+          if (names.map.get(name) === created) names.map.delete(name);
         },
       );
     }
@@ -164,16 +201,16 @@ export class RedisHistory implements History, HandlerOwner<HistoryHandler> {
     return entry;
   }
 
-  /** Ends one handler's subscription; the topic's last one ends the bus subscriptions. */
-  async remove(entry: Entry): Promise<void> {
+  /** Ends one handler's subscription; the name's last one ends the bus subscriptions. */
+  private async remove(names: Names, entry: Entry): Promise<void> {
     if (!entry.active) return;
     entry.active = false;
-    const { topic } = entry;
-    const state = this.topics.get(topic);
+    const name = entry.topic;
+    const state = names.map.get(name);
     if (!state || !hasItem(state.handlers, entry)) return;
     state.handlers = withoutItem(state.handlers!, entry);
     if (state.handlers !== undefined) return;
-    this.topics.delete(topic);
+    names.map.delete(name);
     const subscriptions = await state.subscriptions;
     await Promise.all(subscriptions.map((s) => s.unsubscribe()));
   }
@@ -214,8 +251,9 @@ export class RedisHistory implements History, HandlerOwner<HistoryHandler> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const topics = [...this.topics.values()];
-    this.topics.clear();
+    const topics = [...this.topics.map.values(), ...this.prefixes.map.values()];
+    this.topics.map.clear();
+    this.prefixes.map.clear();
     await Promise.all(
       topics.map(async (t) => {
         const subs = await Promise.resolve(t.subscriptions).catch(() => []);
@@ -246,20 +284,26 @@ export class RedisHistory implements History, HandlerOwner<HistoryHandler> {
     );
   }
 
-  /** Every topic's handlers on the bus (none made per topic). */
+  /** Every topic's handlers on the bus (none made per topic), exact and by prefix. */
   private readonly onDelivery = (channel: string, message: Uint8Array): void =>
-    this.delivered(channel.slice(this.deliveryPrefix.length), message);
+    this.delivered(channel.slice(this.deliveryPrefix.length), message, false);
   private readonly onHeard = (topic: string, payload: Uint8Array): void =>
     this.heard(topic, payload);
+  private readonly onPrefixDelivery = (channel: string, message: Uint8Array): void =>
+    this.delivered(channel.slice(this.deliveryPrefix.length), message, true);
+  private readonly onPrefixHeard = (topic: string, payload: Uint8Array): void => {
+    if (isHistoryTopic(topic)) this.heard(topic, payload);
+  };
 
-  /** A message on a delivery channel: the event with its position. */
-  private delivered(topic: string, message: Uint8Array): void {
+  /** A message on a delivery channel: the event with its position, to exact or prefix handlers. */
+  private delivered(topic: string, message: Uint8Array, byPrefix: boolean): void {
     const length = message[0];
     if (length === undefined || message.byteLength < 1 + length) return;
     const position = Buffer.from(message.buffer, message.byteOffset + 1, length).toString('latin1');
     const payload = message.subarray(1 + length);
     this.recent.add(topic, payload);
-    this.deliver(topic, position, payload);
+    if (byPrefix) this.deliverByPrefix(topic, position, payload);
+    else this.deliver(topic, position, payload);
   }
 
   /** A message on a topic itself: appended unless it is the copy of a delivery. */
@@ -276,10 +320,18 @@ export class RedisHistory implements History, HandlerOwner<HistoryHandler> {
     });
   }
 
+  /** To the exact handlers of `topic`. */
   private deliver(topic: string, position: string | null, payload: Uint8Array): void {
-    const handlers = this.topics.get(topic)?.handlers;
+    const handlers = this.topics.map.get(topic)?.handlers;
     if (handlers instanceof TopicHandler) this.call(handlers, topic, position, payload);
     else for (const entry of itemsOf(handlers)) this.call(entry, topic, position, payload);
+  }
+
+  /** To the handlers of every prefix `topic` starts with (a handful of prefixes). */
+  private deliverByPrefix(topic: string, position: string | null, payload: Uint8Array): void {
+    for (const [prefix, state] of this.prefixes.map)
+      if (topic.startsWith(prefix))
+        for (const entry of itemsOf(state.handlers)) this.call(entry, topic, position, payload);
   }
 
   private call(entry: Entry, topic: string, position: string | null, payload: Uint8Array): void {
