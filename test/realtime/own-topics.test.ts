@@ -21,11 +21,7 @@ import type { History } from '../../src/seams/history/history.js';
 import { MemoryHistory } from '../../src/seams/history/memory.js';
 import { RedisHistory } from '../../src/seams/history/redis.js';
 import { createCodec } from '../../src/protocol/codec.js';
-import {
-  DeviceEventSchema,
-  disconnectCommand,
-  teraEvent,
-} from '../../src/protocol/messages.js';
+import { DeviceEventSchema, disconnectCommand, teraEvent } from '../../src/protocol/messages.js';
 import type { CloseKind } from '../../src/errors.js';
 import type { PrincipalKind } from '../../src/principal.js';
 import { Hub, type HubMember } from '../../src/realtime/hub.js';
