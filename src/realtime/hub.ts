@@ -333,36 +333,24 @@ export class Hub<M extends HubMember = HubMember> {
     }
   }
 
-  /** A principal's direct events: to its members. Total, like `deliver`. */
+  /** A principal's direct events: to its members. */
   private deliverDirect(topic: string, payload: Uint8Array, position: string | null): void {
     if (position !== null) this.last = position;
     const owner = directTopicOwner(topic);
     const members = owner && this.byPrincipal[owner.kind].get(owner.uuid);
-    if (!members) return;
-    try {
-      this.fanOut(topic, members, payload, position);
-    } catch (err) {
-      this.options.log?.error({ err, topic }, 'delivery failed');
-      this.drop('error');
-    }
+    if (members) this.dispatch(topic, 'events', members, payload, position);
   }
 
-  /** A uuid's commands: to the members of every principal with that uuid. Total. */
+  /** A uuid's commands: to the members of every principal with that uuid. */
   private deliverCommand(topic: string, payload: Uint8Array): void {
     const uuid = topic.slice(TWISTED_COMMANDS_PREFIX.length);
     for (const kind of PRINCIPAL_KINDS) {
       const members = this.byPrincipal[kind].get(uuid);
-      if (members === undefined) continue;
-      try {
-        this.command(members, payload);
-      } catch (err) {
-        this.options.log?.error({ err, topic }, 'delivery failed');
-        this.drop('error');
-      }
+      if (members !== undefined) this.dispatch(topic, 'commands', members, payload, null);
     }
   }
 
-  /** The bus handler. Total: a failure drops this message only. */
+  /** A shared topic's message: to its members. */
   private deliver(
     topic: string,
     role: TopicRole,
@@ -371,8 +359,17 @@ export class Hub<M extends HubMember = HubMember> {
   ): void {
     if (position !== null) this.last = position;
     const entry = this.topics.get(topic);
-    if (!entry) return;
-    const members = entry.members;
+    if (entry) this.dispatch(topic, role, entry.members, payload, position);
+  }
+
+  /** Every bus handler ends here. Total: a failure drops this message only. */
+  private dispatch(
+    topic: string,
+    role: TopicRole,
+    members: Group<M>,
+    payload: Uint8Array,
+    position: string | null,
+  ): void {
     try {
       if (role === 'events') this.fanOut(topic, members, payload, position);
       else this.command(members, payload);

@@ -63,7 +63,6 @@ export class TopicHandlers<H> implements HandlerOwner<H> {
     call: (handler: H) => void,
     onError: (err: unknown) => void,
   ): void {
-    if (this.topics.size === 0) return;
     for (const [prefix, group] of this.topics)
       if (topic.startsWith(prefix)) runGroup(group, call, onError);
   }

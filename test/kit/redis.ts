@@ -3,6 +3,7 @@
  * contract suites, so fixed OpenTera key names never collide between test files).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Redis } from 'ioredis';
 import { createServer, createConnection } from 'node:net';
 import { unavailable } from './services.js';
 import { waitFor } from './waiting.js';
@@ -77,4 +78,18 @@ export async function startPrivateRedis(): Promise<PrivateRedis | { skip: string
     return { skip: unavailable('redis-server', (e as Error).message) };
   }
   return { url: `redis://127.0.0.1:${port}`, port, stop, start, close: () => stop(true) };
+}
+
+/** Channels (`sub`) and patterns (`psub`) held by each client whose CLIENT name matches `name`. */
+export async function subscriptionsOf(
+  r: Pick<Redis, 'client'>,
+  name: RegExp,
+): Promise<Array<{ sub: number; psub: number }>> {
+  return String(await r.client('LIST'))
+    .split('\n')
+    .filter((line) => name.test(/ name=(\S*)/.exec(line)?.[1] ?? ''))
+    .map((line) => ({
+      sub: Number(/ sub=(\d+)/.exec(line)?.[1]),
+      psub: Number(/ psub=(\d+)/.exec(line)?.[1]),
+    }));
 }

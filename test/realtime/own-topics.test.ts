@@ -35,6 +35,7 @@ import {
 import { Metrics } from '../../src/metrics.js';
 import { pack } from '../kit/sockets.js';
 import { redisSuite, type RedisSuite } from '../kit/redis-suite.js';
+import { subscriptionsOf } from '../kit/redis.js';
 import { waitFor } from '../kit/waiting.js';
 
 const log = pino({ level: 'silent' });
@@ -182,15 +183,8 @@ describe('own topics heard node-wide', () => {
   ];
   for (const backend of backends) ownTopicsSuite(backend);
 
-  /** The channels and patterns of the subscriber link named `terarelay:bus:<name>:sub`. */
-  const counts = async (r: Redis): Promise<Array<{ sub: number; psub: number }>> =>
-    String(await r.client('LIST'))
-      .split('\n')
-      .filter((l) => / name=terarelay:bus:[^ ]+:sub /.test(l))
-      .map((l) => ({
-        sub: Number(/ sub=(\d+)/.exec(l)?.[1]),
-        psub: Number(/ psub=(\d+)/.exec(l)?.[1]),
-      }));
+  /** The channels and patterns of every bus's subscriber link. */
+  const counts = (r: Redis) => subscriptionsOf(r, /^terarelay:bus:.+:sub$/);
 
   for (const withHistory of [false, true])
     test(`Redis${withHistory ? ' history' : ''}: 200 members, no subscription of their own`, async (t) => {

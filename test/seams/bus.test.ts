@@ -11,6 +11,7 @@ import { busContract } from '../contracts/bus.contract.js';
 import { barrier, Collector, text } from '../kit/bus.js';
 import { waitFor } from '../kit/waiting.js';
 import { redisSuite } from '../kit/redis-suite.js';
+import { subscriptionsOf } from '../kit/redis.js';
 
 const log = pino({ level: 'silent' });
 
@@ -36,10 +37,8 @@ describe('RedisBus', () => {
   };
   /** The patterns the subscriber link named `terarelay:<name>:sub` holds (CLIENT LIST). */
   const patternsOf = async (r: Redis, name: string): Promise<number> => {
-    const line = String(await r.client('LIST'))
-      .split('\n')
-      .find((l) => l.includes(` name=terarelay:${name}:sub `));
-    return Number(/ psub=(\d+)/.exec(line ?? '')?.[1] ?? NaN);
+    const [link] = await subscriptionsOf(r, new RegExp(`^terarelay:${name}:sub$`));
+    return link?.psub ?? NaN;
   };
   const errors = async (metrics: Metrics, op: string): Promise<number> => {
     const values = (await metrics.busErrors.get()).values;
