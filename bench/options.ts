@@ -12,6 +12,7 @@ export interface Options {
   watchers: number;
   rates: number[];
   rateRuns: number;
+  saturationRuns: number;
   saturation: boolean;
   inflight: number;
   access: Access[];
@@ -45,6 +46,8 @@ export const USAGE = `npm run bench -- [options]
   --rate-runs <n>       fan-out: runs of each fixed rate in a row; ratios from the medians
                         (default 1)
   --saturation <on|off> fan-out: also a closed-loop run at saturation (default on)
+  --saturation-runs <n> fan-out: saturation runs in a row; ratios from the medians (default 1;
+                        with --profile, the first is profiled)
   --inflight <n>        fan-out: events in flight at saturation (default 32)
   --access <list>       fan-out: super (superadmin watchers), mixed (half of them see one
                         project of ten) (default super,mixed)
@@ -91,6 +94,7 @@ export function parseOptions(argv: string[]): Options | null {
       rate: { type: 'string', default: '50,100' },
       'rate-runs': { type: 'string', default: '1' },
       saturation: { type: 'string', default: 'on' },
+      'saturation-runs': { type: 'string', default: '1' },
       inflight: { type: 'string', default: '32' },
       access: { type: 'string', default: 'super,mixed' },
       duration: { type: 'string', default: '5' },
@@ -138,6 +142,7 @@ export function parseOptions(argv: string[]): Options | null {
     watchers,
     rates: list('rate', values.rate),
     rateRuns: positive('rate-runs', values['rate-runs']),
+    saturationRuns: positive('saturation-runs', values['saturation-runs']),
     saturation: values.saturation === 'on',
     inflight: positive('inflight', values.inflight),
     access,

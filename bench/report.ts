@@ -8,7 +8,7 @@ import { format, resolveConfig } from 'prettier';
 import type { Machine } from './machine.js';
 import type { Options, Scenario } from './options.js';
 import type { ProfileSummary } from './profile.js';
-import type { FanoutRun, FanoutTarget } from './scenarios/fanout.js';
+import { runName, type FanoutRun, type FanoutTarget } from './scenarios/fanout.js';
 import type { LoginsResult, StormTarget } from './scenarios/storm.js';
 import type { IdleTarget } from './scenarios/idle.js';
 import { historyMarkdown, type HistoryResults } from './scenarios/history.js';
@@ -41,6 +41,11 @@ export interface Results {
 /** TeraRelay ÷ baseline for one access mode and rate (> 1: more msgs/s, more latency, …). */
 export interface FanoutRatio {
   access: string;
+  /**
+   * The baseline compared with: `all` (every event to every socket), or the access mode's own
+   * (each socket gets only what the relay's watcher of the same index gets).
+   */
+  baseline: string;
   rate: number | 'saturation';
   /** Runs of this rate on TeraRelay: each figure below is a ratio of medians over them. */
   runs: number;
@@ -74,33 +79,37 @@ export interface IdleRatio {
 }
 
 /**
- * TeraRelay ÷ baseline per access mode and rate. A fixed rate that ran several times
- * (`--rate-runs`) compares the medians of its runs, each figure on its own; saturation runs once.
+ * TeraRelay ÷ baseline per access mode and rate, against the broadcast baseline (`all`) and,
+ * when it ran, the baseline with the same audience. A fixed rate that ran several times
+ * (`--rate-runs`, `--saturation-runs`) compares the medians of its runs, each figure on its own.
  */
 export function fanoutRatios(targets: FanoutTarget[]): FanoutRatio[] {
-  const baseline = targets.find((t) => t.server === 'baseline');
-  if (!baseline) return [];
   const out: FanoutRatio[] = [];
   for (const t of targets.filter((x) => x.server === 'relay')) {
-    for (const rate of [...new Set(t.runs.map((r) => r.rate))]) {
-      const relayRuns = t.runs.filter((r) => r.rate === rate);
-      const baseRuns = baseline.runs.filter((r) => r.rate === rate);
-      if (baseRuns.length === 0) continue;
-      const of = (pick: (run: FanoutRun) => number | null) =>
-        ratio(median(relayRuns.map(pick)), median(baseRuns.map(pick)));
-      out.push({
-        access: t.access,
-        rate,
-        runs: relayRuns.length,
-        eventsPerSecond: of((r) => r.publishedPerSecond),
-        deliveriesPerSecond: of((r) => r.deliveriesPerSecond),
-        deliveredPercent: of((r) => r.deliveredPercent),
-        p50: of((r) => r.latencyMs.p50),
-        p99: of((r) => r.latencyMs.p99),
-        serverCpu: of((r) => r.use.serverCpuPercent),
-        serverRssPeak: of((r) => r.use.serverRssPeakMiB),
-      });
-    }
+    const baselines = targets.filter(
+      (b) => b.server === 'baseline' && (b.access === 'all' || b.access === t.access),
+    );
+    for (const baseline of baselines)
+      for (const rate of [...new Set(t.runs.map((r) => r.rate))]) {
+        const relayRuns = t.runs.filter((r) => r.rate === rate);
+        const baseRuns = baseline.runs.filter((r) => r.rate === rate);
+        if (baseRuns.length === 0) continue;
+        const of = (pick: (run: FanoutRun) => number | null) =>
+          ratio(median(relayRuns.map(pick)), median(baseRuns.map(pick)));
+        out.push({
+          access: t.access,
+          baseline: baseline.access,
+          rate,
+          runs: relayRuns.length,
+          eventsPerSecond: of((r) => r.publishedPerSecond),
+          deliveriesPerSecond: of((r) => r.deliveriesPerSecond),
+          deliveredPercent: of((r) => r.deliveredPercent),
+          p50: of((r) => r.latencyMs.p50),
+          p99: of((r) => r.latencyMs.p99),
+          serverCpu: of((r) => r.use.serverCpuPercent),
+          serverRssPeak: of((r) => r.use.serverRssPeakMiB),
+        });
+      }
   }
   return out;
 }
@@ -157,11 +166,6 @@ function table(head: string[], rows: unknown[][]): string {
 }
 
 const rateName = (r: FanoutRun['rate']): string => (r === 'saturation' ? 'saturation' : `${r}/s`);
-/** A fan-out run's rate, with its round when fixed rates ran several times. */
-const runName = (run: FanoutRun, runs: number): string =>
-  runs > 1 && run.rate !== 'saturation'
-    ? `${rateName(run.rate)} (${run.round}/${runs})`
-    : rateName(run.rate);
 const failures = (f: Record<string, number>): string =>
   Object.entries(f)
     .map(([k, n]) => `${k}: ${n}`)
@@ -258,7 +262,7 @@ export function markdown(r: Results): string {
           t.runs.map((run) => [
             t.server,
             t.access,
-            runName(run, o.rateRuns),
+            runName(run, o),
             run.publishedPerSecond,
             run.deliveriesPerSecond,
             run.deliveredPercent,
@@ -273,14 +277,15 @@ export function markdown(r: Results): string {
         ),
       ),
       '',
-      'TeraRelay ÷ baseline (the baseline sends every event to every socket; in `mixed`, TeraRelay sends each event to fewer)' +
-        (o.rateRuns > 1
-          ? `; each fixed rate's figures are the median of ${o.rateRuns} runs (ratios of medians)${o.saturation ? ', saturation one run' : ''}:`
-          : ':'),
+      'TeraRelay ÷ baseline (baseline `all` sends every event to every socket, so in `mixed` TeraRelay sends each event to fewer; ' +
+        'baseline `mixed` sends each socket what the relay sends the mixed watcher of the same index)' +
+        `; each rate's figures are the median of its runs (ratios of medians): ${o.rateRuns} per fixed rate` +
+        (o.saturation ? `, ${o.saturationRuns} at saturation:` : ':'),
       '',
       table(
         [
           'access',
+          'baseline',
           'rate',
           'events/s',
           'msgs/s',
@@ -292,6 +297,7 @@ export function markdown(r: Results): string {
         ],
         r.fanout.ratios.map((x) => [
           x.access,
+          x.baseline,
           rateName(x.rate),
           times(x.eventsPerSecond),
           times(x.deliveriesPerSecond),

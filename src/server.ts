@@ -14,6 +14,7 @@ import { openDb, type Db } from './store/connect.js';
 import { migrateToLatest } from './store/migrate.js';
 import { seedIfEmpty, type SeedReport } from './store/seed/seed.js';
 import { AccessStore } from './access/access-store.js';
+import type { AccessSets } from './access/access.js';
 import { PrincipalStore } from './access/principals.js';
 import { createCodec } from './protocol/codec.js';
 import { TokenService } from './auth/tokens.js';
@@ -205,7 +206,16 @@ export async function startServer(
     const refresher = new AccessRefresher({
       access: deps.access,
       standing: deps.principals,
-      targets: () => Array.from(hub.principals(), (group) => Array.from(group, (c) => c.scope)),
+      // Through the hub: it files each connection by its access (src/realtime/audience-index.ts).
+      targets: () =>
+        Array.from(hub.principals(), (group) =>
+          Array.from(group, (c) => ({
+            kind: c.principal.kind,
+            uuid: c.principal.uuid,
+            update: (access: AccessSets, sessions: ReadonlySet<string>) =>
+              hub.rescope(c, access, sessions),
+          })),
+        ),
       revoke: (kind, uuid) => {
         for (const c of [...hub.membersOf(kind, uuid)]) c.close('CLIENT_DISCONNECT');
       },

@@ -1,7 +1,9 @@
 /**
  * Fan-out: W watchers connected, events published on the server's bus at fixed rates and at
  * saturation, on the relay (superadmin watchers; then mixed: half of them users who see one
- * project of ten) and on the bare `ws` broadcast baseline (every socket gets every event).
+ * project of ten) and on the bare `ws` broadcast baseline (every socket gets every event; then,
+ * after a mixed relay run, each socket only the events the relay's watcher of the same index
+ * gets, its audience fixed when it connects).
  *
  * A fixed-rate run publishes `rate` events/s for `duration` s, then allows `drain` s for late
  * deliveries; each fixed rate runs `rate-runs` times in a row, every run kept. The saturation
@@ -14,6 +16,7 @@ import {
   BENCH_PASSWORD,
   BENCH_PROJECTS,
   benchProject,
+  benchProjectName,
   benchUser,
   benchWatcher,
 } from '../../src/store/seed/bench.js';
@@ -24,7 +27,7 @@ import { basic, get, keepAliveAgent } from '../load/http.js';
 import type { Publisher } from '../load/publisher.js';
 import { inParallel, openClient, sourceAddress, terminateAll } from '../load/sockets.js';
 import { Tally } from '../load/tally.js';
-import type { Access } from '../options.js';
+import type { Access, Options } from '../options.js';
 import { rssBytes } from '../proc.js';
 import { round, summary } from '../stats.js';
 
@@ -42,7 +45,7 @@ const ALREADY_ONLINE_RETRY_MS = 40_000;
 
 export interface FanoutRun {
   rate: number | 'saturation';
-  /** 1 … --rate-runs for a fixed rate (its runs follow each other); 1 at saturation. */
+  /** 1 … --rate-runs for a fixed rate, 1 … --saturation-runs at saturation (runs follow each other). */
   round: number;
   publishedEvents: number;
   publishedPerSecond: number | null;
@@ -69,9 +72,13 @@ export interface FanoutTarget {
   runs: FanoutRun[];
 }
 
-/** Who watches: usernames, and how many of them should get an event about project `p`. */
+/**
+ * Who watches: usernames, the one project each sees (null: every project), and how many of them
+ * should get an event about project `p`.
+ */
 interface Audience {
   usernames: string[];
+  projects: Array<number | null>;
   expected(project: number): number;
 }
 
@@ -79,6 +86,7 @@ function audience(access: Access | 'all', watchers: number): Audience {
   if (access !== 'mixed') {
     return {
       usernames: Array.from({ length: watchers }, (_, i) => benchWatcher(i + 1)),
+      projects: new Array<null>(watchers).fill(null),
       expected: () => watchers,
     };
   }
@@ -91,15 +99,27 @@ function audience(access: Access | 'all', watchers: number): Audience {
       ...Array.from({ length: supers }, (_, i) => benchWatcher(i + 1)),
       ...Array.from({ length: limited }, (_, i) => benchUser(i + 1)),
     ],
+    projects: [
+      ...new Array<null>(supers).fill(null),
+      ...Array.from({ length: limited }, (_, i) => benchProject(i + 1)),
+    ],
     expected: (project) => supers + perProject[project]!,
   };
 }
 
-/** A run's rate, with its round when each fixed rate runs `runs` times: `100/s (2/5)`. */
-const runName = (run: Pick<FanoutRun, 'rate' | 'round'>, runs: number): string =>
-  run.rate === 'saturation'
-    ? 'saturation'
-    : `${run.rate}/s${runs > 1 ? ` (${run.round}/${runs})` : ''}`;
+/**
+ * A run's rate, with its round when its rate runs several times (`--rate-runs`,
+ * `--saturation-runs`): `100/s (2/5)`, `saturation (1/3)`.
+ */
+export function runName(
+  run: Pick<FanoutRun, 'rate' | 'round'>,
+  o: Pick<Options, 'rateRuns' | 'saturationRuns'>,
+): string {
+  const saturation = run.rate === 'saturation';
+  const runs = saturation ? o.saturationRuns : o.rateRuns;
+  const name = saturation ? 'saturation' : `${run.rate}/s`;
+  return runs > 1 ? `${name} (${run.round}/${runs})` : name;
+}
 
 /** The project (1 … BENCH_PROJECTS) event `seq` is about: events cycle through the projects. */
 const projectOf = (seq: number): number => (seq % BENCH_PROJECTS) + 1;
@@ -129,6 +149,8 @@ export async function runFanout(bench: Bench): Promise<FanoutTarget[]> {
   const targets: FanoutTarget[] = [];
   for (const access of o.access) targets.push(await runTarget(bench, 'relay', access));
   targets.push(await runTarget(bench, 'baseline', 'all'));
+  // The same deliveries as the relay's mixed run, without login or access filter.
+  if (o.access.includes('mixed')) targets.push(await runTarget(bench, 'baseline', 'mixed'));
   return targets;
 }
 
@@ -138,7 +160,7 @@ async function runTarget(
   access: Access | 'all',
 ): Promise<FanoutTarget> {
   const o = bench.options;
-  const label = `fanout ${kind}${kind === 'relay' ? ` ${access}` : ''}`;
+  const label = `fanout ${kind}${access === 'all' ? '' : ` ${access}`}`;
   const server = kind === 'relay' ? await bench.startRelay() : await bench.startBroadcast();
   const { participants } = await bench.dataset();
   const who = audience(access, o.watchers);
@@ -158,8 +180,13 @@ async function runTarget(
   let nextSeq = 0;
   const publish = (seq: number): void =>
     publisher.publish(benchEvent(participants[projectOf(seq) - 1]!, seq));
-  const expected = (seq: number): number =>
-    kind === 'relay' ? who.expected(projectOf(seq)) : o.watchers;
+  const expected = (seq: number): number => who.expected(projectOf(seq));
+  /** The baseline's URL for watcher i: with its one project, if it sees one. */
+  const baselineUrl = (i: number): string => {
+    const project = who.projects[i];
+    const only = project == null ? '' : `?project=${encodeURIComponent(benchProjectName(project))}`;
+    return `wss://127.0.0.1:${server.port}/${only}`;
+  };
 
   /** Connects every watcher not connected (logging in on the relay). */
   async function connectMissing(): Promise<void> {
@@ -171,7 +198,7 @@ async function runTarget(
       const url =
         kind === 'relay'
           ? await loginUrl(`https://127.0.0.1:${server.port}`, who.usernames[i]!, agent)
-          : `wss://127.0.0.1:${server.port}/`;
+          : baselineUrl(i);
       const ws = await openClient(url, {
         localAddress: sourceAddress(i),
         waitFirstFrame: kind === 'relay',
@@ -232,7 +259,12 @@ async function runTarget(
       ...o.rates.flatMap((rate) =>
         Array.from({ length: o.rateRuns }, (_, k) => ({ rate, round: k + 1 })),
       ),
-      ...(o.saturation ? [{ rate: 'saturation' as const, round: 1 }] : []),
+      ...(o.saturation
+        ? Array.from({ length: o.saturationRuns }, (_, k) => ({
+            rate: 'saturation' as const,
+            round: k + 1,
+          }))
+        : []),
     ];
     for (const [k, step] of steps.entries()) {
       if (k > 0) await prepare();
@@ -250,7 +282,7 @@ async function runTarget(
       nextSeq += run.publishedEvents;
       runs.push(run);
       bench.progress.log(
-        `${label} ${runName(run, o.rateRuns)}: ` +
+        `${label} ${runName(run, o)}: ` +
           `${run.deliveriesPerSecond ?? '-'} msgs/s, ${run.deliveredPercent ?? '-'}% delivered, ` +
           `p50 ${run.latencyMs.p50 ?? '-'} ms, p99 ${run.latencyMs.p99 ?? '-'} ms, ` +
           `server CPU ${run.use.serverCpuPercent ?? '-'}%, ` +
@@ -302,16 +334,18 @@ async function measureRun(
   });
   setTally(tally);
   bench.progress.set(
-    `${label} ${runName(step, o.rateRuns)}:`,
+    `${label} ${runName(step, o)}:`,
     () => `published ${published}, delivered ${tally.delivered}/${tally.expectedFor(published)}`,
   );
   const closedBefore = closes();
-  const profile = saturation
-    ? await bench.profile(
-        server,
-        `fanout-${label.replace(/^fanout /, '').replace(' ', '-')}-saturation`,
-      )
-    : null;
+  // One profile per server: of its first saturation run.
+  const profile =
+    saturation && step.round === 1
+      ? await bench.profile(
+          server,
+          `fanout-${label.replace(/^fanout /, '').replace(' ', '-')}-saturation`,
+        )
+      : null;
   const meter = phaseMeter(server);
   const t0 = nowMs();
   endAt = t0 + durationMs;

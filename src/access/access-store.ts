@@ -1,9 +1,10 @@
 /**
  * Computes access sets (src/access/access.ts) from the database: what a user, participant or
- * device may see, and which sessions a principal is a member of. It keeps no state: each
- * call reads the database afresh (through src/store/queries/), with a fixed number of
- * queries that does not grow with the data (joins and IN-subqueries; the role merge runs in
- * TS). Callers cache the result per connection and recompute it when access changes.
+ * device may see, and which sessions a principal is a member of. It caches nothing (it only
+ * shares equal sets, ./set-pool.ts): each call reads the database afresh (through
+ * src/store/queries/), with a fixed number of queries that does not grow with the data (joins
+ * and IN-subqueries; the role merge runs in TS). Callers cache the result per connection and
+ * recompute it when access changes.
  */
 import type { Db } from '../store/connect.js';
 import type { PrincipalKind } from '../principal.js';
@@ -15,6 +16,7 @@ import type {
   UserAccessTier,
 } from './access.js';
 import { adminIds, mergeRoles, type Role } from './roles.js';
+import { SetPool } from './set-pool.js';
 import {
   queryDevices,
   queryEverything,
@@ -40,6 +42,12 @@ export class AccessStore {
    * holding its own copy: one copy per node, however many superadmins are connected.
    */
   private lastEverything: Everything | null = null;
+  /**
+   * The other users' sets, pooled by content: users with the same roles share them (one copy
+   * per node), and a fan-out asks each distinct set once. A participant's or device's links
+   * are its own and are not pooled.
+   */
+  private readonly pool = new SetPool();
 
   constructor(private readonly db: Db) {}
 
@@ -104,21 +112,22 @@ export class AccessStore {
     const adminProjects = adminIds(projectRoles);
     const adminSites = adminIds(siteRoles);
 
+    const pool = this.pool;
     const full: UserAccessTier = {
-      siteIds: new Set(siteRoles.keys()),
-      projectIds: new Set(projectRoles.keys()),
-      participantUuids: new Set(participants.map((p) => p.uuid)),
-      deviceUuids: new Set(devices.map((d) => d.uuid)),
-      userUuids: new Set([...users.map((u) => u.uuid), userUuid]),
+      siteIds: pool.intern(siteRoles.keys()),
+      projectIds: pool.intern(projectRoles.keys()),
+      participantUuids: pool.intern(participants.map((p) => p.uuid)),
+      deviceUuids: pool.intern(devices.map((d) => d.uuid)),
+      userUuids: pool.intern([...users.map((u) => u.uuid), userUuid]),
     };
     const admin: UserAccessTier = {
-      siteIds: adminSites,
-      projectIds: adminProjects,
-      participantUuids: new Set(
+      siteIds: pool.intern(adminSites),
+      projectIds: pool.intern(adminProjects),
+      participantUuids: pool.intern(
         participants.filter((p) => adminProjects.has(p.idProject)).map((p) => p.uuid),
       ),
-      deviceUuids: new Set(devices.filter((d) => adminSites.has(d.idSite)).map((d) => d.uuid)),
-      userUuids: new Set([
+      deviceUuids: pool.intern(devices.filter((d) => adminSites.has(d.idSite)).map((d) => d.uuid)),
+      userUuids: pool.intern([
         ...users
           .filter((u) => u.idProject !== null && adminProjects.has(u.idProject))
           .map((u) => u.uuid),

@@ -16,7 +16,7 @@
  * - CONNECTED/DISCONNECTED about the connection's own principal never pass: a connection gets
  *   its own CONNECTED directly when it opens, and while it is open its principal is online;
  * - DatabaseEvent and every type outside the dictionary's nine are dropped.
- * Nothing here throws, touches the database or allocates per call.
+ * Nothing here throws or touches the database, and nothing is allocated per connection asked.
  */
 import type { PrincipalKind } from '../principal.js';
 import type { ClientEvent } from '../protocol/messages.js';
@@ -36,14 +36,21 @@ export interface ScopeView {
 /** CONNECTED = 1 and DISCONNECTED = 2 in UserEvent, ParticipantEvent and DeviceEvent alike. */
 const isPresenceType = (type: number): boolean => type === 1 || type === 2;
 
-type PresenceType = 'UserEvent' | 'ParticipantEvent' | 'DeviceEvent';
+/** The event types about one principal's presence and records, each with its subject's uuid. */
+export type PresenceType = 'UserEvent' | 'ParticipantEvent' | 'DeviceEvent';
+export const PRESENCE_TYPES: readonly PresenceType[] = Object.freeze([
+  'UserEvent',
+  'ParticipantEvent',
+  'DeviceEvent',
+]);
 
 /**
  * For an event of `type` about a principal other than the connection's own: the uuids whose
  * events of that type the connection sees (it sees the event when the set holds its subject),
- * or null when it sees none. A function of the connection's kind and sets alone.
+ * or null when it sees none. A function of the connection's kind and sets alone (what lets
+ * src/realtime/audience-index.ts group connections by the set).
  */
-function presenceSeen(
+export function presenceSeen(
   type: PresenceType,
   kind: PrincipalKind,
   access: AccessSets,
@@ -160,47 +167,23 @@ export function audienceOf(e: ClientEvent, channel: Channel): Audience {
 }
 
 /**
- * One event's answers, shared across the connections of one fan-out. For a UserEvent,
- * ParticipantEvent or DeviceEvent, a connection other than the event's subject sees it when
- * the set `presenceSeen` names holds the subject: connections that share that set object
- * (superadmins, while the rows are unchanged) share the answer, looked up once per run of them.
+ * The uuid a UserEvent, ParticipantEvent or DeviceEvent is about, with its type; null for the
+ * other types, or when the event cannot be read.
  */
-export class SharedAnswer {
-  private seen: ReadonlySet<string> | null = null;
-  private answer = false;
-
-  private constructor(
-    private readonly type: PresenceType,
-    readonly subject: string,
-  ) {}
-
-  /** A fresh slot for `e`, or undefined when `e` is not of the three types (or unreadable). */
-  static for(e: ClientEvent): SharedAnswer | undefined {
-    try {
-      switch (e.type) {
-        case 'UserEvent':
-          return new SharedAnswer(e.type, e.event.userUuid);
-        case 'ParticipantEvent':
-          return new SharedAnswer(e.type, e.event.participantUuid);
-        case 'DeviceEvent':
-          return new SharedAnswer(e.type, e.event.deviceUuid);
-        default:
-          return undefined;
-      }
-    } catch {
-      return undefined;
+export function presenceSubject(e: ClientEvent): { type: PresenceType; subject: string } | null {
+  try {
+    switch (e.type) {
+      case 'UserEvent':
+        return { type: e.type, subject: e.event.userUuid };
+      case 'ParticipantEvent':
+        return { type: e.type, subject: e.event.participantUuid };
+      case 'DeviceEvent':
+        return { type: e.type, subject: e.event.deviceUuid };
+      default:
+        return null;
     }
-  }
-
-  /** canSee's answer for a connection of `kind` with `access` that is not the subject. */
-  forOther(kind: PrincipalKind, access: AccessSets): boolean {
-    const seen = presenceSeen(this.type, kind, access);
-    if (seen === null) return false;
-    if (seen !== this.seen) {
-      this.seen = seen;
-      this.answer = seen.has(this.subject);
-    }
-    return this.answer;
+  } catch {
+    return null;
   }
 }
 
@@ -214,14 +197,21 @@ const NO_SESSIONS: ReadonlySet<string> = new Set();
 export class AccessScope implements ScopeView {
   private announced: Set<string> | null = null;
   private dbSessions: ReadonlySet<string>;
+  private current: AccessSets;
 
   constructor(
     readonly kind: PrincipalKind,
     readonly uuid: string,
-    public access: AccessSets,
+    access: AccessSets,
     dbSessions: ReadonlySet<string>,
   ) {
+    this.current = access;
     this.dbSessions = dbSessions.size === 0 ? NO_SESSIONS : dbSessions;
+  }
+
+  /** The principal's access sets, as of the last `update`. */
+  get access(): AccessSets {
+    return this.current;
   }
 
   isMember(sessionUuid: string): boolean {
@@ -230,22 +220,9 @@ export class AccessScope implements ScopeView {
 
   /**
    * Applies the rules and, when a JoinSessionEvent passes, records its session as announced.
-   * Never throws: anything unexpected drops the event. `shared` is the event's SharedAnswer
-   * (made once per fan-out, for the events it covers), which answers for every connection that
-   * is not the event's subject.
+   * Never throws: anything unexpected drops the event.
    */
-  accepts(e: ClientEvent, channel: Channel, shared?: SharedAnswer): boolean {
-    if (shared !== undefined && this.uuid !== shared.subject) {
-      try {
-        return shared.forOther(this.kind, this.access);
-      } catch {
-        return false;
-      }
-    }
-    return this.decide(e, channel);
-  }
-
-  private decide(e: ClientEvent, channel: Channel): boolean {
+  accepts(e: ClientEvent, channel: Channel): boolean {
     try {
       const ok = canSee(this, e, channel);
       if (ok && e.type === 'JoinSessionEvent')
@@ -256,9 +233,12 @@ export class AccessScope implements ScopeView {
     }
   }
 
-  /** Replaces the database-derived state (access refresh); announcements are kept. */
+  /**
+   * Replaces the database-derived state (access refresh); announcements are kept. A scope in a
+   * hub is updated through the hub's `rescope`, which keeps its audience index in step.
+   */
   update(access: AccessSets, dbSessions: ReadonlySet<string>): void {
-    this.access = access;
+    this.current = access;
     this.dbSessions = dbSessions.size === 0 ? NO_SESSIONS : dbSessions;
   }
 }

@@ -17,10 +17,12 @@
  *   and each event is filtered on its own (a client reads only the first event of a frame);
  *   each surviving event is encoded at most once per wire format, with the whole websocket
  *   frame around it (./event-frames.ts), and the same bytes go to every member allowed to see
- *   it; members that share an access set share the filter's answer (`SharedAnswer`). Only the members its audience names by kind and uuid
- *   (`audienceOf`) are asked, found by principal: when every device listens to a topic, a
- *   device's presence event asks its users, participants and itself, not each other device,
- *   so a connect storm costs no filter call per pair of devices.
+ *   it. On a large topic, a UserEvent, ParticipantEvent or DeviceEvent reaches the members its
+ *   audience index (./audience-index.ts) files under a set holding its subject, each distinct
+ *   set asked once, plus its subject's own members, asked one by one: a member that may not
+ *   see it costs nothing, and a connect storm costs no filter call per pair of devices. Other
+ *   events ask only the members their audience names by kind and uuid (`audienceOf`), found
+ *   by principal.
  * - `commands`: binary TeraModuleMessages on `module.TeraServer.TwistedModule.events.<uuid>`;
  *   a ServerCommand CMD_CLIENT_DISCONNECT closes every member of that uuid with 4000.
  * A node hears every principal's own topics, its members' or not: a message for a principal
@@ -51,13 +53,21 @@ import {
   type ClientEvent,
   type TeraEvent,
 } from '../protocol/messages.js';
-import { audienceOf, SharedAnswer, type AccessScope, type Channel } from '../access/scope.js';
+import {
+  audienceOf,
+  presenceSubject,
+  type AccessScope,
+  type Channel,
+  type PresenceType,
+} from '../access/scope.js';
+import type { AccessSets } from '../access/access.js';
 import type { CloseKind } from '../errors.js';
 import { PRINCIPAL_KINDS, type PrincipalKind } from '../principal.js';
 import { DIRECT_TOPIC_PREFIX, directTopicOwner, TWISTED_COMMANDS_PREFIX } from '../topics.js';
 import type { Frame } from './connection.js';
 import { positioned } from './resume-frames.js';
 import { EventFrames } from './event-frames.js';
+import { AudienceIndex } from './audience-index.js';
 import {
   asSet,
   forEachItem,
@@ -82,7 +92,8 @@ export interface HubMember {
   readonly id: string;
   readonly principal: { readonly kind: PrincipalKind; readonly uuid: string };
   readonly format: WireFormat;
-  readonly scope: Pick<AccessScope, 'accepts'>;
+  /** Its filter. Its access is replaced through the hub (`rescope`), never directly. */
+  readonly scope: Pick<AccessScope, 'accepts' | 'access' | 'update'>;
   /** Opted in to positions: gets positioned frames, with the position. */
   readonly resumable?: boolean;
   /** `wire`: the whole websocket frame carrying `frame` in this member's format, when made. */
@@ -134,6 +145,8 @@ export class Hub<M extends HubMember = HubMember> {
     participant: new Map(),
     device: new Map(),
   };
+  /** Every live member, by the sets that decide which presence events it sees. */
+  private readonly audience = new AudienceIndex<M>();
   private readonly unsubscribing = new Set<Promise<void>>();
   private closed = false;
   private last: string | null = null;
@@ -170,6 +183,7 @@ export class Hub<M extends HubMember = HubMember> {
     if (this.closed) throw new Error('hub is closed');
     if (this.memberTopics.has(member)) throw new Error('member already added');
     this.memberTopics.set(member, topics);
+    this.audience.file(member, member.scope.access);
     const { kind, uuid } = member.principal;
     const ofKind = this.byPrincipal[kind];
     ofKind.set(uuid, withItem(ofKind.get(uuid), member));
@@ -199,6 +213,7 @@ export class Hub<M extends HubMember = HubMember> {
     const topics = this.memberTopics.get(member);
     if (!topics) return;
     this.memberTopics.delete(member);
+    this.audience.unfile(member);
     const { kind, uuid } = member.principal;
     const ofKind = this.byPrincipal[kind];
     const group = ofKind.get(uuid);
@@ -221,6 +236,15 @@ export class Hub<M extends HubMember = HubMember> {
         .finally(() => this.unsubscribing.delete(done));
       this.unsubscribing.add(done);
     }
+  }
+
+  /**
+   * Replaces `member`'s access and sessions (an access refresh): the one way to change a
+   * member's access, as the audience index files each member by it.
+   */
+  rescope(member: M, access: AccessSets, sessions: ReadonlySet<string>): void {
+    member.scope.update(access, sessions);
+    if (this.memberTopics.has(member)) this.audience.file(member, access);
   }
 
   /** True while `member` is registered (from add until remove). */
@@ -419,14 +443,10 @@ export class Hub<M extends HubMember = HubMember> {
     position: string | null,
   ): void {
     const frames = new EventFrames((format) => this.encode(single, format), position);
-    const shared = SharedAnswer.for(event);
     let sent = 0;
-    let filtered = false;
-    const visit = (member: M): void => {
-      if (!member.scope.accepts(event, channel, shared)) {
-        filtered = true;
-        return;
-      }
+    let passed = 0;
+    const give = (member: M): void => {
+      passed++;
       const resumable = member.resumable === true;
       const frame = frames.for(member.format, resumable);
       if (frame === null) return;
@@ -438,23 +458,52 @@ export class Hub<M extends HubMember = HubMember> {
         // Connection.send never throws; a foreign member must not break the loop either.
       }
     };
-    if (this.forAudience(event, channel, members, visit)) filtered = true;
+    const ask = (member: M): void => {
+      if (member.scope.accepts(event, channel)) give(member);
+    };
+    const size = sizeOf(members);
+    const presence = size > SMALL_TOPIC ? presenceSubject(event) : null;
+    if (presence !== null) this.forPresence(presence.type, presence.subject, members, ask, give);
+    else this.forAudience(event, channel, members, ask);
     if (sent > 0) this.options.metrics?.eventsDelivered.inc(sent);
-    else if (filtered) this.options.metrics?.eventsFiltered.inc();
+    else if (passed < size) this.options.metrics?.eventsFiltered.inc();
+  }
+
+  /**
+   * A presence event about `subject` on a large topic: `give` to the members the audience index
+   * files under a set holding `subject`, and `ask` the subject's own members (the rules differ
+   * for a principal's own events), each only if it is one of `members`.
+   */
+  private forPresence(
+    type: PresenceType,
+    subject: string,
+    members: Group<M>,
+    ask: (member: M) => void,
+    give: (member: M) => void,
+  ): void {
+    let own: Group<M> | undefined;
+    for (const kind of PRINCIPAL_KINDS)
+      forEachItem(this.byPrincipal[kind].get(subject), (m) => (own = withItem(own, m)));
+    this.audience.forEachSeeing(type, subject, (m) => {
+      if (!hasItem(own, m) && hasItem(members, m)) give(m);
+    });
+    forEachItem(own, (m) => {
+      if (hasItem(members, m)) ask(m);
+    });
   }
 
   /**
    * Calls `visit` for the members of `members` that may see `event` by their kind and uuid
    * (`audienceOf`): found through the registry by principal when that asks fewer than all of
-   * them (a device's presence on a topic every device listens to: its users, participants and
-   * itself, not the other devices), else every member. True when some member was passed over.
+   * them (a session event naming a few principals on a topic every device listens to), else
+   * every member.
    */
   private forAudience(
     event: ClientEvent,
     channel: Channel,
     members: Group<M>,
     visit: (member: M) => void,
-  ): boolean {
+  ): void {
     const size = sizeOf(members);
     const audience = size > SMALL_TOPIC ? audienceOf(event, channel) : null;
     let lookups = 0;
@@ -463,15 +512,9 @@ export class Hub<M extends HubMember = HubMember> {
         const who = audience[kind];
         lookups += who === 'all' ? this.byPrincipal[kind].size : who === 'none' ? 0 : who.length;
       }
-    if (!audience || lookups >= size) {
-      forEachItem(members, visit);
-      return false;
-    }
-    let visited = 0;
+    if (!audience || lookups >= size) return forEachItem(members, visit);
     const inTopic = (member: M): void => {
-      if (!hasItem(members, member)) return;
-      visited++;
-      visit(member);
+      if (hasItem(members, member)) visit(member);
     };
     for (const kind of PRINCIPAL_KINDS) {
       const who = audience[kind];
@@ -484,7 +527,6 @@ export class Hub<M extends HubMember = HubMember> {
           if (group !== undefined) forEachItem(group, inTopic);
         }
     }
-    return visited < size;
   }
 
   /** The frame's bytes, made once per event and format (a JSON text frame too is bytes). */

@@ -10,11 +10,12 @@ import {
   AccessScope,
   audienceOf,
   canSee,
-  SharedAnswer,
+  presenceSubject,
   type Channel,
   type ScopeView,
 } from '../../src/access/scope.js';
 import type { AccessSets } from '../../src/access/access.js';
+import { AudienceIndex } from '../../src/realtime/audience-index.js';
 import type { PrincipalKind } from '../../src/principal.js';
 import {
   ArchiveEventSchema,
@@ -211,9 +212,9 @@ describe('filter rules', () => {
     });
   });
 
-  test('a shared answer gives every connection what it would get alone, in any order', () => {
+  test('the audience index picks exactly the other connections canSee keeps, one lookup per set', () => {
     // Sets that count their lookups, shared by connections whose AccessSets objects differ (as
-    // superadmins' do): two connections of every kind, and one that is each event's subject.
+    // superadmins' do): four connections of every kind; the subject's own are the caller's.
     let lookups = 0;
     class CountingSet extends Set<string> {
       override has(value: string): boolean {
@@ -238,26 +239,42 @@ describe('filter rules', () => {
       participant: shared('participant'),
       device: shared('device'),
     };
-    const scopes = (['user', 'participant', 'device'] as const).flatMap((kind) =>
-      ['me', 'v', 'x', 'y'].map((uuid) => ({ kind, uuid, access: { ...sets[kind] } })),
+    const members = (['user', 'participant', 'device'] as const).flatMap((kind) =>
+      ['me', 'v', 'x', 'y'].map((uuid) => ({
+        principal: { kind, uuid },
+        access: { ...sets[kind] },
+      })),
     );
-    let alone = 0;
-    let together = 0;
-    for (const [kind, label, event, channel] of TABLE)
-      for (const order of [scopes, [...scopes].reverse()]) {
-        const e = event(kind);
-        const answer = SharedAnswer.for(e);
-        for (const { kind: k, uuid, access } of order) {
-          lookups = 0;
-          const expected = canSee({ kind: k, uuid, access, isMember: () => false }, e, channel);
-          alone += lookups;
-          lookups = 0;
-          const scope = new AccessScope(k, uuid, access, new Set());
-          assert.equal(scope.accepts(e, channel, answer), expected, `${k} ${uuid} × ${label}`);
-          together += lookups;
-        }
+    const index = new AudienceIndex<(typeof members)[number]>();
+    for (const m of members) index.file(m, m.access);
+    let checked = 0;
+    for (const [kind, label, event, channel] of TABLE) {
+      const e = event(kind);
+      const presence = presenceSubject(e);
+      if (presence === null) continue;
+      const picked = new Set<(typeof members)[number]>();
+      lookups = 0;
+      index.forEachSeeing(presence.type, presence.subject, (m) => picked.add(m));
+      assert.ok(lookups <= 3, `${label}: ${lookups} set lookups for 3 distinct sets`);
+      for (const m of members) {
+        if (m.principal.uuid === presence.subject) continue;
+        const { kind: k, uuid } = m.principal;
+        const expected = canSee(
+          { kind: k, uuid, access: m.access, isMember: () => false },
+          e,
+          channel,
+        );
+        assert.equal(picked.has(m), expected, `${k} ${uuid} × ${label}`);
+        checked++;
       }
-    assert.ok(together < alone / 2, `set lookups: ${together} shared against ${alone} alone`);
+    }
+    assert.ok(checked > 0);
+    // Unfiled members are never picked again; refiled ones follow their new access.
+    for (const m of members) index.unfile(m);
+    const picked: unknown[] = [];
+    index.forEachSeeing('UserEvent', 'v', (m) => picked.push(m));
+    assert.deepEqual(picked, []);
+    assert.equal(index.setCount('UserEvent'), 0);
   });
 
   test('accepts never throws', () => {

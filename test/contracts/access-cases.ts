@@ -78,6 +78,43 @@ export function accessCasesContract(open: OpenEmptyDb): void {
     );
 
     test(
+      'users with the same roles share their sets; a different role gives other sets',
+      withDb(async ({ kysely: k }, access) => {
+        const site = await R.addSite(k, 'Pool Site');
+        const [pa, pb] = [
+          await R.addProject(k, site, 'Pool A'),
+          await R.addProject(k, site, 'Pool B'),
+        ];
+        await R.addParticipant(k, pa, 'Pool participant A');
+        await R.addParticipant(k, pb, 'Pool participant B');
+        const groupA = await R.addGroup(k, 'Pool A users');
+        await R.grant(k, groupA, await R.coreRole(k, 'user', { idProject: pa }));
+        const groupB = await R.addGroup(k, 'Pool B users');
+        await R.grant(k, groupB, await R.coreRole(k, 'user', { idProject: pb }));
+        const [a1, a2, b1] = [
+          await R.addUser(k, 'pool-a1', [groupA]),
+          await R.addUser(k, 'pool-a2', [groupA]),
+          await R.addUser(k, 'pool-b1', [groupB]),
+        ];
+        const [x, y, z] = [
+          await userAccess(access, a1.uuid),
+          await userAccess(access, a2.uuid),
+          await userAccess(access, b1.uuid),
+        ];
+        assert.equal(x.participantUuids.size, 1);
+        assert.equal(x.participantUuids, y.participantUuids, 'one set for the same rows');
+        assert.equal(x.deviceUuids, y.deviceUuids);
+        assert.equal(x.userUuids, y.userUuids, 'each sees both: the same set');
+        assert.equal(x.projectIds, y.projectIds);
+        assert.notEqual(x.participantUuids, z.participantUuids);
+        assert.notDeepEqual(uuids(x.participantUuids), uuids(z.participantUuids));
+        // Computed again (an access refresh), the sets are the same objects while they live.
+        const again = await userAccess(access, a1.uuid);
+        assert.equal(again.participantUuids, x.participantUuids);
+      }),
+    );
+
+    test(
       'admin overrides user across two groups, whatever the order',
       withDb(async ({ kysely: k }, access) => {
         const site = await R.addSite(k, 'Override Site');

@@ -156,7 +156,8 @@ describe('hub: fan-out to an audience', () => {
     ['archive of participant 4', pack(ArchiveEventSchema, { ownerUuid: uuid('participant', 4) })],
   ];
 
-  test('each member gets exactly what its own filter keeps', async () => {
+  /** Publishes every event of EVENTS: each member must get exactly what its own filter keeps. */
+  async function everyEventAsFiltered(): Promise<void> {
     for (const [what, any] of EVENTS) {
       seq++;
       let event: ClientEvent | undefined;
@@ -168,7 +169,7 @@ describe('hub: fan-out to an audience', () => {
       assert.ok(event, what);
       // What each filter keeps, asked before the hub asks (a JoinSessionEvent records).
       const expected = members
-        .filter((m) => canSee(m.scope, event!, 'broadcast'))
+        .filter((m) => hub.has(m) && canSee(m.scope, event!, 'broadcast'))
         .map((m) => m.id)
         .sort();
       await bus.publish(TOPIC, codec.encodeEvent(teraEvent(TOPIC, [any])));
@@ -182,5 +183,49 @@ describe('hub: fan-out to an audience', () => {
         assert.ok(m.got.filter((s) => s === seq).length <= 1, `${what}: ${m.id} once`);
     }
     assert.deepEqual(offTopic.got, [], 'a member of another topic gets nothing');
+  }
+
+  test('each member gets exactly what its own filter keeps', everyEventAsFiltered);
+
+  test('after access changes through the hub, and a member gone, the same holds', async () => {
+    const find = (id: string) => members.find((m) => m.id === id)!;
+    // User 0 now sees the odd devices and participants (its own sets, shared with no one);
+    // participant 2 loses its devices; device 4 its participant; one of user 1's two goes.
+    const user0 = accessOf('user', 0);
+    assert.equal(user0.kind, 'user');
+    if (user0.kind !== 'user') return;
+    const odd = (k: PrincipalKind, n: number) =>
+      new Set(
+        Array.from({ length: n }, (_, j) => j)
+          .filter((j) => j % 2 === 1)
+          .map((j) => uuid(k, j)),
+      );
+    hub.rescope(
+      find('user-0#0'),
+      {
+        ...user0,
+        participantUuids: odd('participant', PARTICIPANTS),
+        deviceUuids: odd('device', DEVICES),
+      },
+      new Set(['s-db']),
+    );
+    const p2 = accessOf('participant', 2);
+    hub.rescope(
+      find('participant-2#0'),
+      { ...p2, deviceUuids: new Set() } as AccessSets,
+      new Set(),
+    );
+    const d4 = accessOf('device', 4);
+    hub.rescope(
+      find('device-4#0'),
+      { ...d4, participantUuids: new Set() } as AccessSets,
+      new Set(),
+    );
+    hub.remove(find('user-1#1'));
+    await everyEventAsFiltered();
+    assert.deepEqual(
+      find('user-1#1').got.filter((s) => s > seq - EVENTS.length),
+      [],
+    );
   });
 });

@@ -12,6 +12,7 @@ import { startTestServer, type TestServer } from '../kit/server.js';
 import { MemoryBus } from '../../src/seams/bus/memory.js';
 import { createCodec } from '../../src/protocol/codec.js';
 import { Hub, type HubMember } from '../../src/realtime/hub.js';
+import { acceptAll } from '../kit/scopes.js';
 import type { PrincipalKind } from '../../src/principal.js';
 
 describe('TLS sockets and ALPN', () => {
@@ -71,7 +72,7 @@ describe('hub: members by principal', () => {
     id,
     principal: { kind, uuid },
     format: 'json',
-    scope: { accepts: () => true },
+    scope: acceptAll(kind, uuid),
     send: () => {},
     close: () => {},
   });

@@ -25,6 +25,7 @@ import { DeviceEventSchema, disconnectCommand, teraEvent } from '../../src/proto
 import type { CloseKind } from '../../src/errors.js';
 import type { PrincipalKind } from '../../src/principal.js';
 import { Hub, type HubMember } from '../../src/realtime/hub.js';
+import { acceptAll } from '../kit/scopes.js';
 import { SHARED_TOPICS } from '../../src/realtime/gateway.js';
 import {
   directTopic,
@@ -52,7 +53,7 @@ function member(kind: PrincipalKind, uuid: string): Member {
     id: randomUUID(),
     principal: { kind, uuid },
     format: 'json',
-    scope: { accepts: () => true },
+    scope: acceptAll(kind, uuid),
     frames: [],
     closed: null,
     send(frame) {
